@@ -1,0 +1,66 @@
+-- v2.4: automatic post-appointment follow-up.
+-- Adds the release notes' columns (allow_followup, followup_sent_at, followup_response,
+-- followup_next_scheduled), the engine's own state/lease/attempt columns, per-company
+-- follow-up settings, inbound messages (de-duplication), and the due-scan indexes.
+
+ALTER TABLE companies ADD COLUMN quiet_hours TEXT NOT NULL DEFAULT '20:00-08:00';
+ALTER TABLE companies ADD COLUMN followup_delay_minutes INTEGER NOT NULL DEFAULT 60;
+-- Messages per second per company; 0 = no limit. WhatsApp bans numbers that blast.
+ALTER TABLE companies ADD COLUMN rate_limit REAL NOT NULL DEFAULT 1;
+-- Optional override of the follow-up text, with {nome} / {quando} placeholders.
+ALTER TABLE companies ADD COLUMN followup_template TEXT;
+
+-- Consent (LGPD). Rows from before v2.4 carry no recorded consent: never contacted.
+ALTER TABLE appointments ADD COLUMN allow_followup INTEGER NOT NULL DEFAULT 0 CHECK (allow_followup IN (0, 1));
+ALTER TABLE appointments ADD COLUMN followup_sent_at TEXT;
+ALTER TABLE appointments ADD COLUMN followup_response TEXT
+  CHECK (followup_response IS NULL OR followup_response IN ('positive', 'negative', 'feedback'));
+-- When the next send attempt is due (UTC ISO-8601); NULL when nothing is to be sent.
+ALTER TABLE appointments ADD COLUMN followup_next_scheduled TEXT;
+-- The engine's state: scheduled → sending → sent → positive | negative | feedback; or failed; or skipped.
+ALTER TABLE appointments ADD COLUMN followup_status TEXT NOT NULL DEFAULT 'skipped'
+  CHECK (followup_status IN ('scheduled', 'sending', 'sent', 'positive', 'negative', 'feedback', 'failed', 'skipped'));
+-- Why skipped: no_consent, cancelled, expired.
+ALTER TABLE appointments ADD COLUMN followup_skip_reason TEXT;
+-- The original due time (end + delay, out of quiet hours): expiry is measured from it, not from a retry's time.
+ALTER TABLE appointments ADD COLUMN followup_due_at TEXT;
+ALTER TABLE appointments ADD COLUMN followup_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE appointments ADD COLUMN followup_last_error TEXT;
+ALTER TABLE appointments ADD COLUMN followup_responded_at TEXT;
+-- Slots offered after a positive answer (JSON array of UTC instants), awaiting the client's choice.
+ALTER TABLE appointments ADD COLUMN followup_offered_slots TEXT;
+-- The appointment booked from this follow-up's positive answer.
+ALTER TABLE appointments ADD COLUMN followup_booked_appointment_id INTEGER;
+-- The lease of the daemon that claimed this row for sending.
+ALTER TABLE appointments ADD COLUMN lease_owner TEXT;
+ALTER TABLE appointments ADD COLUMN lease_expires_at TEXT;
+
+UPDATE appointments SET followup_status = 'skipped', followup_skip_reason = 'no_consent';
+
+-- The daemon's due scan: an index seek on scheduled rows by due time (partial: only rows still to send).
+CREATE INDEX appointments_followup_due ON appointments (followup_next_scheduled)
+  WHERE followup_status = 'scheduled';
+-- Crash recovery: leases of rows left in 'sending'.
+CREATE INDEX appointments_followup_lease ON appointments (lease_expires_at)
+  WHERE followup_status = 'sending';
+-- Replies: the latest follow-up sent to a phone.
+CREATE INDEX appointments_phone_sent ON appointments (client_phone, followup_sent_at)
+  WHERE followup_sent_at IS NOT NULL;
+-- Views: follow-ups by state and time.
+CREATE INDEX appointments_followup_status_end ON appointments (followup_status, end_time);
+
+CREATE INDEX audit_log_action ON audit_log (action, company_id);
+
+-- Inbound WhatsApp messages, kept for de-duplication (message_id) and support.
+CREATE TABLE inbound_messages (
+  id             INTEGER PRIMARY KEY,
+  message_id     TEXT UNIQUE,
+  phone          TEXT NOT NULL,
+  body           TEXT NOT NULL,
+  received_at    TEXT NOT NULL,
+  appointment_id INTEGER,
+  intent         TEXT,
+  outcome        TEXT NOT NULL DEFAULT 'unmatched'
+);
+
+CREATE INDEX inbound_messages_phone ON inbound_messages (phone, received_at);

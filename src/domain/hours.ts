@@ -1,0 +1,159 @@
+import { DateTime } from "luxon";
+
+/**
+ * Business hours and quiet hours, read in a company's IANA time zone.
+ * Pure: parsing and arithmetic only, no clock, no database.
+ */
+
+/** Minutes since local midnight. */
+export type Minute = number;
+
+export interface DayWindow {
+  /** ISO weekdays, 1 = Monday … 7 = Sunday. */
+  days: number[];
+  start: Minute;
+  end: Minute;
+}
+
+/** e.g. "mon-fri 09:00-18:00; sat 09:00-12:00" */
+export type BusinessHours = DayWindow[];
+
+/** A daily window in which nothing is sent; may wrap midnight (20:00-08:00). null = no quiet hours. */
+export interface QuietHours {
+  start: Minute;
+  end: Minute;
+}
+
+const DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+const DAY_ALIASES: Record<string, number> = {
+  mon: 1, seg: 1, tue: 2, ter: 2, wed: 3, qua: 3, thu: 4, qui: 4, fri: 5, sex: 5, sat: 6, sab: 6, sun: 7, dom: 7,
+};
+
+export const DEFAULT_BUSINESS_HOURS = "mon-fri 09:00-18:00";
+export const DEFAULT_QUIET_HOURS = "20:00-08:00";
+export const DEFAULT_TIMEZONE = "America/Sao_Paulo";
+
+/** "HH:MM" → minutes, or null. "24:00" is allowed as an end of day. */
+export function parseClock(text: string): Minute | null {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(text.trim());
+  if (!m) return null;
+  const h = Number(m[1]);
+  const min = Number(m[2]);
+  if (min > 59 || h > 24 || (h === 24 && min !== 0)) return null;
+  return h * 60 + min;
+}
+
+export function formatClock(m: Minute): string {
+  return `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+}
+
+function parseDays(spec: string): number[] | null {
+  const days = new Set<number>();
+  for (const part of spec.toLowerCase().split(",")) {
+    const range = part.split("-").map((p) => p.trim());
+    if (range.length === 1) {
+      const d = DAY_ALIASES[range[0] ?? ""];
+      if (!d) return null;
+      days.add(d);
+    } else if (range.length === 2) {
+      const a = DAY_ALIASES[range[0] ?? ""];
+      const b = DAY_ALIASES[range[1] ?? ""];
+      if (!a || !b) return null;
+      for (let d = a; ; d = (d % 7) + 1) {
+        days.add(d);
+        if (d === b) break;
+      }
+    } else return null;
+  }
+  return [...days].sort((x, y) => x - y);
+}
+
+/**
+ * Parses business hours like "mon-fri 09:00-18:00" or "mon-fri 09:00-12:00,14:00-18:00; sat 09:00-12:00".
+ * Throws an Error whose message says what is wrong (callers turn it into a UsageError).
+ */
+export function parseBusinessHours(text: string): BusinessHours {
+  const windows: DayWindow[] = [];
+  const segments = text.split(";").map((s) => s.trim()).filter(Boolean);
+  if (segments.length === 0) throw new Error("business hours are empty");
+  for (const seg of segments) {
+    const m = /^([a-z,\- ]+?)\s+(\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}(?:\s*,\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2})*)$/i.exec(seg);
+    if (!m) throw new Error(`"${seg}" is not like "mon-fri 09:00-18:00"`);
+    const days = parseDays((m[1] ?? "").replace(/\s+/g, ""));
+    if (!days) throw new Error(`"${m[1]}" is not a day or day range (use mon, tue, wed, thu, fri, sat, sun)`);
+    for (const range of (m[2] ?? "").split(",")) {
+      const [a, b] = range.split("-").map((x) => parseClock(x));
+      if (a == null || b == null) throw new Error(`"${range.trim()}" is not a time range like 09:00-18:00`);
+      if (b <= a) throw new Error(`"${range.trim()}" ends before it starts (business hours cannot cross midnight)`);
+      windows.push({ days, start: a, end: b });
+    }
+  }
+  return windows;
+}
+
+export function formatBusinessHours(bh: BusinessHours): string {
+  return bh
+    .map((w) => {
+      const first = w.days[0] ?? 1;
+      const last = w.days[w.days.length - 1] ?? first;
+      const contiguous = w.days.length === last - first + 1;
+      const names = contiguous && w.days.length > 1
+        ? `${DAY_NAMES[first - 1]}-${DAY_NAMES[last - 1]}`
+        : w.days.map((d) => DAY_NAMES[d - 1]).join(",");
+      return `${names} ${formatClock(w.start)}-${formatClock(w.end)}`;
+    })
+    .join("; ");
+}
+
+/** Parses "20:00-08:00" (may wrap midnight); "off" or "" means no quiet hours. */
+export function parseQuietHours(text: string): QuietHours | null {
+  const t = text.trim().toLowerCase();
+  if (t === "" || t === "off" || t === "none") return null;
+  const parts = t.split("-");
+  if (parts.length !== 2) throw new Error(`"${text}" is not a range like 20:00-08:00 (or "off")`);
+  const start = parseClock(parts[0] ?? "");
+  const end = parseClock(parts[1] ?? "");
+  if (start == null || end == null) throw new Error(`"${text}" is not a range like 20:00-08:00 (or "off")`);
+  if (start === end) throw new Error(`"${text}" is an empty range: use "off" for no quiet hours`);
+  return { start, end: end === 24 * 60 ? 0 : end };
+}
+
+export function formatQuietHours(q: QuietHours | null): string {
+  return q ? `${formatClock(q.start)}-${formatClock(q.end)}` : "off";
+}
+
+export function isValidTimeZone(zone: string): boolean {
+  if (!zone || !/^[A-Za-z_]+(\/[A-Za-z0-9_+\-]+)*$/.test(zone)) return false;
+  return DateTime.now().setZone(zone).isValid;
+}
+
+function minuteOfDay(dt: DateTime): Minute {
+  return dt.hour * 60 + dt.minute;
+}
+
+export function isInQuietHours(at: Date, zone: string, quiet: QuietHours | null): boolean {
+  if (!quiet) return false;
+  const m = minuteOfDay(DateTime.fromJSDate(at, { zone }));
+  return quiet.start < quiet.end ? m >= quiet.start && m < quiet.end : m >= quiet.start || m < quiet.end;
+}
+
+/**
+ * The first instant at or after `at` that is outside the quiet hours, in the company's zone.
+ * 19:30 with 20:00-08:00 stays 19:30; 21:10 becomes 08:00 the next day; 03:00 becomes 08:00 the same day.
+ * Across a DST gap luxon moves a non-existent 08:00 forward, which is still outside the window.
+ */
+export function moveOutOfQuietHours(at: Date, zone: string, quiet: QuietHours | null): Date {
+  if (!quiet || !isInQuietHours(at, zone, quiet)) return at;
+  const local = DateTime.fromJSDate(at, { zone });
+  const m = minuteOfDay(local);
+  // Which local day does the quiet window end on?
+  const endsNextDay = quiet.start > quiet.end && m >= quiet.start;
+  const day = endsNextDay ? local.plus({ days: 1 }) : local;
+  const end = day.set({ hour: Math.floor(quiet.end / 60), minute: quiet.end % 60, second: 0, millisecond: 0 });
+  return end.toJSDate();
+}
+
+/** Local calendar date (yyyy-MM-dd) of an instant in a zone. */
+export function localDate(at: Date, zone: string): string {
+  return DateTime.fromJSDate(at, { zone }).toISODate() ?? "";
+}

@@ -1,0 +1,128 @@
+import { DateTime } from "luxon";
+import type { Clock } from "../clock.js";
+import { replanFollowup, planFollowup, type AppointmentStatus } from "../domain/lifecycle.js";
+import { normalizePhone } from "../domain/phone.js";
+import type { Db } from "../store/db.js";
+import { appointmentWriter, type AppointmentData } from "../store/appointments.js";
+import type { CompanyRow } from "../store/companies.js";
+import { schedulingPolicy } from "./company-service.js";
+
+/** A record as it arrives from flags, a CSV row or a JSON line: every value still untrusted. */
+export type RawAppointment = Record<string, unknown>;
+
+export type SaveResult = "inserted" | "updated" | "unchanged";
+
+const TRUE = new Set(["true", "1", "yes", "y", "sim", "s", "t"]);
+const FALSE = new Set(["false", "0", "no", "n", "nao", "não", "f", ""]);
+
+function text(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  return String(v).trim();
+}
+
+export function parseBool(v: unknown): boolean | null {
+  if (typeof v === "boolean") return v;
+  const t = text(v).toLowerCase();
+  if (TRUE.has(t)) return true;
+  if (FALSE.has(t)) return false;
+  return null;
+}
+
+/** ISO-8601 with an offset, or a local time read in the company's zone ("2026-11-25 14:00" or "2026-11-25T14:00"). */
+export function parseAppointmentTime(v: unknown, zone: string): Date | null {
+  const t = text(v).replace(" ", "T");
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(t)) return null;
+  const dt = DateTime.fromISO(t, { zone });
+  return dt.isValid ? dt.toJSDate() : null;
+}
+
+/** Validates one record; returns normalised data or the list of what is wrong with it. */
+export function validateAppointment(raw: RawAppointment, companies: (id: string) => CompanyRow | undefined):
+  { ok: true; data: AppointmentData; company: CompanyRow } | { ok: false; problems: string[] } {
+  const problems: string[] = [];
+  const companyId = text(raw.company_id);
+  const company = companyId ? companies(companyId) : undefined;
+  if (!companyId) problems.push("company_id is missing");
+  else if (!company) problems.push(`unknown company_id "${companyId}" (add it with secretaria companies add)`);
+  const externalId = text(raw.external_id);
+  if (!externalId) problems.push("external_id is missing");
+  else if (externalId.length > 200) problems.push("external_id is longer than 200 characters");
+  const name = text(raw.client_name);
+  if (!name) problems.push("client_name is missing");
+  const rawPhone = text(raw.client_phone);
+  const phone = rawPhone ? normalizePhone(rawPhone) : null;
+  if (!rawPhone) problems.push("client_phone is missing");
+  else if (!phone) problems.push(`client_phone "${rawPhone}" is not a phone number (e.g. +55 11 99999-0000)`);
+  const zone = company?.timezone ?? "America/Sao_Paulo";
+  const start = parseAppointmentTime(raw.start_time, zone);
+  const end = parseAppointmentTime(raw.end_time, zone);
+  if (!start) problems.push(`start_time "${text(raw.start_time)}" is not a time like 2026-11-25T14:00-03:00`);
+  if (!end) problems.push(`end_time "${text(raw.end_time)}" is not a time like 2026-11-25T15:00-03:00`);
+  if (start && end && end.getTime() <= start.getTime()) problems.push("end_time must be after start_time");
+  const consent = parseBool(raw.allow_followup ?? "");
+  if (consent === null) problems.push(`allow_followup "${text(raw.allow_followup)}" must be true or false`);
+  const statusText = text(raw.status).toLowerCase() || "booked";
+  if (statusText !== "booked" && statusText !== "cancelled") problems.push(`status "${text(raw.status)}" must be booked or cancelled`);
+  if (problems.length || !company || !start || !end || !phone || consent === null) return { ok: false, problems };
+  return {
+    ok: true,
+    company,
+    data: {
+      company_id: companyId,
+      external_id: externalId,
+      client_name: name,
+      client_phone: phone,
+      start_time: start.toISOString(),
+      end_time: end.toISOString(),
+      status: statusText as AppointmentStatus,
+      allow_followup: consent,
+    },
+  };
+}
+
+/**
+ * Upserts appointments by (company_id, external_id), applying the scheduling rules:
+ * new rows get their follow-up planned; edits before sending replan it; edits after
+ * sending leave it alone; identical data is "unchanged" and not written at all.
+ * Callers run it inside a transaction.
+ */
+export function appointmentSaver(db: Db, clock: Clock) {
+  const writer = appointmentWriter(db);
+  const policies = new Map<string, ReturnType<typeof schedulingPolicy>>();
+  const policyOf = (c: CompanyRow) => {
+    let p = policies.get(c.id);
+    if (!p) policies.set(c.id, (p = schedulingPolicy(c)));
+    return p;
+  };
+  return (data: AppointmentData, company: CompanyRow): { result: SaveResult; id: number } => {
+    const now = clock();
+    const nowIso = now.toISOString();
+    const existing = writer.find(data.company_id, data.external_id);
+    const input = { allow_followup: data.allow_followup, status: data.status, end_time: new Date(data.end_time) };
+    if (!existing) {
+      const id = writer.insert(data, planFollowup(input, policyOf(company), now), nowIso);
+      return { result: "inserted", id };
+    }
+    const same =
+      existing.client_name === data.client_name &&
+      existing.client_phone === data.client_phone &&
+      existing.start_time === data.start_time &&
+      existing.end_time === data.end_time &&
+      existing.status === data.status &&
+      existing.allow_followup === (data.allow_followup ? 1 : 0);
+    if (same) return { result: "unchanged", id: existing.id };
+    const plan = replanFollowup(
+      {
+        followup_status: existing.followup_status,
+        allow_followup: existing.allow_followup === 1,
+        status: existing.status,
+        end_time: new Date(existing.end_time),
+      },
+      input,
+      policyOf(company),
+      now,
+    );
+    writer.update(existing.id, data, plan, nowIso);
+    return { result: "updated", id: existing.id };
+  };
+}

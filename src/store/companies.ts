@@ -1,0 +1,43 @@
+import type { Db } from "./db.js";
+
+export interface CompanyRow {
+  id: string;
+  name: string;
+  timezone: string;
+  whaticket_url: string | null;
+  whaticket_token: string | null;
+  whatsapp_id: string | null;
+  business_hours: string;
+  quiet_hours: string;
+  followup_delay_minutes: number;
+  rate_limit: number;
+  followup_template: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type CompanyInput = Omit<CompanyRow, "created_at" | "updated_at">;
+
+export function getCompany(db: Db, id: string): CompanyRow | undefined {
+  return db.prepare("SELECT * FROM companies WHERE id = ?").get(id) as CompanyRow | undefined;
+}
+
+export function listCompanies(db: Db): CompanyRow[] {
+  return db.prepare("SELECT * FROM companies ORDER BY id").all() as CompanyRow[];
+}
+
+/** Insert or update by id; returns whether the row was created. */
+export function upsertCompany(db: Db, c: CompanyInput, nowIso: string): "created" | "updated" {
+  const existed = !!db.prepare("SELECT 1 FROM companies WHERE id = ?").get(c.id);
+  db.prepare(
+    `INSERT INTO companies (id, name, timezone, whaticket_url, whaticket_token, whatsapp_id, business_hours, quiet_hours,
+        followup_delay_minutes, rate_limit, followup_template, created_at, updated_at)
+     VALUES (@id, @name, @timezone, @whaticket_url, @whaticket_token, @whatsapp_id, @business_hours, @quiet_hours,
+        @followup_delay_minutes, @rate_limit, @followup_template, @now, @now)
+     ON CONFLICT (id) DO UPDATE SET name = excluded.name, timezone = excluded.timezone, whaticket_url = excluded.whaticket_url,
+        whaticket_token = excluded.whaticket_token, whatsapp_id = excluded.whatsapp_id, business_hours = excluded.business_hours,
+        quiet_hours = excluded.quiet_hours, followup_delay_minutes = excluded.followup_delay_minutes,
+        rate_limit = excluded.rate_limit, followup_template = excluded.followup_template, updated_at = excluded.updated_at`,
+  ).run({ ...c, now: nowIso });
+  return existed ? "updated" : "created";
+}
