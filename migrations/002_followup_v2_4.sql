@@ -9,6 +9,9 @@ ALTER TABLE companies ADD COLUMN followup_delay_minutes INTEGER NOT NULL DEFAULT
 ALTER TABLE companies ADD COLUMN rate_limit REAL NOT NULL DEFAULT 1;
 -- Optional override of the follow-up text, with {nome} / {quando} placeholders.
 ALTER TABLE companies ADD COLUMN followup_template TEXT;
+-- Set when Whaticket rejects the company's token (401/403): sending pauses, no attempt is burned.
+ALTER TABLE companies ADD COLUMN paused_reason TEXT;
+ALTER TABLE companies ADD COLUMN paused_at TEXT;
 
 -- Consent (LGPD). Rows from before v2.4 carry no recorded consent: never contacted.
 ALTER TABLE appointments ADD COLUMN allow_followup INTEGER NOT NULL DEFAULT 0 CHECK (allow_followup IN (0, 1));
@@ -49,7 +52,20 @@ CREATE INDEX appointments_phone_sent ON appointments (client_phone, followup_sen
 -- Views: follow-ups by state and time.
 CREATE INDEX appointments_followup_status_end ON appointments (followup_status, end_time);
 
+-- Views and stats: follow-ups sent / answered in a time window, per company.
+CREATE INDEX appointments_company_sent ON appointments (company_id, followup_sent_at)
+  WHERE followup_sent_at IS NOT NULL;
+CREATE INDEX appointments_company_responded ON appointments (company_id, followup_responded_at)
+  WHERE followup_responded_at IS NOT NULL;
+
 CREATE INDEX audit_log_action ON audit_log (action, company_id);
+
+-- Small shared state of the daemons (last successful tick, …), readable by any process.
+CREATE TABLE daemon_state (
+  key        TEXT PRIMARY KEY,
+  value      TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
 
 -- Inbound WhatsApp messages, kept for de-duplication (message_id) and support.
 CREATE TABLE inbound_messages (

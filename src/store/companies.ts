@@ -12,11 +12,13 @@ export interface CompanyRow {
   followup_delay_minutes: number;
   rate_limit: number;
   followup_template: string | null;
+  paused_reason: string | null;
+  paused_at: string | null;
   created_at: string;
   updated_at: string;
 }
 
-export type CompanyInput = Omit<CompanyRow, "created_at" | "updated_at">;
+export type CompanyInput = Omit<CompanyRow, "created_at" | "updated_at" | "paused_reason" | "paused_at">;
 
 export function getCompany(db: Db, id: string): CompanyRow | undefined {
   return db.prepare("SELECT * FROM companies WHERE id = ?").get(id) as CompanyRow | undefined;
@@ -37,7 +39,8 @@ export function upsertCompany(db: Db, c: CompanyInput, nowIso: string): "created
      ON CONFLICT (id) DO UPDATE SET name = excluded.name, timezone = excluded.timezone, whaticket_url = excluded.whaticket_url,
         whaticket_token = excluded.whaticket_token, whatsapp_id = excluded.whatsapp_id, business_hours = excluded.business_hours,
         quiet_hours = excluded.quiet_hours, followup_delay_minutes = excluded.followup_delay_minutes,
-        rate_limit = excluded.rate_limit, followup_template = excluded.followup_template, updated_at = excluded.updated_at`,
+        rate_limit = excluded.rate_limit, followup_template = excluded.followup_template, updated_at = excluded.updated_at,
+        paused_reason = NULL, paused_at = NULL`,
   ).run({ ...c, now: nowIso });
   return existed ? "updated" : "created";
 }

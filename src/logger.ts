@@ -1,0 +1,55 @@
+/**
+ * One line per event: readable text by default, JSON with --log-format json.
+ * Callers pass phones already masked (maskPhone) and never pass tokens; as a last line of
+ * defence, values of keys that look secret are replaced before printing.
+ */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export type LogFormat = "text" | "json";
+
+export interface Logger {
+  debug(event: string, fields?: Record<string, unknown>): void;
+  info(event: string, fields?: Record<string, unknown>): void;
+  warn(event: string, fields?: Record<string, unknown>): void;
+  error(event: string, fields?: Record<string, unknown>): void;
+}
+
+const SECRET_KEY = /token|authorization|password|secret/i;
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+function scrub(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) out[k] = SECRET_KEY.test(k) && v != null && typeof v !== "boolean" ? "[redacted]" : v;
+  return out;
+}
+
+function textValue(v: unknown): string {
+  if (typeof v === "string") return /[\s"=]/.test(v) ? JSON.stringify(v) : v;
+  return JSON.stringify(v);
+}
+
+export function createLogger(opts: {
+  format?: LogFormat;
+  level?: LogLevel;
+  write?: (line: string) => void;
+  now?: () => Date;
+} = {}): Logger {
+  const format = opts.format ?? "text";
+  const min = ORDER[opts.level ?? "info"];
+  const write = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const now = opts.now ?? (() => new Date());
+  const log = (level: LogLevel) => (event: string, fields: Record<string, unknown> = {}) => {
+    if (ORDER[level] < min) return;
+    const clean = scrub(fields);
+    const time = now().toISOString();
+    if (format === "json") {
+      write(JSON.stringify({ time, level, event, ...clean }));
+    } else {
+      const kv = Object.entries(clean).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${textValue(v)}`).join(" ");
+      write(`${time} ${level.toUpperCase().padEnd(5)} ${event}${kv ? ` ${kv}` : ""}`);
+    }
+  };
+  return { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
+}
+
+/** A logger that drops everything (tests, --quiet). */
+export const silentLogger: Logger = createLogger({ write: () => {} });
