@@ -1,3 +1,4 @@
+import { DateTime } from "luxon";
 import { UsageError } from "./errors.js";
 
 /** The one clock: every read of "now" goes through a Clock so tests and the demo can drive time. */
@@ -42,8 +43,9 @@ export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): Clock {
 /** Parses an ISO-8601 instant that carries its offset (Z or ±hh:mm). */
 export function parseInstant(raw: string): Date | null {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(raw)) return null;
-  const d = new Date(raw);
-  return Number.isNaN(d.getTime()) ? null : d;
+  // luxon rejects impossible dates (2026-02-30) that Date would silently roll over.
+  const dt = DateTime.fromISO(raw, { setZone: true });
+  return dt.isValid ? dt.toJSDate() : null;
 }
 
 /** The storage form of an instant: UTC ISO-8601 with milliseconds, so strings sort as times. */

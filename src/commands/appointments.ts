@@ -61,7 +61,7 @@ export async function runAppointmentsAdd(o: AppointmentsAddOptions): Promise<voi
       start_time: full.start, end_time: full.end, allow_followup: full.allowFollowup, status: full.status ?? "booked",
     };
     const v = validateAppointment(raw, (id) => getCompany(db, id));
-    if (!v.ok) throw new UsageError(v.problems.join("; "));
+    if (!v.ok) throw new UsageError(v.problems.map(asFlags).join("; "));
     const save = appointmentSaver(db, ctx.clock);
     const { result, id } = db.transaction(() => {
       const r = save(v.data, v.company);
@@ -79,6 +79,16 @@ export async function runAppointmentsAdd(o: AppointmentsAddOptions): Promise<voi
   } finally {
     db.close();
   }
+}
+
+const FLAG_OF_COLUMN: Record<string, string> = {
+  company_id: "--company", external_id: "--external-id", client_name: "--client-name", client_phone: "--client-phone",
+  start_time: "--start", end_time: "--end", allow_followup: "--allow-followup", status: "--status",
+};
+
+/** Validation speaks in columns (shared with import); on the command line, name the flag to fix. */
+function asFlags(problem: string): string {
+  return problem.replace(/\b(company_id|external_id|client_name|client_phone|start_time|end_time|allow_followup|status)\b/g, (c) => FLAG_OF_COLUMN[c] ?? c);
 }
 
 export function describeFollowup(row: AppointmentRow, zone: string): string {

@@ -1,4 +1,4 @@
-import { DateTime } from "luxon";
+import { DateTime, IANAZone } from "luxon";
 
 /**
  * Business hours and quiet hours, read in a company's IANA time zone.
@@ -123,8 +123,9 @@ export function formatQuietHours(q: QuietHours | null): string {
 }
 
 export function isValidTimeZone(zone: string): boolean {
-  if (!zone || !/^[A-Za-z_]+(\/[A-Za-z0-9_+\-]+)*$/.test(zone)) return false;
-  return DateTime.now().setZone(zone).isValid;
+  if (!zone || !/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return false;
+  // IANAZone, not DateTime.now(): the domain never reads the clock.
+  return IANAZone.isValidZone(zone);
 }
 
 function minuteOfDay(dt: DateTime): Minute {
@@ -140,7 +141,8 @@ export function isInQuietHours(at: Date, zone: string, quiet: QuietHours | null)
 /**
  * The first instant at or after `at` that is outside the quiet hours, in the company's zone.
  * 19:30 with 20:00-08:00 stays 19:30; 21:10 becomes 08:00 the next day; 03:00 becomes 08:00 the same day.
- * Across a DST gap luxon moves a non-existent 08:00 forward, which is still outside the window.
+ * DST: when the window's end does not exist that day (clocks jump over it) the result is the
+ * instant of the jump; when it occurs twice (clocks go back) it is the first occurrence after `at`.
  */
 export function moveOutOfQuietHours(at: Date, zone: string, quiet: QuietHours | null): Date {
   if (!quiet || !isInQuietHours(at, zone, quiet)) return at;
@@ -149,7 +151,16 @@ export function moveOutOfQuietHours(at: Date, zone: string, quiet: QuietHours | 
   // Which local day does the quiet window end on?
   const endsNextDay = quiet.start > quiet.end && m >= quiet.start;
   const day = endsNextDay ? local.plus({ days: 1 }) : local;
-  const end = day.set({ hour: Math.floor(quiet.end / 60), minute: quiet.end % 60, second: 0, millisecond: 0 });
+  let end = day.set({ hour: Math.floor(quiet.end / 60), minute: quiet.end % 60, second: 0, millisecond: 0 });
+  if (minuteOfDay(end) !== quiet.end) {
+    // In a DST gap luxon lands past the wall time by the gap's size: step back to the jump itself.
+    const maxSteps = Math.abs(end.offset - end.minus({ days: 1 }).offset);
+    for (let i = 0; i < maxSteps && end.minus({ minutes: 1 }).offset === end.offset; i++) end = end.minus({ minutes: 1 });
+  } else {
+    // An ambiguous wall time (clocks went back) has two instants: the earliest one not before `at`.
+    const candidates = end.getPossibleOffsets().filter((c) => c.toMillis() >= at.getTime());
+    end = candidates.reduce((a, b) => (b.toMillis() < a.toMillis() ? b : a), candidates[0] ?? end);
+  }
   return end.toJSDate();
 }
 

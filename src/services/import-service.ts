@@ -64,28 +64,42 @@ export function parseImport(text: string, format: "csv" | "jsonl"): { records: I
     return { records, errors };
   }
   let rows: { record: string[]; info: { lines: number } }[];
+  // Excel in a pt-BR locale saves "CSV" separated by semicolons: follow the header line.
+  const firstLine = body.split("\n", 1)[0] ?? "";
+  const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ";" : ",";
   try {
-    rows = parse(body, { info: true, skip_empty_lines: true, relax_column_count: true, trim: true, bom: true }) as unknown as typeof rows;
+    // csv-parse counts "\r\n" inside quoted fields as two lines: normalise so line numbers match an editor's.
+    rows = parse(body.replace(/\r\n?/g, "\n"), { delimiter, info: true, skip_empty_lines: true, relax_column_count: true, trim: true, bom: true }) as unknown as typeof rows;
   } catch (err) {
     const line = (err as { lines?: number }).lines;
-    throw new UserError(`the CSV cannot be read${line ? ` at line ${line}` : ""}: ${(err as Error).message.replace(/^Invalid Record Length: /, "")} — check quotes and separators (comma-separated, UTF-8)`);
+    throw new UserError(`the CSV cannot be read${line ? ` at line ${line}` : ""}: ${(err as Error).message.replace(/^Invalid Record Length: /, "")} — check quotes and separators (comma- or semicolon-separated, UTF-8)`);
   }
   const header = rows[0]?.record.map((h) => h.toLowerCase());
   if (!header) throw new UserError(`the CSV is empty: the first line must be the header ${CSV_HEADER.join(",")}[,status]`);
   const missing = CSV_HEADER.filter((h) => !header.includes(h));
-  const unknown = header.filter((h) => !(CSV_HEADER as readonly string[]).includes(h) && !OPTIONAL.includes(h));
-  if (missing.length || unknown.length) {
-    const parts = [missing.length ? `missing ${missing.join(", ")}` : "", unknown.length ? `unknown ${unknown.join(", ")}` : ""].filter(Boolean);
+  // Unnamed columns (a spreadsheet's trailing commas) are ignored; a repeated name would be ambiguous.
+  const unknown = header.filter((h) => h && !(CSV_HEADER as readonly string[]).includes(h) && !OPTIONAL.includes(h));
+  const repeated = header.filter((h, i) => h && header.indexOf(h) !== i);
+  if (missing.length || unknown.length || repeated.length) {
+    const parts = [
+      missing.length ? `missing ${missing.join(", ")}` : "",
+      unknown.length ? `unknown ${unknown.join(", ")}` : "",
+      repeated.length ? `repeated ${[...new Set(repeated)].join(", ")}` : "",
+    ].filter(Boolean);
     throw new UserError(`the CSV header is wrong (${parts.join("; ")}): it must be ${CSV_HEADER.join(",")}[,status]`);
   }
   for (const { record, info } of rows.slice(1)) {
+    // info.lines is where the record ends; a quoted field with line breaks starts it earlier.
+    const line = info.lines - record.reduce((n, field) => n + (field.match(/\n/g)?.length ?? 0), 0);
     if (record.length !== header.length) {
-      errors.push(`line ${info.lines}: has ${record.length} fields, the header has ${header.length}`);
+      errors.push(`line ${line}: has ${record.length} fields, the header has ${header.length}`);
       continue;
     }
     const raw: RawAppointment = {};
-    header.forEach((h, i) => (raw[h] = record[i]));
-    records.push({ line: info.lines, raw });
+    header.forEach((h, i) => {
+      if (h) raw[h] = record[i];
+    });
+    records.push({ line, raw });
   }
   return { records, errors };
 }

@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
-import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 
 export type Db = Database.Database;
@@ -17,6 +17,9 @@ export function openDb(path: string, opts: { create?: boolean; readonly?: boolea
   const file = resolve(path);
   if (!opts.create && !existsSync(file)) {
     throw new UserError(`no database at ${file}: run \`secretaria migrate --db ${path}\` to create it (or pass --db / set SECRETARIA_DB)`);
+  }
+  if (existsSync(file) && statSync(file).isDirectory()) {
+    throw new UserError(`${file} is a folder, not a database file: pass a file path with --db (e.g. --db ${join(path, "secretaria.db")})`);
   }
   if (opts.create && !existsSync(dirname(file))) {
     throw new UserError(`cannot create the database ${file}: the folder ${dirname(file)} does not exist`);

@@ -114,15 +114,23 @@ export function migrate(db: Db, dbPath: string, opts: { to?: number; now?: () =>
   }
   for (const m of known) {
     if (m.version > target) break;
-    const done = immediate(db, () => {
-      const row = db.prepare("SELECT checksum FROM schema_migrations WHERE version = ?").get(m.version) as { checksum: string } | undefined;
-      if (row) return false;
-      db.exec(m.sql);
-      db.prepare("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)").run(
-        m.version, m.name, m.checksum, now().toISOString(),
-      );
-      return true;
-    });
+    let done: boolean;
+    try {
+      done = immediate(db, () => {
+        const row = db.prepare("SELECT checksum FROM schema_migrations WHERE version = ?").get(m.version) as { checksum: string } | undefined;
+        if (row) return false;
+        db.exec(m.sql);
+        db.prepare("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)").run(
+          m.version, m.name, m.checksum, now().toISOString(),
+        );
+        return true;
+      });
+    } catch (err) {
+      const msg = (err as Error).message;
+      // E.g. a file whose tables were made by another tool ("table companies already exists").
+      const hint = /already exists/.test(msg) ? ": the file has tables secretaria did not create; pass another --db" : "";
+      throw new UserError(`migration ${m.name} failed on ${dbPath} and was rolled back: ${msg}${hint}`);
+    }
     if (done) applied.push(m);
   }
   return applied;

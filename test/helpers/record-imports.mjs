@@ -1,0 +1,14 @@
+// A module-resolution hook (node:module register) that logs each resolved URL, one per line.
+import { appendFileSync } from "node:fs";
+
+let file;
+
+export async function initialize(data) {
+  file = data?.file;
+}
+
+export async function resolve(specifier, context, nextResolve) {
+  const result = await nextResolve(specifier, context);
+  if (file) appendFileSync(file, `${result.url}\n`);
+  return result;
+}

@@ -1,0 +1,513 @@
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fixedClock } from "../../src/clock.js";
+import { isUserError } from "../../src/errors.js";
+import type { Db } from "../../src/store/db.js";
+import type { AppointmentRow } from "../../src/store/appointments.js";
+import { saveCompany } from "../../src/services/company-service.js";
+import { CSV_HEADER, detectFormat, importAppointments, parseImport, type ImportSummary } from "../../src/services/import-service.js";
+import { migratedDb, runCli, tempDb, tempDir } from "../helpers/cli.js";
+
+const HEADER = CSV_HEADER.join(",");
+const NOW = new Date("2026-11-25T12:00:00Z"); // 09:00 in São Paulo
+
+interface Row {
+  company_id: string;
+  external_id: string;
+  client_name: string;
+  client_phone: string;
+  start_time: string;
+  end_time: string;
+  allow_followup: string;
+  status?: string;
+}
+
+const base: Row = {
+  company_id: "clinica", external_id: "A-1", client_name: "Ana Souza", client_phone: "+55 (11) 99999-0000",
+  start_time: "2026-11-25T14:00:00-03:00", end_time: "2026-11-25T15:00:00-03:00", allow_followup: "true",
+};
+
+function csvField(v: string): string {
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+function csv(rows: Partial<Row>[], header = HEADER): string {
+  const cols = header.split(",") as (keyof Row)[];
+  return [header, ...rows.map((r) => cols.map((c) => csvField(({ ...base, ...r })[c] ?? "")).join(","))].join("\n") + "\n";
+}
+
+function setup(now = NOW): { db: Db; run: (text: string, opts?: { format?: "csv" | "jsonl"; skipInvalid?: boolean; at?: Date }) => ImportSummary } {
+  const path = tempDb();
+  const db = migratedDb(path);
+  const clock = fixedClock(now);
+  saveCompany(db, { id: "clinica", name: "Clínica Sol" }, clock);
+  saveCompany(db, { id: "manaus", name: "Estúdio Lua", timezone: "America/Manaus" }, clock);
+  const run = (text: string, opts: { format?: "csv" | "jsonl"; skipInvalid?: boolean; at?: Date } = {}) => {
+    const format = opts.format ?? "csv";
+    return importAppointments(db, parseImport(text, format), {
+      file: "test", format, skipInvalid: opts.skipInvalid ?? false, clock: fixedClock(opts.at ?? now),
+    });
+  };
+  return { db, run };
+}
+
+const rowOf = (db: Db, externalId: string, company = "clinica") =>
+  db.prepare("SELECT * FROM appointments WHERE company_id = ? AND external_id = ?").get(company, externalId) as AppointmentRow | undefined;
+const count = (db: Db) => (db.prepare("SELECT count(*) AS n FROM appointments").get() as { n: number }).n;
+
+function throwsUserError(fn: () => unknown, pattern: RegExp): void {
+  assert.throws(fn, (err: unknown) => isUserError(err) && pattern.test(err.message));
+}
+
+describe("parsing", () => {
+  test("CSV with the SPEC header, with and without the optional status column", () => {
+    const { db, run } = setup();
+    const s = run(csv([{ external_id: "A-1" }, { external_id: "A-2", client_phone: "11 98888-7777" }]));
+    assert.deepEqual([s.inserted, s.updated, s.unchanged, s.invalid, s.rows], [2, 0, 0, 0, 2]);
+    const withStatus = run(csv([{ external_id: "A-3", status: "cancelled" }], `${HEADER},status`));
+    assert.equal(withStatus.inserted, 1);
+    assert.equal(rowOf(db, "A-3")?.status, "cancelled");
+    assert.equal(rowOf(db, "A-2")?.client_phone, "5511988887777");
+    db.close();
+  });
+
+  test("header columns in another order and in upper case", () => {
+    const { db, run } = setup();
+    const header = "EXTERNAL_ID,company_id,client_phone,client_name,end_time,start_time,allow_followup";
+    const s = run(`${header}\nB-1,clinica,11999990000,Bia,2026-11-25T15:00-03:00,2026-11-25T14:00-03:00,yes\n`);
+    assert.equal(s.inserted, 1, s.errors.join("\n"));
+    assert.equal(rowOf(db, "B-1")?.client_name, "Bia");
+    db.close();
+  });
+
+  test("JSON lines with the same keys; booleans and numbers accepted; blank lines skipped", () => {
+    const { db, run } = setup();
+    const lines = [
+      JSON.stringify({ ...base, external_id: "J-1", allow_followup: true }),
+      "",
+      JSON.stringify({ ...base, external_id: "J-2", allow_followup: false, client_phone: 5511977776666 }),
+    ].join("\n");
+    const s = run(lines, { format: "jsonl" });
+    assert.deepEqual([s.inserted, s.invalid], [2, 0], s.errors.join("\n"));
+    assert.equal(rowOf(db, "J-2")?.client_phone, "5511977776666");
+    assert.equal(rowOf(db, "J-2")?.allow_followup, 0);
+    db.close();
+  });
+
+  test("JSON lines: a bad line is reported with its number (blank lines counted)", () => {
+    const { db, run } = setup();
+    const s = run([JSON.stringify(base), "", "{not json", "[1,2]", JSON.stringify({ ...base, external_id: "x", client_phone: "abc" })].join("\n"), { format: "jsonl" });
+    assert.deepEqual(s.errors.map((e) => e.replace(/:.*/, "")), ["line 3", "line 4", "line 5"]);
+    assert.equal(count(db), 0);
+    db.close();
+  });
+
+  test("quoted CSV fields with commas, quotes and line breaks; BOM; CRLF", () => {
+    const { db, run } = setup();
+    const text = "\uFEFF" + [
+      HEADER,
+      `clinica,Q-1,"Souza, Ana ""Aninha""",+55 11 99999-0000,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00,true`,
+      `clinica,Q-2,"Silva,\r\nJoão",11 99999-0001,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00,true`,
+      `clinica,Q-3,Bia,not a phone,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00,true`,
+    ].join("\r\n") + "\r\n";
+    const s = run(text, { skipInvalid: true });
+    assert.equal(s.inserted, 2, s.errors.join("\n"));
+    assert.equal(rowOf(db, "Q-1")?.client_name, 'Souza, Ana "Aninha"');
+    assert.ok(rowOf(db, "Q-2")?.client_name.startsWith("Silva,"));
+    // The bad row starts on line 5 (the quoted name spans lines 3–4), whatever the line endings.
+    assert.deepEqual(s.errors.map((e) => e.replace(/:.*/, "")), ["line 5"]);
+    db.close();
+  });
+
+  test("a record with a quoted line break is reported at the line where it starts", () => {
+    const { db, run } = setup();
+    const text = [
+      HEADER,
+      `clinica,M-1,"Ana\nde Souza",nope,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00,true`,
+      `clinica,M-2,Bia,nope,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00,true`,
+    ].join("\n");
+    const s = run(text);
+    assert.deepEqual(s.errors.map((e) => e.replace(/:.*/, "")), ["line 2", "line 4"]);
+    db.close();
+  });
+
+  test("header errors name what is missing or unknown and show the expected header", () => {
+    throwsUserError(() => parseImport("", "csv"), /empty.*company_id,external_id/);
+    throwsUserError(() => parseImport("company_id,external_id,client_name\nx,y,z\n", "csv"), /missing client_phone, start_time, end_time, allow_followup/);
+    throwsUserError(() => parseImport(`${HEADER},notes\n`, "csv"), /unknown notes.*must be company_id,external_id,client_name,client_phone,start_time,end_time,allow_followup\[,status\]/);
+    throwsUserError(() => parseImport(`${HEADER}\nclinica,"unterminated,1\n`, "csv"), /cannot be read.*line/);
+  });
+
+  test("a header repeating a column is refused", () => {
+    throwsUserError(() => parseImport(`${HEADER},client_name\n`, "csv"), /repeated client_name/);
+  });
+
+  test("a spreadsheet's trailing empty column is ignored", () => {
+    const { db, run } = setup();
+    const s = run(`${HEADER},\nclinica,TR-1,Ana,11999990000,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00,true,\n`);
+    assert.equal(s.inserted, 1, s.errors.join("\n"));
+    db.close();
+  });
+
+  test("semicolon-separated (Excel in pt-BR) is read too", () => {
+    const { db, run } = setup();
+    const s = run(`${CSV_HEADER.join(";")}\nclinica;SC-1;"Souza; Ana";(11) 99999-0000;2026-11-25 14:00;2026-11-25 15:00;sim\n`);
+    assert.equal(s.inserted, 1, s.errors.join("\n"));
+    assert.equal(rowOf(db, "SC-1")?.client_name, "Souza; Ana");
+    db.close();
+  });
+
+  test("a row with a wrong number of fields is reported, not guessed", () => {
+    const { db, run } = setup();
+    const s = run(`${HEADER}\nclinica,X-1,Ana,11999990000,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00\n`);
+    assert.match(s.errors[0] ?? "", /^line 2: has 6 fields, the header has 7/);
+    db.close();
+  });
+
+  test("format detection by extension, then by content", () => {
+    assert.equal(detectFormat("a.jsonl", ""), "jsonl");
+    assert.equal(detectFormat("a.ndjson", ""), "jsonl");
+    assert.equal(detectFormat("a.CSV", "{"), "csv");
+    assert.equal(detectFormat("stdin", '  {"company_id":1}'), "jsonl");
+    assert.equal(detectFormat("stdin", HEADER), "csv");
+  });
+});
+
+describe("validation", () => {
+  test("every problem of every row is reported with its line; nothing is imported", () => {
+    const { db, run } = setup();
+    const s = run(csv([
+      { external_id: "V-1" },
+      { external_id: "V-2", company_id: "nope" },
+      { external_id: "", client_name: "", client_phone: "" },
+      { external_id: "V-4", start_time: "amanhã", end_time: "2026-13-45T10:00" },
+      { external_id: "V-5", start_time: "2026-11-25T15:00-03:00", end_time: "2026-11-25T14:00-03:00" },
+      { external_id: "V-6", allow_followup: "talvez", status: "done" },
+      { external_id: "V-7", client_phone: "12345" },
+    ], `${HEADER},status`));
+    assert.equal(count(db), 0);
+    assert.equal(s.invalid, 6);
+    assert.deepEqual(s.errors.map((e) => e.replace(/:.*/, "")), ["line 3", "line 4", "line 5", "line 6", "line 7", "line 8"]);
+    const text = s.errors.join("\n");
+    assert.match(text, /line 3: unknown company_id "nope"/);
+    assert.match(text, /line 4: external_id is missing; client_name is missing; client_phone is missing/);
+    assert.match(text, /line 5: start_time "amanhã" is not a time.*end_time "2026-13-45T10:00" is not a time/);
+    assert.match(text, /line 6: end_time must be after start_time/);
+    assert.match(text, /line 7: allow_followup "talvez" must be true or false; status "done" must be booked or cancelled/);
+    assert.match(text, /line 8: client_phone "12345" is not a phone number/);
+    db.close();
+  });
+
+  test("phones: formatted, without country code (gets 55), 00-prefixed; nonsense rejected", () => {
+    const { db, run } = setup();
+    const s = run(csv([
+      { external_id: "P-1", client_phone: "+55 (11) 99999-0000" },
+      { external_id: "P-2", client_phone: "(21) 98765-4321" },
+      { external_id: "P-3", client_phone: "5531988887777" },
+      { external_id: "P-4", client_phone: "+1 (415) 555-2671" },
+      { external_id: "P-5", client_phone: "call me" },
+      { external_id: "P-6", client_phone: "99999" },
+    ]), { skipInvalid: true });
+    assert.equal(rowOf(db, "P-1")?.client_phone, "5511999990000");
+    assert.equal(rowOf(db, "P-2")?.client_phone, "5521987654321");
+    assert.equal(rowOf(db, "P-3")?.client_phone, "5531988887777");
+    assert.equal(rowOf(db, "P-4")?.client_phone, "14155552671");
+    assert.deepEqual(s.errors.map((e) => e.replace(/:.*/, "")), ["line 6", "line 7"]);
+    db.close();
+  });
+
+  test("a time without offset is read in the company's zone; with an offset it is kept", () => {
+    const { db, run } = setup();
+    run(csv([
+      { external_id: "T-1", start_time: "2026-11-25 14:00", end_time: "2026-11-25T15:00" },
+      { company_id: "manaus", external_id: "T-2", start_time: "2026-11-25T14:00", end_time: "2026-11-25T15:00:00" },
+      { company_id: "manaus", external_id: "T-3", start_time: "2026-11-25T14:00:00Z", end_time: "2026-11-25T15:00:00+00:00" },
+    ]));
+    assert.equal(rowOf(db, "T-1")?.start_time, "2026-11-25T17:00:00.000Z"); // São Paulo −03:00
+    assert.equal(rowOf(db, "T-1")?.end_time, "2026-11-25T18:00:00.000Z");
+    assert.equal(rowOf(db, "T-2", "manaus")?.start_time, "2026-11-25T18:00:00.000Z"); // Manaus −04:00
+    assert.equal(rowOf(db, "T-3", "manaus")?.start_time, "2026-11-25T14:00:00.000Z");
+    db.close();
+  });
+
+  test("a duplicate external_id within the file is reported with both lines", () => {
+    const { db, run } = setup();
+    const s = run(csv([{ external_id: "D-1" }, { external_id: "D-2" }, { external_id: "D-1", client_name: "Outra" }]));
+    assert.equal(s.invalid, 1);
+    assert.match(s.errors[0] ?? "", /^line 4: external_id "D-1" repeats line 2/);
+    assert.equal(count(db), 0);
+    // The same external_id in two companies is not a duplicate.
+    const other = run(csv([{ external_id: "D-1" }, { company_id: "manaus", external_id: "D-1" }]));
+    assert.equal(other.inserted, 2, other.errors.join("\n"));
+    db.close();
+  });
+
+  test("--skip-invalid imports the good rows and still reports the bad ones", () => {
+    const { db, run } = setup();
+    const s = run(csv([{ external_id: "S-1" }, { external_id: "S-2", client_phone: "x" }, { external_id: "S-3" }]), { skipInvalid: true });
+    assert.deepEqual([s.inserted, s.invalid], [2, 1]);
+    assert.match(s.errors[0] ?? "", /^line 3: client_phone "x"/);
+    assert.equal(count(db), 2);
+    db.close();
+  });
+});
+
+describe("upsert and scheduling through import", () => {
+  test("same file twice: everything unchanged, nothing rewritten", () => {
+    const { db, run } = setup();
+    const file = csv([{ external_id: "U-1" }, { external_id: "U-2", allow_followup: "false" }, { external_id: "U-3", status: "cancelled" }], `${HEADER},status`);
+    assert.equal(run(file).inserted, 3);
+    const before = db.prepare("SELECT * FROM appointments ORDER BY id").all();
+    const again = run(file, { at: new Date(NOW.getTime() + 3600_000) });
+    assert.deepEqual([again.inserted, again.updated, again.unchanged], [0, 0, 3]);
+    assert.deepEqual(db.prepare("SELECT * FROM appointments ORDER BY id").all(), before, "not even updated_at moved");
+    db.close();
+  });
+
+  test("a changed field → updated", () => {
+    const { db, run } = setup();
+    run(csv([{ external_id: "U-1" }]));
+    const s = run(csv([{ external_id: "U-1", client_name: "Ana Maria Souza" }]));
+    assert.deepEqual([s.inserted, s.updated, s.unchanged], [0, 1, 0]);
+    assert.equal(rowOf(db, "U-1")?.client_name, "Ana Maria Souza");
+    db.close();
+  });
+
+  test("consent false → never scheduled; consent true → end + delay", () => {
+    const { db, run } = setup();
+    run(csv([{ external_id: "C-1", allow_followup: "false" }, { external_id: "C-2", allow_followup: "sim" }]));
+    const no = rowOf(db, "C-1");
+    assert.deepEqual([no?.followup_status, no?.followup_skip_reason, no?.followup_next_scheduled], ["skipped", "no_consent", null]);
+    const yes = rowOf(db, "C-2");
+    assert.deepEqual([yes?.followup_status, yes?.followup_next_scheduled], ["scheduled", "2026-11-25T19:00:00.000Z"]); // 15:00 −03 + 60 min
+    db.close();
+  });
+
+  test("ends 19:30 local → follow-up at 08:00 local the next day", () => {
+    const { db, run } = setup();
+    run(csv([{ external_id: "N-1", start_time: "2026-11-25T18:30", end_time: "2026-11-25T19:30" }]));
+    assert.equal(rowOf(db, "N-1")?.followup_next_scheduled, "2026-11-26T11:00:00.000Z");
+    db.close();
+  });
+
+  test("the company's delay and quiet hours are used", () => {
+    const { db, run } = setup();
+    saveCompany(db, { id: "clinica", name: "Clínica Sol", followupDelay: "30", quietHours: "off" }, fixedClock(NOW));
+    run(csv([{ external_id: "Q-1", start_time: "2026-11-25T21:00", end_time: "2026-11-25T22:00" }]));
+    assert.equal(rowOf(db, "Q-1")?.followup_next_scheduled, "2026-11-26T01:30:00.000Z");
+    db.close();
+  });
+
+  test("cancel before sending → skipped cancelled; un-cancel → scheduled again", () => {
+    const { db, run } = setup();
+    const header = `${HEADER},status`;
+    run(csv([{ external_id: "X-1", status: "booked" }], header));
+    assert.equal(rowOf(db, "X-1")?.followup_status, "scheduled");
+    assert.equal(run(csv([{ external_id: "X-1", status: "cancelled" }], header)).updated, 1);
+    const r = rowOf(db, "X-1");
+    assert.deepEqual([r?.status, r?.followup_status, r?.followup_skip_reason, r?.followup_next_scheduled], ["cancelled", "skipped", "cancelled", null]);
+    run(csv([{ external_id: "X-1", status: "booked" }], header));
+    assert.equal(rowOf(db, "X-1")?.followup_status, "scheduled");
+    db.close();
+  });
+
+  test("changed end time before sending → rescheduled", () => {
+    const { db, run } = setup();
+    run(csv([{ external_id: "R-1" }]));
+    assert.equal(rowOf(db, "R-1")?.followup_next_scheduled, "2026-11-25T19:00:00.000Z");
+    run(csv([{ external_id: "R-1", end_time: "2026-11-25T16:30:00-03:00" }]));
+    assert.equal(rowOf(db, "R-1")?.followup_next_scheduled, "2026-11-25T20:30:00.000Z");
+    assert.equal(rowOf(db, "R-1")?.followup_status, "scheduled");
+    db.close();
+  });
+
+  test("a start-time-only change keeps the schedule", () => {
+    const { db, run } = setup();
+    run(csv([{ external_id: "R-2" }]));
+    run(csv([{ external_id: "R-2", start_time: "2026-11-25T13:30:00-03:00" }]));
+    assert.equal(rowOf(db, "R-2")?.followup_next_scheduled, "2026-11-25T19:00:00.000Z");
+    db.close();
+  });
+
+  test("after sending, a re-import changes the appointment's data but not the follow-up columns", () => {
+    const { db, run } = setup();
+    run(csv([{ external_id: "S-1" }]));
+    db.prepare(
+      "UPDATE appointments SET followup_status = 'sent', followup_sent_at = '2026-11-25T19:00:05.000Z', followup_next_scheduled = NULL, followup_attempts = 1 WHERE external_id = 'S-1'",
+    ).run();
+    const followCols = (r: AppointmentRow | undefined) => ({
+      followup_status: r?.followup_status, followup_sent_at: r?.followup_sent_at, followup_next_scheduled: r?.followup_next_scheduled,
+      followup_due_at: r?.followup_due_at, followup_attempts: r?.followup_attempts, followup_skip_reason: r?.followup_skip_reason,
+    });
+    const before = followCols(rowOf(db, "S-1"));
+    const s = run(csv([{ external_id: "S-1", end_time: "2026-11-25T16:30:00-03:00", client_name: "Ana S." }]));
+    assert.equal(s.updated, 1);
+    const after = rowOf(db, "S-1");
+    assert.equal(after?.end_time, "2026-11-25T19:30:00.000Z");
+    assert.equal(after?.client_name, "Ana S.");
+    assert.deepEqual(followCols(after), before);
+    // Cancelling after sending does not touch the follow-up either.
+    run(csv([{ external_id: "S-1", end_time: "2026-11-25T16:30:00-03:00", client_name: "Ana S.", status: "cancelled" }], `${HEADER},status`));
+    assert.equal(rowOf(db, "S-1")?.status, "cancelled");
+    assert.deepEqual(followCols(rowOf(db, "S-1")), before);
+    db.close();
+  });
+
+  test("due more than 12 h in the past → skipped expired; within 12 h → scheduled", () => {
+    const { db, run } = setup();
+    run(csv([
+      // Ends 2026-11-24 15:00 −03 → due 19:00Z on the 24th: 17 h before NOW.
+      { external_id: "E-1", start_time: "2026-11-24T14:00:00-03:00", end_time: "2026-11-24T15:00:00-03:00" },
+      // Ends 2026-11-24 20:00 −03 → due 08:00 −03 on the 25th = 11:00Z: 1 h before NOW.
+      { external_id: "E-2", start_time: "2026-11-24T19:00:00-03:00", end_time: "2026-11-24T20:00:00-03:00" },
+    ]));
+    const e1 = rowOf(db, "E-1");
+    assert.deepEqual([e1?.followup_status, e1?.followup_skip_reason, e1?.followup_next_scheduled], ["skipped", "expired", null]);
+    assert.equal(rowOf(db, "E-2")?.followup_status, "scheduled");
+    db.close();
+  });
+
+  test("import writes one audit entry with the summary", () => {
+    const { db, run } = setup();
+    run(csv([{ external_id: "A-1" }, { external_id: "A-2" }]));
+    const audit = db.prepare("SELECT action, payload FROM audit_log WHERE action = 'appointments_imported'").all() as { payload: string }[];
+    assert.equal(audit.length, 1);
+    assert.deepEqual(JSON.parse(audit[0]?.payload ?? "{}"), { file: "test", inserted: 2, updated: 0, unchanged: 0, invalid: 0 });
+    db.close();
+  });
+});
+
+describe("appointments import (CLI)", () => {
+  let db = "";
+  let dir = "";
+  const env = { SECRETARIA_NOW: NOW.toISOString() };
+  before(async () => {
+    dir = tempDir();
+    db = join(dir, "secretaria.db");
+    assert.equal((await runCli(["migrate", "--db", db])).code, 0);
+    assert.equal((await runCli(["companies", "add", "--id", "clinica", "--name", "Clínica Sol", "--db", db])).code, 0);
+  });
+  after(() => {});
+
+  const rows = async () => {
+    const r = await runCli(["appointments", "list", "--json", "--limit", "10000", "--db", db]);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as Record<string, unknown>[];
+  };
+
+  test("one bad row at line 57: nothing imported, exit 1, stderr names line 57", async () => {
+    const file = join(dir, "bad57.csv");
+    const data: Partial<Row>[] = [];
+    for (let i = 2; i <= 100; i++) data.push({ external_id: `L-${i}`, client_phone: i === 57 ? "não tenho" : base.client_phone });
+    writeFileSync(file, csv(data));
+    const r = await runCli(["appointments", "import", file, "--db", db], { env });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^line 57: client_phone "não tenho" is not a phone number/m);
+    assert.equal(r.stderr.match(/^line \d+/gm)?.length, 1);
+    assert.match(r.stderr, /^secretaria: .*1 invalid row.*nothing imported.*--skip-invalid/m);
+    assert.equal(r.stdout, "");
+    assert.equal((await rows()).length, 0);
+
+    const json = await runCli(["appointments", "import", file, "--json", "--db", db], { env });
+    assert.equal(json.code, 1);
+    const summary = JSON.parse(json.stdout) as ImportSummary & { imported: boolean };
+    assert.equal(summary.imported, false);
+    assert.deepEqual([summary.inserted, summary.invalid, summary.rows], [0, 1, 99]);
+    assert.match(summary.errors[0] ?? "", /^line 57: /);
+    assert.equal((await rows()).length, 0);
+
+    const skip = await runCli(["appointments", "import", file, "--skip-invalid", "--db", db], { env });
+    assert.equal(skip.code, 0, skip.stderr);
+    assert.match(skip.stderr, /^line 57: /m);
+    assert.match(skip.stdout, /98 inserted, 0 updated, 0 unchanged, 1 invalid/);
+    assert.equal((await rows()).length, 98);
+  });
+
+  test("JSON lines from stdin, summary as JSON", async () => {
+    const lines = [1, 2, 3].map((i) => JSON.stringify({ ...base, external_id: `STDIN-${i}` })).join("\n");
+    const r = await runCli(["appointments", "import", "-", "--json", "--db", db], { env, input: lines });
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout) as ImportSummary & { imported: boolean };
+    assert.deepEqual({ format: s.format, inserted: s.inserted, imported: s.imported, file: s.file }, { format: "jsonl", inserted: 3, imported: true, file: "stdin" });
+  });
+
+  test("a missing file and a folder: one-line error, exit 1", async () => {
+    for (const f of [join(dir, "none.csv"), dir]) {
+      const r = await runCli(["appointments", "import", f, "--db", db], { env });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^secretaria: cannot read .*\n$/);
+    }
+  });
+
+  test("a wrong header: one-line error, exit 1", async () => {
+    const f = join(dir, "header.csv");
+    writeFileSync(f, "id,name,phone\n1,Ana,11999990000\n");
+    const r = await runCli(["appointments", "import", f, "--db", db], { env });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^secretaria: the CSV header is wrong \(missing company_id.*unknown id, name, phone\)/);
+    assert.equal(r.stderr.trimEnd().split("\n").length, 1);
+  });
+
+  test("end to end: ends 19:30 local → appointments list --json shows followup_next_scheduled 08:00 local next day", async () => {
+    const f = join(dir, "evening.csv");
+    writeFileSync(f, csv([{ external_id: "EVE-1", start_time: "2026-11-25 18:30", end_time: "2026-11-25 19:30" }]));
+    const r = await runCli(["appointments", "import", f, "--json", "--db", db], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const row = (await rows()).find((x) => x.external_id === "EVE-1");
+    assert.equal(row?.end_time, "2026-11-25T22:30:00.000Z");
+    assert.equal(row?.followup_status, "scheduled");
+    assert.equal(row?.followup_next_scheduled, "2026-11-26T11:00:00.000Z"); // 08:00 −03:00
+  });
+});
+
+describe("100k rows (CLI)", () => {
+  test("imports 100,000 rows; re-import reports 100,000 unchanged", async (t) => {
+    const dir = tempDir();
+    const db = join(dir, "big.db");
+    assert.equal((await runCli(["migrate", "--db", db])).code, 0);
+    assert.equal((await runCli(["companies", "add", "--id", "clinica", "--name", "Clínica Sol", "--db", db])).code, 0);
+    const file = join(dir, "big.csv");
+    const lines = [`${HEADER},status`];
+    const start0 = Date.parse("2026-11-26T11:00:00Z");
+    for (let i = 0; i < 100_000; i++) {
+      const s = new Date(start0 + i * 15 * 60_000);
+      const e = new Date(s.getTime() + 30 * 60_000);
+      const phone = i % 2 ? `+55 (11) 9${String(i).padStart(4, "0").slice(-4)}-${String(i % 10_000).padStart(4, "0")}` : `119${String(i).padStart(8, "0")}`;
+      lines.push(`clinica,BIG-${i},"Cliente ${i}, Jr",${phone},${s.toISOString()},${e.toISOString()},${i % 3 ? "true" : "false"},${i % 50 ? "booked" : "cancelled"}`);
+    }
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    const env = { SECRETARIA_NOW: NOW.toISOString() };
+
+    let t0 = performance.now();
+    const first = await runCli(["appointments", "import", file, "--json", "--db", db], { env, timeoutMs: 180_000 });
+    const importMs = performance.now() - t0;
+    assert.equal(first.code, 0, first.stderr.slice(0, 2000));
+    const s1 = JSON.parse(first.stdout) as ImportSummary;
+    assert.deepEqual([s1.inserted, s1.updated, s1.unchanged, s1.invalid], [100_000, 0, 0, 0]);
+
+    t0 = performance.now();
+    const second = await runCli(["appointments", "import", file, "--db", db], { env, timeoutMs: 180_000 });
+    const reimportMs = performance.now() - t0;
+    assert.equal(second.code, 0, second.stderr.slice(0, 2000));
+    assert.match(second.stdout, /0 inserted, 0 updated, 100000 unchanged, 0 invalid/);
+    t.diagnostic(`100k import ${Math.round(importMs)} ms, re-import ${Math.round(reimportMs)} ms (subprocess wall time)`);
+
+    const d = migratedDb(db);
+    try {
+      const byState = d.prepare("SELECT followup_status AS s, followup_skip_reason AS r, count(*) AS n FROM appointments GROUP BY 1, 2 ORDER BY 1, 2").all();
+      // i % 50 == 0 → cancelled (2,000); else i % 3 == 0 → no consent (32,667 - the cancelled multiples of 150); else scheduled.
+      const cancelled = 2000;
+      const noConsent = Math.ceil(100_000 / 3) - Math.ceil(100_000 / 150);
+      assert.deepEqual(byState, [
+        { s: "scheduled", r: null, n: 100_000 - cancelled - noConsent },
+        { s: "skipped", r: "cancelled", n: cancelled },
+        { s: "skipped", r: "no_consent", n: noConsent },
+      ]);
+    } finally {
+      d.close();
+    }
+  });
+});
