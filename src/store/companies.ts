@@ -40,7 +40,11 @@ export function upsertCompany(db: Db, c: CompanyInput, nowIso: string): "created
         whaticket_token = excluded.whaticket_token, whatsapp_id = excluded.whatsapp_id, business_hours = excluded.business_hours,
         quiet_hours = excluded.quiet_hours, followup_delay_minutes = excluded.followup_delay_minutes,
         rate_limit = excluded.rate_limit, followup_template = excluded.followup_template, updated_at = excluded.updated_at,
-        paused_reason = NULL, paused_at = NULL`,
+        -- new Whaticket settings lift a pause caused by the old ones (401/403)
+        paused_reason = CASE WHEN excluded.whaticket_url IS NOT companies.whaticket_url OR excluded.whaticket_token IS NOT companies.whaticket_token
+          OR excluded.whatsapp_id IS NOT companies.whatsapp_id THEN NULL ELSE companies.paused_reason END,
+        paused_at = CASE WHEN excluded.whaticket_url IS NOT companies.whaticket_url OR excluded.whaticket_token IS NOT companies.whaticket_token
+          OR excluded.whatsapp_id IS NOT companies.whatsapp_id THEN NULL ELSE companies.paused_at END`,
   ).run({ ...c, now: nowIso });
   return existed ? "updated" : "created";
 }
