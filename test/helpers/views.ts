@@ -243,3 +243,8 @@ export function terminalWidth(line: string): number {
   }
   return w;
 }
+
+/** Whether text draws a chart line segment in ANSI foreground color `code` (32 green, 31 red). */
+export function paints(text: string, code: number): boolean {
+  return text.split(`\u001b[${code}m`).slice(1).some((after) => /^[─╭╮╯╰│┼]/.test(after));
+}

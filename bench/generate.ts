@@ -1,0 +1,273 @@
+/**
+ * Synthetic data at scale, for benchmarks and the views' query plans:
+ *
+ *   node --import tsx bench/generate.ts --db /tmp/big.db --appointments 1000000 [--companies 5] [--days 90] [--seed 1]
+ *        [--now 2026-11-25T15:00:00Z] [--force]
+ *
+ * Migrates the file with the real migrator, then writes companies and appointments spread over the
+ * last `days` days (plus two days ahead), in the order a real agenda grows (ids follow time), with a
+ * realistic mix of follow-up states, and the audit rows the release notes ask for (followup_sent {},
+ * followup_response {response, feedback}) plus feedback events. Deterministic for a seed and `now`.
+ */
+import { existsSync, rmSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { openDb } from "../src/store/db.js";
+import { migrate } from "../src/store/migrator.js";
+
+export interface GenerateOptions {
+  dbPath: string;
+  appointments: number;
+  companies?: number;
+  days?: number;
+  seed?: number;
+  now?: Date;
+  /** Replace an existing file (default: refuse). */
+  force?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface GenerateSummary {
+  dbPath: string;
+  appointments: number;
+  companies: number;
+  days: number;
+  now: string;
+  byStatus: Record<string, number>;
+  auditRows: number;
+  feedbackEvents: number;
+  ms: number;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** Companies cycle through these; the UTC offset only places appointments in business hours. */
+const COMPANY_TEMPLATES = [
+  { id: "clinica-sol", name: "Clínica Sol", timezone: "America/Sao_Paulo", offsetHours: -3 },
+  { id: "advocacia-lima", name: "Advocacia Lima", timezone: "America/Manaus", offsetHours: -4 },
+  { id: "estudio-lua", name: "Estúdio Lua", timezone: "America/Recife", offsetHours: -3 },
+  { id: "odonto-porto", name: "Odonto Porto", timezone: "Europe/Lisbon", offsetHours: 0 },
+  { id: "psico-acre", name: "Psicologia Acre", timezone: "America/Rio_Branco", offsetHours: -5 },
+];
+
+const FIRST = ["Ana", "Bruno", "Carla", "Diego", "Eduarda", "Felipe", "Gabriela", "Henrique", "Isabela", "João", "Karina", "Lucas",
+  "Mariana", "Nicolas", "Olívia", "Pedro", "Quésia", "Rafael", "Sofia", "Thiago", "Úrsula", "Vitor", "Yasmin", "Zeca"];
+const LAST = ["Souza", "Silva", "Oliveira", "Santos", "Pereira", "Lima", "Carvalho", "Ferreira", "Rodrigues", "Almeida", "Costa",
+  "Gomes", "Martins", "Araújo", "Barbosa", "Ribeiro", "Alves", "Monteiro", "Cardoso", "Teixeira"];
+const DDD = [11, 21, 31, 41, 51, 61, 71, 81, 85, 92, 27, 48];
+const FEEDBACK = ["O atendimento foi excelente, só preciso de mais materiais.", "Gostei muito, obrigado!",
+  "A recepção demorou um pouco.", "Poderiam mandar o resumo por e-mail?", "Tudo ótimo."];
+const ERRORS = ["ERR_WAPP_INVALID_CONTACT", "timeout of 10000ms exceeded", "Request failed with status code 502", "ERR_CHECK_NUMBER"];
+
+/** mulberry32: small, fast, deterministic. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function generate(opts: GenerateOptions): GenerateSummary {
+  const t0 = performance.now();
+  const total = opts.appointments;
+  const companyCount = Math.max(1, opts.companies ?? 5);
+  const days = Math.max(1, opts.days ?? 90);
+  const now = opts.now ?? new Date();
+  const random = rng(opts.seed ?? 1);
+  const file = resolve(opts.dbPath);
+  if (existsSync(file)) {
+    if (!opts.force) throw new Error(`${file} exists: pass --force to replace it`);
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
+  }
+
+  const db = openDb(file, { create: true });
+  try {
+    migrate(db, file, { now: () => now });
+    // Bulk load: durability does not matter for a file we can regenerate.
+    db.pragma("synchronous = OFF");
+    db.pragma("cache_size = -262144");
+    db.pragma("temp_store = MEMORY");
+
+    const companies = Array.from({ length: companyCount }, (_, i) => {
+      const t = COMPANY_TEMPLATES[i % COMPANY_TEMPLATES.length]!;
+      const round = Math.floor(i / COMPANY_TEMPLATES.length);
+      return round ? { ...t, id: `${t.id}-${round + 1}`, name: `${t.name} ${round + 1}` } : t;
+    });
+    const insertCompany = db.prepare(
+      `INSERT INTO companies (id, name, timezone, whaticket_url, business_hours, quiet_hours, followup_delay_minutes, rate_limit, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'mon-fri 09:00-18:00', '20:00-08:00', 60, 1, ?, ?)`,
+    );
+    const created = iso(now.getTime() - (days + 30) * DAY);
+    for (const c of companies) insertCompany.run(c.id, c.name, c.timezone, "http://127.0.0.1:9/whaticket", created, created);
+
+    const insertAppointment = db.prepare(
+      `INSERT INTO appointments (id, company_id, external_id, client_name, client_phone, start_time, end_time, status, allow_followup,
+         followup_status, followup_skip_reason, followup_due_at, followup_next_scheduled, followup_sent_at, followup_response,
+         followup_responded_at, followup_attempts, followup_last_error, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertAudit = db.prepare("INSERT INTO audit_log (action, appointment_id, company_id, payload, created_at) VALUES (?, ?, ?, ?, ?)");
+    const insertFeedback = db.prepare(
+      "INSERT INTO feedback_events (appointment_id, feedback_type, text, created_at) VALUES (?, 'followup_text', ?, ?)",
+    );
+
+    const byStatus: Record<string, number> = {};
+    let auditRows = 0;
+    let feedbackEvents = 0;
+    // Appointments from `days` ago to two days ahead, in time order (ids grow with time, as in a real agenda).
+    const firstDay = Math.floor((now.getTime() - days * DAY) / DAY) * DAY;
+    const spanDays = days + 2;
+    const clientsPerCompany = Math.max(10, Math.floor(total / companyCount / 4));
+
+    const writeOne = (i: number) => {
+      const company = companies[Math.floor(random() * companies.length)]!;
+      const day = firstDay + Math.floor((i / total) * spanDays) * DAY;
+      // 08:00–18:45 local, quarter hours; then back to UTC with the company's (approximate) offset.
+      const localMinute = 8 * 60 + Math.floor(random() * 44) * 15;
+      const start = day + localMinute * MINUTE - company.offsetHours * HOUR;
+      const end = start + [30, 45, 60, 60, 90][Math.floor(random() * 5)]! * MINUTE;
+      const client = Math.floor(random() * clientsPerCompany);
+      const name = `${FIRST[client % FIRST.length]} ${LAST[Math.floor(client / FIRST.length) % LAST.length]}`;
+      const phone = `55${DDD[client % DDD.length]}9${String(10_000_000 + ((client * 7919 + company.id.length * 104_729) % 89_999_999)).slice(-8)}`;
+
+      let status = "booked";
+      let allow = 1;
+      let fstatus = "scheduled";
+      let skip: string | null = null;
+      const due = end + HOUR;
+      let dueAt: string | null = iso(due);
+      let next: string | null = null;
+      let sentAt: number | null = null;
+      let response: string | null = null;
+      let respondedAt: number | null = null;
+      let attempts = 0;
+      let lastError: string | null = null;
+
+      const r = random();
+      if (r < 0.08) {
+        allow = 0;
+        fstatus = "skipped";
+        skip = "no_consent";
+        dueAt = null;
+      } else if (r < 0.1) {
+        status = "cancelled";
+        fstatus = "skipped";
+        skip = "cancelled";
+        dueAt = null;
+      } else if (due > now.getTime()) {
+        fstatus = "scheduled";
+        next = iso(due);
+      } else {
+        const r2 = random();
+        if (r2 < 0.01) {
+          fstatus = "skipped";
+          skip = "expired";
+        } else if (r2 < 0.03) {
+          fstatus = "failed";
+          lastError = ERRORS[Math.floor(random() * ERRORS.length)]!;
+          attempts = lastError.startsWith("ERR_") ? 1 : 5;
+        } else {
+          sentAt = due + Math.floor(random() * 90_000);
+          attempts = random() < 0.03 ? 2 : 1;
+          fstatus = "sent";
+          if (random() < 0.85) {
+            // Most answer within minutes, some hours later, a few the next day.
+            const delay = Math.floor(Math.exp(random() * Math.log(36 * 60)) * MINUTE);
+            if (sentAt + delay <= now.getTime()) {
+              respondedAt = sentAt + delay;
+              const r3 = random();
+              response = r3 < 0.55 ? "positive" : r3 < 0.8 ? "negative" : "feedback";
+              fstatus = response;
+            }
+          }
+        }
+      }
+      byStatus[fstatus] = (byStatus[fstatus] ?? 0) + 1;
+      const id = i + 1;
+      insertAppointment.run(
+        id, company.id, `G-${id}`, name, phone, iso(start), iso(end), status, allow, fstatus, skip, dueAt, next,
+        sentAt === null ? null : iso(sentAt), response, respondedAt === null ? null : iso(respondedAt), attempts, lastError,
+        iso(Math.min(start - DAY, now.getTime())), iso(respondedAt ?? sentAt ?? Math.min(start - DAY, now.getTime())),
+      );
+      if (sentAt !== null) {
+        insertAudit.run("followup_sent", id, company.id, "{}", iso(sentAt));
+        auditRows++;
+      }
+      if (respondedAt !== null && response) {
+        const feedback = response === "feedback" ? FEEDBACK[Math.floor(random() * FEEDBACK.length)]! : null;
+        insertAudit.run("followup_response", id, company.id, JSON.stringify({ response, feedback }), iso(respondedAt));
+        auditRows++;
+        if (feedback) {
+          insertFeedback.run(id, feedback, iso(respondedAt));
+          feedbackEvents++;
+        }
+      }
+    };
+
+    const BATCH = 50_000;
+    for (let from = 0; from < total; from += BATCH) {
+      const to = Math.min(total, from + BATCH);
+      db.transaction(() => {
+        for (let i = from; i < to; i++) writeOne(i);
+      })();
+      opts.onProgress?.(to, total);
+    }
+    db.pragma("wal_checkpoint(TRUNCATE)");
+    return {
+      dbPath: file, appointments: total, companies: companies.length, days, now: iso(now.getTime()), byStatus, auditRows, feedbackEvents,
+      ms: Math.round(performance.now() - t0),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+function main(argv: string[]): void {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      db: { type: "string" },
+      appointments: { type: "string", default: "100000" },
+      companies: { type: "string", default: "5" },
+      days: { type: "string", default: "90" },
+      seed: { type: "string", default: "1" },
+      now: { type: "string" },
+      force: { type: "boolean", default: false },
+    },
+  });
+  if (!values.db) throw new Error("pass --db PATH (the file to create)");
+  const whole = (name: string, v: string, min: number) => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min} (got "${v}")`);
+    return n;
+  };
+  const now = values.now ? new Date(values.now) : new Date();
+  if (Number.isNaN(now.getTime())) throw new Error(`--now must be an ISO-8601 instant (got "${values.now}")`);
+  const progress = process.stderr.isTTY
+    ? (done: number, all: number) => process.stderr.write(`\rgenerating ${done}/${all}`)
+    : undefined;
+  const summary = generate({
+    dbPath: values.db, appointments: whole("appointments", values.appointments, 1), companies: whole("companies", values.companies, 1),
+    days: whole("days", values.days, 1), seed: whole("seed", values.seed, 0), now, force: values.force, onProgress: progress,
+  });
+  if (progress) process.stderr.write("\n");
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  try {
+    main(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`generate: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

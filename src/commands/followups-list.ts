@@ -1,0 +1,170 @@
+import { isLocalDate, localDayRange } from "../domain/local-days.js";
+import { UsageError } from "../errors.js";
+import { terminalChalk } from "../render/chart.js";
+import { outputWidth, renderFittedTable, type FittedColumn } from "../render/fitted-table.js";
+import { compactPhone, relativeTime, shortLocal, statusLabel } from "../render/followup-format.js";
+import { getCompany, listCompanies, type CompanyRow } from "../store/companies.js";
+import {
+  FOLLOWUP_SORTS, STATUS_FILTERS, STATUS_FILTER_STATES, listFollowups, type EndTimeRange, type FollowupItem, type FollowupSort,
+  type StatusFilter,
+} from "../store/followup-queries.js";
+import { DEFAULT_TIMEZONE } from "../domain/hours.js";
+import { commandContext, intOption, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
+
+export interface FollowupsListOptions extends GlobalOptions {
+  status?: string;
+  company?: string;
+  since?: string;
+  until?: string;
+  search?: string;
+  limit?: string;
+  page?: string;
+  sort?: string;
+  json?: boolean;
+  format?: string;
+}
+
+const FORMATS = ["table", "json", "csv"] as const;
+type Format = (typeof FORMATS)[number];
+
+/** SPEC's `followups list --json` fields, in order (then the two extras). */
+const JSON_FIELDS = [
+  "id", "company_id", "client_name", "client_phone", "end_time", "followup_status", "followup_next_scheduled",
+  "followup_sent_at", "followup_response", "followup_attempts", "followup_last_error", "followup_skip_reason", "followup_responded_at",
+] as const satisfies readonly (keyof FollowupItem)[];
+
+const SKIP_REASON: Record<string, string> = { no_consent: "no consent", cancelled: "cancelled", expired: "expired (12 h past due)" };
+
+export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
+  const status = (o.status ?? "all").toLowerCase();
+  if (!(STATUS_FILTERS as readonly string[]).includes(status)) {
+    throw new UsageError(`unknown --status "${o.status}": use one of ${STATUS_FILTERS.join(", ")} (pending = scheduled or sent, no answer yet)`);
+  }
+  const sort = o.sort ?? "-end";
+  if (!(FOLLOWUP_SORTS as readonly string[]).includes(sort)) {
+    throw new UsageError(`unknown --sort "${o.sort}": use one of ${FOLLOWUP_SORTS.join(", ")} (a leading - reverses)`);
+  }
+  const format: Format = o.json ? "json" : ((o.format ?? "table").toLowerCase() as Format);
+  if (!FORMATS.includes(format)) throw new UsageError(`unknown --format "${o.format}": use table, json or csv`);
+  const limit = intOption("--limit", o.limit, 50, 1, 10_000);
+  const page = intOption("--page", o.page, 1, 1);
+  for (const [flag, v] of [["--since", o.since], ["--until", o.until]] as const) {
+    if (v !== undefined && !isLocalDate(v)) throw new UsageError(`${flag} must be a date like 2026-11-25 (got "${v}")`);
+  }
+  if (o.since && o.until && o.since > o.until) throw new UsageError(`--since ${o.since} is after --until ${o.until}`);
+
+  const ctx = commandContext(o);
+  const db = openMigrated(ctx, { readonly: true });
+  try {
+    const companies = listCompanies(db);
+    let company: CompanyRow | undefined;
+    if (o.company) {
+      company = getCompany(db, o.company);
+      if (!company) throw new UsageError(`unknown company "${o.company}": see \`secretaria companies list\``);
+    }
+    const { items, total } = listFollowups(db, {
+      statuses: STATUS_FILTER_STATES[status as StatusFilter],
+      companyId: company?.id,
+      endRanges: endRanges(o.since, o.until, company ? [company] : companies),
+      search: o.search,
+      sort: sort as FollowupSort,
+      limit,
+      offset: (page - 1) * limit,
+    });
+
+    if (format === "json") return printJson(items.map(jsonItem));
+    if (format === "csv") return void process.stdout.write(toCsv(items));
+
+    if (!total) {
+      print(`no follow-ups match${status !== "all" ? ` --status ${status}` : ""}${o.company ? ` in ${o.company}` : ""}${o.search || o.since || o.until ? " and the filters given" : ""}`);
+      return;
+    }
+    const zones = new Map(companies.map((c) => [c.id, c.timezone]));
+    const showCompany = !company && companies.length > 1;
+    print(renderFollowupTable(items, { zones, showCompany, now: ctx.clock(), width: outputWidth() }));
+    const first = (page - 1) * limit + 1;
+    const last = Math.min(total, first + items.length - 1);
+    const more = last < total ? `; next page: --page ${page + 1}` : "";
+    print(items.length ? `${first}–${last} of ${total} follow-ups${more}` : `page ${page} is past the end: ${total} follow-ups (${Math.ceil(total / limit)} pages of ${limit})`);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * --since / --until are local dates of the company; without --company each company's rows are
+ * read in its own zone (one OR-ed range per company when their zones differ).
+ */
+function endRanges(since: string | undefined, until: string | undefined, companies: CompanyRow[]): EndTimeRange[] | undefined {
+  if (!since && !until) return undefined;
+  const zones = [...new Set(companies.map((c) => c.timezone))];
+  const range = (companyId: string | null, zone: string): EndTimeRange => ({
+    companyId,
+    from: since ? localDayRange(since, zone).start : undefined,
+    to: until ? localDayRange(until, zone).stop : undefined,
+  });
+  if (zones.length <= 1) return [range(null, zones[0] ?? DEFAULT_TIMEZONE)];
+  return companies.map((c) => range(c.id, c.timezone));
+}
+
+function jsonItem(i: FollowupItem) {
+  return Object.fromEntries(JSON_FIELDS.map((k) => [k, i[k]]));
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCsv(items: FollowupItem[]): string {
+  const lines = [JSON_FIELDS.join(",")];
+  for (const i of items) lines.push(JSON_FIELDS.map((k) => csvCell(i[k])).join(","));
+  return `${lines.join("\r\n")}\r\n`;
+}
+
+export function renderFollowupTable(
+  items: FollowupItem[],
+  opts: { zones: Map<string, string>; showCompany: boolean; now: Date; width: number },
+): string {
+  const columns: (FittedColumn & { key: string })[] = [
+    { key: "id", header: "id", align: "right" },
+    { key: "client", header: "client", flex: 3, min: 8 },
+    { key: "phone", header: "phone" },
+    { key: "company", header: "company", flex: 1, min: 7 },
+    { key: "end", header: "ended" },
+    { key: "status", header: "status" },
+    { key: "sent", header: "sent" },
+    { key: "next", header: "next" },
+    { key: "att", header: "att", align: "right" },
+    { key: "error", header: "error", flex: 2, min: 5 }, // the last error, or why it was skipped
+  ];
+  const shown = columns.filter((c) => c.key !== "company" || opts.showCompany);
+  const rows = items.map((i) => {
+    const zone = opts.zones.get(i.company_id) ?? DEFAULT_TIMEZONE;
+    const cells: Record<string, string> = {
+      id: String(i.id),
+      client: i.client_name,
+      phone: compactPhone(i.client_phone),
+      company: i.company_id,
+      end: shortLocal(i.end_time, zone),
+      status: statusLabel(i.followup_status),
+      sent: relativeTime(i.followup_sent_at, opts.now),
+      next: relativeTime(i.followup_next_scheduled, opts.now),
+      att: String(i.followup_attempts),
+      error: i.followup_last_error ?? (i.followup_status === "skipped" && i.followup_skip_reason ? SKIP_REASON[i.followup_skip_reason] ?? i.followup_skip_reason : ""),
+    };
+    return shown.map((c) => cells[c.key] ?? "");
+  });
+  const color = terminalChalk();
+  const statusCol = shown.findIndex((c) => c.key === "status");
+  return renderFittedTable(shown, rows, opts.width, (cell, r, col) => {
+    if (col !== statusCol) return cell;
+    const s = items[r]!.followup_status;
+    if (s === "positive") return color.green(cell);
+    if (s === "negative" || s === "failed") return color.red(cell);
+    if (s === "feedback") return color.cyan(cell);
+    if (s === "skipped") return color.dim(cell);
+    return color.yellow(cell);
+  });
+}

@@ -1,0 +1,53 @@
+import { DateTime } from "luxon";
+import type { FollowupStatus } from "../domain/lifecycle.js";
+import { maskPhone } from "../domain/phone.js";
+
+/**
+ * How follow-ups look on a terminal, as in the release notes' panel: 👍 positive, 👎 negative,
+ * 💬 feedback, ⏳ pending (scheduled / sending / sent), ✖ failed, ⊘ skipped.
+ */
+export const STATUS_ICON: Record<FollowupStatus, string> = {
+  positive: "👍",
+  negative: "👎",
+  feedback: "💬",
+  scheduled: "⏳",
+  sending: "⏳",
+  sent: "⏳",
+  failed: "✖",
+  skipped: "⊘",
+};
+
+/** Icon + state, the icon padded to two columns so the words line up (✖ and ⊘ are one column wide). */
+export function statusLabel(status: FollowupStatus): string {
+  const icon = STATUS_ICON[status] ?? "?";
+  const pad = icon === "✖" || icon === "⊘" || icon === "?" ? "  " : " ";
+  return `${icon}${pad}${status}`;
+}
+
+/** The masked phone, shortened for tables: "5511*******00" → "5511…00". */
+export function compactPhone(phone: string): string {
+  return maskPhone(phone).replace(/\*+/, "…");
+}
+
+/** "25/11 14:00" in the zone; "—" for none. The year is left out: tables are about recent weeks. */
+export function shortLocal(isoText: string | null, zone: string): string {
+  if (!isoText) return "—";
+  const dt = DateTime.fromISO(isoText, { zone });
+  return dt.isValid ? dt.toFormat("dd/MM HH:mm") : isoText;
+}
+
+/** "3h ago", "in 45m", "2d ago": compact, for the sent / next-attempt columns. */
+export function relativeTime(isoText: string | null, now: Date): string {
+  if (!isoText) return "—";
+  const t = Date.parse(isoText);
+  if (Number.isNaN(t)) return isoText;
+  const diff = t - now.getTime();
+  const abs = Math.abs(diff);
+  const span =
+    abs < 60_000 ? "<1m"
+      : abs < 3_600_000 ? `${Math.floor(abs / 60_000)}m`
+        : abs < 86_400_000 ? `${Math.floor(abs / 3_600_000)}h`
+          : `${Math.floor(abs / 86_400_000)}d`;
+  if (span === "<1m") return "now";
+  return diff < 0 ? `${span} ago` : `in ${span}`;
+}

@@ -1,0 +1,164 @@
+import type { FollowupStatus } from "../domain/lifecycle.js";
+import type { AppointmentRow } from "./appointments.js";
+import type { Db } from "./db.js";
+
+/**
+ * The follow-up list (`followups list`, the panel's table): filters, sort, one page and the
+ * total count. Indexes it relies on (migration 002):
+ *   appointments_followup_status_end (followup_status, end_time)  — --status, newest first
+ *   appointments_end (end_time)                                   — --status all, newest first
+ *   appointments_company_status_end (company_id, followup_status, end_time) — --company [--status]
+ * The page is chosen on ids first (the index covers status, end_time and id), then only those
+ * rows are read, so a 100,000-row status costs an index scan, not 100,000 row reads.
+ */
+
+export const STATUS_FILTERS = ["all", "scheduled", "pending", "sent", "positive", "negative", "feedback", "failed", "skipped"] as const;
+export type StatusFilter = (typeof STATUS_FILTERS)[number];
+
+/**
+ * The states each filter selects. `pending` = no answer yet, as in the panel: waiting to be sent
+ * (scheduled), being sent right now (sending: a claimed scheduled row) or sent and awaiting a reply.
+ */
+export const STATUS_FILTER_STATES: Record<StatusFilter, readonly FollowupStatus[] | null> = {
+  all: null,
+  scheduled: ["scheduled"],
+  pending: ["scheduled", "sending", "sent"],
+  sent: ["sent"],
+  positive: ["positive"],
+  negative: ["negative"],
+  feedback: ["feedback"],
+  failed: ["failed"],
+  skipped: ["skipped"],
+};
+
+export const FOLLOWUP_SORTS = ["-end", "end", "next", "-next", "sent", "-sent", "client", "-client", "id", "-id"] as const;
+export type FollowupSort = (typeof FOLLOWUP_SORTS)[number];
+
+/** ORDER BY per sort key; every one ends on id so pages are stable. NULLs (not sent, nothing next) go last. */
+const ORDER_BY: Record<FollowupSort, string> = {
+  "-end": "end_time DESC, id DESC",
+  end: "end_time ASC, id ASC",
+  next: "followup_next_scheduled IS NULL, followup_next_scheduled ASC, id ASC",
+  "-next": "followup_next_scheduled IS NULL, followup_next_scheduled DESC, id DESC",
+  sent: "followup_sent_at IS NULL, followup_sent_at ASC, id ASC",
+  "-sent": "followup_sent_at IS NULL, followup_sent_at DESC, id DESC",
+  client: "client_name COLLATE NOCASE ASC, id ASC",
+  "-client": "client_name COLLATE NOCASE DESC, id DESC",
+  id: "id ASC",
+  "-id": "id DESC",
+};
+
+/** An end_time range [from, to) in UTC ISO-8601, for one company (its own local days) or for all. */
+export interface EndTimeRange {
+  companyId: string | null;
+  from?: string;
+  to?: string;
+}
+
+export interface FollowupListFilter {
+  /** null = every state */
+  statuses: readonly FollowupStatus[] | null;
+  companyId?: string;
+  /** Several ranges are OR-ed (one per company, each in its own time zone). */
+  endRanges?: EndTimeRange[];
+  /** Part of the client's name, or digits of the phone. */
+  search?: string;
+  sort: FollowupSort;
+  limit: number;
+  offset: number;
+}
+
+/** SPEC's `followups list --json` item, plus the skip reason and the reply time. */
+export type FollowupItem = Pick<
+  AppointmentRow,
+  | "id" | "company_id" | "client_name" | "client_phone" | "end_time" | "followup_status" | "followup_next_scheduled"
+  | "followup_sent_at" | "followup_response" | "followup_attempts" | "followup_last_error" | "followup_skip_reason"
+  | "followup_responded_at"
+>;
+
+const ITEM_COLUMNS = `id, company_id, client_name, client_phone, end_time, followup_status, followup_next_scheduled,
+  followup_sent_at, followup_response, followup_attempts, followup_last_error, followup_skip_reason, followup_responded_at`;
+
+function whereClause(f: FollowupListFilter): { sql: string; params: Record<string, unknown> } {
+  const where: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (f.statuses) {
+    const names = f.statuses.map((s, i) => {
+      params[`st${i}`] = s;
+      return `@st${i}`;
+    });
+    where.push(names.length === 1 ? `followup_status = ${names[0]}` : `followup_status IN (${names.join(", ")})`);
+  }
+  if (f.companyId) {
+    where.push("company_id = @companyId");
+    params.companyId = f.companyId;
+  }
+  if (f.endRanges?.length) {
+    const alternatives = f.endRanges.map((r, i) => {
+      const terms: string[] = [];
+      if (r.companyId !== null) {
+        // Unary +: no per-company index scans for the OR (whole companies); the end_time envelope below is the seek.
+        terms.push(`+company_id = @rc${i}`);
+        params[`rc${i}`] = r.companyId;
+      }
+      if (r.from) {
+        terms.push(`end_time >= @rf${i}`);
+        params[`rf${i}`] = r.from;
+      }
+      if (r.to) {
+        terms.push(`end_time < @rt${i}`);
+        params[`rt${i}`] = r.to;
+      }
+      return terms.length ? `(${terms.join(" AND ")})` : "1";
+    });
+    where.push(alternatives.length === 1 ? alternatives[0]! : `(${alternatives.join(" OR ")})`);
+    if (alternatives.length > 1) {
+      // The envelope of all the ranges, as plain terms: lets the end_time index narrow the scan before the OR.
+      const froms = f.endRanges.map((r) => r.from);
+      const tos = f.endRanges.map((r) => r.to);
+      if (froms.every((v): v is string => !!v)) {
+        params.envFrom = froms.reduce((a, b) => (a < b ? a : b));
+        where.push("end_time >= @envFrom");
+      }
+      if (tos.every((v): v is string => !!v)) {
+        params.envTo = tos.reduce((a, b) => (a > b ? a : b));
+        where.push("end_time < @envTo");
+      }
+    }
+  }
+  const search = f.search?.trim();
+  if (search) {
+    const escaped = search.replace(/[\\%_]/g, (c) => `\\${c}`);
+    params.name = `%${escaped}%`;
+    const digits = search.replace(/\D/g, "");
+    // Phones are stored as digits: "(11) 99999-0000" finds 5511999990000.
+    if (digits.length >= 3 && /^[\d\s+().-]+$/.test(search)) {
+      params.phone = `%${digits}%`;
+      where.push("(client_name LIKE @name ESCAPE '\\' OR client_phone LIKE @phone)");
+    } else {
+      where.push("client_name LIKE @name ESCAPE '\\'");
+    }
+  }
+  return { sql: where.length ? `WHERE ${where.join(" AND ")}` : "", params };
+}
+
+/** The SQL of one page, exposed for EXPLAIN QUERY PLAN in benchmarks. */
+export function followupPageSql(f: FollowupListFilter): { sql: string; countSql: string; params: Record<string, unknown> } {
+  const { sql: where, params } = whereClause(f);
+  const order = ORDER_BY[f.sort];
+  const sql = `SELECT ${ITEM_COLUMNS} FROM appointments
+    WHERE id IN (SELECT id FROM appointments ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset)
+    ORDER BY ${order}`;
+  const countSql = `SELECT count(*) AS n FROM appointments ${where}`;
+  return { sql, countSql, params: { ...params, limit: f.limit, offset: f.offset } };
+}
+
+export function listFollowups(db: Db, f: FollowupListFilter): { items: FollowupItem[]; total: number } {
+  const { sql, countSql, params } = followupPageSql(f);
+  const items = db.prepare(sql).all(params) as FollowupItem[];
+  const countParams = { ...params };
+  delete countParams.limit;
+  delete countParams.offset;
+  const { n } = db.prepare(countSql).get(countParams) as { n: number };
+  return { items, total: n };
+}
