@@ -1,0 +1,355 @@
+import { performance } from "node:perf_hooks";
+import { systemClock, type Clock } from "../clock.js";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { FOLLOWUP_STATUSES } from "../domain/lifecycle.js";
+import type { SendOutcome } from "../gateway/whaticket.js";
+import { silentLogger, type Logger } from "../logger.js";
+import type { Db } from "../store/db.js";
+import { auditCountsSince, companyPauses, followupStateCounts } from "../store/metrics-queries.js";
+import type { DaemonEvents, SendInfo, TickSummary } from "./events.js";
+
+/**
+ * The daemon's Prometheus metrics, on a registry of its own (never prom-client's global one,
+ * so two daemons in one test process do not share counters).
+ *
+ * Two kinds of sources:
+ * - durable state, read at scrape time: the release notes' counters and the replies come from
+ *   the audit log (so they survive restarts and include `followups resend` run by another
+ *   process), follow-ups per state from the appointments, paused companies from companies;
+ * - this process's own work, through the DaemonEvents it observes: send latency and failures,
+ *   ticks, skips.
+ */
+
+export const METRIC = {
+  sent: "secretaria_appointment_followups_sent_total",
+  positive: "secretaria_appointment_followups_positive_total",
+  negative: "secretaria_appointment_followups_negative_total",
+  replies: "secretaria_followup_replies_total",
+  byState: "secretaria_followups",
+  sendAttempts: "secretaria_followup_send_attempts_total",
+  sendDuration: "secretaria_followup_send_duration_seconds",
+  sendFailures: "secretaria_followup_send_failures_total",
+  skipped: "secretaria_followups_skipped_total",
+  lastTick: "secretaria_last_successful_tick_timestamp_seconds",
+  lastSend: "secretaria_last_send_timestamp_seconds",
+  ticksFailed: "secretaria_ticks_failed_total",
+  tickDuration: "secretaria_tick_duration_seconds",
+  tickInterval: "secretaria_tick_interval_seconds",
+  companyPaused: "secretaria_company_paused",
+  scrapeErrors: "secretaria_metrics_scrape_errors_total",
+} as const;
+
+/** Audit payload.response → the release notes' intent names. */
+const INTENT_OF_RESPONSE: Record<string, string> = {
+  positive: "followup_positive",
+  negative: "followup_negative",
+  feedback: "followup_feedback",
+};
+
+const SEND_OUTCOMES: readonly SendOutcome["kind"][] = ["sent", "transient", "permanent", "config"];
+
+/** Label of audit rows without a company (none are expected; kept visible rather than dropped). */
+const NO_COMPANY = "unknown";
+
+export interface DaemonMetricsOptions {
+  db: Db;
+  logger?: Logger;
+  /** Stamps send results (events carry no time). Default the system clock. */
+  clock?: Clock;
+  /** The daemon's schedule interval in seconds, exported so alerts can say "three intervals". */
+  tickIntervalSeconds?: number;
+  /**
+   * How long follow-ups per state are reused between scrapes. Counting them is a covering index
+   * scan, O(appointments) (≈ 0.1 s on a million rows): scrapes closer than this share one count.
+   * Default 10 s; 0 counts on every scrape.
+   */
+  stateCacheMs?: number;
+  /** prom-client's process_* and nodejs_* metrics. Default true. */
+  defaultMetrics?: boolean;
+}
+
+export class DaemonMetrics implements DaemonEvents {
+  readonly registry = new Registry();
+
+  private readonly db: Db;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly stateCacheMs: number;
+
+  /** The last audit_log id folded into the counters. */
+  private auditCursor = 0;
+  private stateCountedAt = Number.NEGATIVE_INFINITY;
+  private lastOkTick: Date | null = null;
+  private lastSendAt: Date | null = null;
+  private lastTickOk: boolean | null = null;
+  private loggedScrapeError = false;
+
+  private readonly sent: Counter<"company">;
+  private readonly positive: Counter<"company">;
+  private readonly negative: Counter<"company">;
+  private readonly replies: Counter<"company" | "intent">;
+  private readonly byState: Gauge<"company" | "state">;
+  private readonly sendAttempts: Counter<"company" | "outcome">;
+  private readonly sendDuration: Histogram<"company" | "outcome">;
+  private readonly sendFailures: Counter<"company" | "kind" | "reason">;
+  private readonly skipped: Counter<"company" | "reason">;
+  private readonly lastTick: Gauge;
+  private readonly lastSend: Gauge;
+  private readonly ticksFailed: Counter;
+  private readonly tickDuration: Histogram<"result">;
+  private readonly companyPaused: Gauge<"company">;
+  private readonly scrapeErrors: Counter;
+
+  constructor(opts: DaemonMetricsOptions) {
+    this.db = opts.db;
+    this.logger = opts.logger ?? silentLogger;
+    this.clock = opts.clock ?? systemClock;
+    this.stateCacheMs = opts.stateCacheMs ?? 10_000;
+    const registers = [this.registry];
+    // Each collect() runs on every scrape; syncAudit() is shared and cheap when nothing is new.
+
+    this.sent = new Counter({
+      name: METRIC.sent,
+      help: "Follow-up messages sent per company (every send, resends included), from the audit log.",
+      labelNames: ["company"],
+      registers,
+      collect: () => this.syncAudit(),
+    });
+    this.positive = new Counter({
+      name: METRIC.positive,
+      help: "Positive answers (followup_positive) per company, from the audit log.",
+      labelNames: ["company"],
+      registers,
+      collect: () => this.syncAudit(),
+    });
+    this.negative = new Counter({
+      name: METRIC.negative,
+      help: "Negative answers (followup_negative) per company, from the audit log.",
+      labelNames: ["company"],
+      registers,
+      collect: () => this.syncAudit(),
+    });
+    this.replies = new Counter({
+      name: METRIC.replies,
+      help: "Answers to follow-ups per company and intent (followup_positive, followup_negative, followup_feedback), from the audit log.",
+      labelNames: ["company", "intent"],
+      registers,
+      collect: () => this.syncAudit(),
+    });
+    this.byState = new Gauge({
+      name: METRIC.byState,
+      help: "Follow-ups (appointments) per company and state; recounted at most every few seconds.",
+      labelNames: ["company", "state"],
+      registers,
+      collect: () => this.syncStates(),
+    });
+    this.sendAttempts = new Counter({
+      name: METRIC.sendAttempts,
+      help: "Whaticket send exchanges of this daemon (sends and API resends) per company and outcome (sent, transient, permanent, config).",
+      labelNames: ["company", "outcome"],
+      registers,
+    });
+    this.sendDuration = new Histogram({
+      name: METRIC.sendDuration,
+      help: "Duration of one Whaticket send exchange, per company and outcome (sent, transient, permanent, config).",
+      labelNames: ["company", "outcome"],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.sendFailures = new Counter({
+      name: METRIC.sendFailures,
+      help: "Sends that did not deliver, per company, kind (transient, permanent, config) and reason (http_<status>, timeout, network, ...).",
+      labelNames: ["company", "kind", "reason"],
+      registers,
+    });
+    this.skipped = new Counter({
+      name: METRIC.skipped,
+      help: "Follow-ups this daemon moved to skipped, per company and reason (expired, no_consent, cancelled).",
+      labelNames: ["company", "reason"],
+      registers,
+    });
+    this.lastTick = new Gauge({
+      name: METRIC.lastTick,
+      help: "Unix time of this daemon's last tick that finished without error (0 before the first).",
+      registers,
+    });
+    this.lastSend = new Gauge({
+      name: METRIC.lastSend,
+      help: "Unix time of this daemon's last Whaticket exchange, whatever its outcome (0 before the first): a long tick draining a backlog is alive while this moves.",
+      registers,
+    });
+    this.ticksFailed = new Counter({
+      name: METRIC.ticksFailed,
+      help: "Ticks of this daemon that ended with an error.",
+      registers,
+    });
+    this.tickDuration = new Histogram({
+      name: METRIC.tickDuration,
+      help: "Duration of the daemon's ticks, by result (ok, failed).",
+      labelNames: ["result"],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+      registers,
+    });
+    const tickInterval = new Gauge({
+      name: METRIC.tickInterval,
+      help: "The daemon's schedule interval in seconds (alerts call it stalled after three).",
+      registers,
+    });
+    if (opts.tickIntervalSeconds !== undefined) tickInterval.set(opts.tickIntervalSeconds);
+    this.companyPaused = new Gauge({
+      name: METRIC.companyPaused,
+      help: "1 when the company's sending is paused because Whaticket refused its token or connection, else 0.",
+      labelNames: ["company"],
+      registers,
+      collect: () => this.syncPauses(),
+    });
+    this.scrapeErrors = new Counter({
+      name: METRIC.scrapeErrors,
+      help: "Scrapes in which reading the database failed (the affected metrics kept their last values).",
+      registers,
+    });
+    if (opts.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges named *_total fail `promtool check metrics`; each is the sum of the per-type
+      // gauge of the same name without the suffix (nodejs_active_handles{type}, ...), which stays.
+      for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) {
+        this.registry.removeSingleMetric(name);
+      }
+    }
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** When this daemon last finished a tick without error (null before the first). */
+  lastSuccessfulTickAt(): Date | null {
+    return this.lastOkTick;
+  }
+
+  /** When this daemon last finished a Whaticket exchange (null before the first). */
+  lastSendResultAt(): Date | null {
+    return this.lastSendAt;
+  }
+
+  /** Whether the last tick succeeded (null before the first). */
+  lastTickSucceeded(): boolean | null {
+    return this.lastTickOk;
+  }
+
+  // ── DaemonEvents ──
+
+  onSendResult(companyId: string, outcome: SendOutcome, _info: SendInfo): void {
+    this.lastSendAt = this.clock();
+    this.lastSend.set(this.lastSendAt.getTime() / 1000);
+    this.sendAttempts.inc({ company: companyId, outcome: outcome.kind });
+    this.sendDuration.observe({ company: companyId, outcome: outcome.kind }, outcome.durationMs / 1000);
+    if (outcome.kind !== "sent") {
+      this.sendFailures.inc({ company: companyId, kind: outcome.kind, reason: failureReason(outcome) });
+    }
+  }
+
+  onTick(ok: boolean, at: Date, durationMs: number, _summary: TickSummary): void {
+    this.lastTickOk = ok;
+    this.tickDuration.observe({ result: ok ? "ok" : "failed" }, durationMs / 1000);
+    if (ok) {
+      this.lastOkTick = at;
+      this.lastTick.set(at.getTime() / 1000);
+    } else {
+      this.ticksFailed.inc();
+    }
+  }
+
+  onCompanyPaused(companyId: string, _reason: string): void {
+    // The database is the truth at the next scrape; this only makes the change visible at once.
+    this.companyPaused.set({ company: companyId }, 1);
+  }
+
+  onSkipped(companyId: string, reason: "expired" | "no_consent" | "cancelled", count: number): void {
+    if (count > 0) this.skipped.inc({ company: companyId, reason }, count);
+  }
+
+  // ── durable sources ──
+
+  /** Folds the audit rows written since the last scrape (by any process) into the counters. */
+  private syncAudit(): void {
+    this.guard(() => {
+      // Every known company shows 0 from the start, so rate() and increase() have a first sample.
+      for (const c of companyPauses(this.db)) {
+        this.sent.inc({ company: c.id }, 0);
+        this.positive.inc({ company: c.id }, 0);
+        this.negative.inc({ company: c.id }, 0);
+        for (const outcome of SEND_OUTCOMES) this.sendAttempts.inc({ company: c.id, outcome }, 0);
+      }
+      const delta = auditCountsSince(this.db, this.auditCursor);
+      for (const row of delta.rows) {
+        const company = row.company_id ?? NO_COMPANY;
+        if (row.action === "followup_sent") {
+          this.sent.inc({ company }, row.n);
+          continue;
+        }
+        const intent = row.response ? INTENT_OF_RESPONSE[row.response] : undefined;
+        if (!intent) continue;
+        this.replies.inc({ company, intent }, row.n);
+        if (row.response === "positive") this.positive.inc({ company }, row.n);
+        if (row.response === "negative") this.negative.inc({ company }, row.n);
+      }
+      this.auditCursor = delta.lastId;
+    });
+  }
+
+  private syncStates(): void {
+    // A monotonic clock: the injected Clock may be frozen (SECRETARIA_NOW), the cache must still expire.
+    const now = performance.now();
+    if (now - this.stateCountedAt < this.stateCacheMs) return;
+    this.guard(() => {
+      const counts = followupStateCounts(this.db);
+      this.byState.reset();
+      const companies = new Set([...companyPauses(this.db).map((c) => c.id), ...counts.map((r) => r.company_id)]);
+      for (const company of companies) for (const state of FOLLOWUP_STATUSES) this.byState.set({ company, state }, 0);
+      for (const r of counts) this.byState.set({ company: r.company_id, state: r.followup_status }, r.n);
+      this.stateCountedAt = now;
+    });
+  }
+
+  private syncPauses(): void {
+    this.guard(() => {
+      const rows = companyPauses(this.db);
+      this.companyPaused.reset();
+      for (const c of rows) this.companyPaused.set({ company: c.id }, c.paused ? 1 : 0);
+    });
+  }
+
+  /** A failing read keeps the last values and is counted; /metrics still answers (and /healthz says why). */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+      this.loggedScrapeError = false;
+    } catch (err) {
+      this.scrapeErrors.inc();
+      if (!this.loggedScrapeError) this.logger.warn("metrics_db_error", { error: (err as Error).message });
+      this.loggedScrapeError = true;
+    }
+  }
+}
+
+/**
+ * A bounded label for why a send failed: the HTTP status when there was an answer, else the
+ * kind of local failure. Free-text errors would make one series per message.
+ */
+export function failureReason(outcome: Exclude<SendOutcome, { kind: "sent" }>): string {
+  if (outcome.status && outcome.status > 0) return `http_${outcome.status}`;
+  if (/^timeout/i.test(outcome.error)) return "timeout";
+  if (outcome.kind === "transient") return "network";
+  if (outcome.kind === "config") return "configuration";
+  return "invalid_number";
+}
+
+export function createDaemonMetrics(opts: DaemonMetricsOptions): DaemonMetrics {
+  return new DaemonMetrics(opts);
+}

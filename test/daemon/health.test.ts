@@ -1,0 +1,156 @@
+import { test, describe, after } from "node:test";
+import assert from "node:assert/strict";
+import { ManualClock } from "../../src/clock.js";
+import { Daemon } from "../../src/daemon/daemon.js";
+import { healthRoutes, scheduleIntervalSeconds } from "../../src/daemon/health-routes.js";
+import { startHttpServer, type RunningHttpServer } from "../../src/daemon/http-server.js";
+import { DaemonMetrics, METRIC } from "../../src/daemon/metrics.js";
+import { startFakeWhaticket } from "../../src/gateway/fake-whaticket.js";
+import { silentLogger } from "../../src/logger.js";
+import { saveCompany } from "../../src/services/company-service.js";
+import type { Db } from "../../src/store/db.js";
+import { migratedDb, tempDb } from "../helpers/cli.js";
+import { parseExposition, request, valueOf } from "../helpers/exposition.js";
+
+const T = { timeout: 30_000 };
+const START = new Date("2026-03-10T12:00:00.000Z");
+const summary = { sent: 0, retried: 0, failed: 0, paused: 0, expired: 0, skipped: 0, reclaimed: 0 };
+
+interface Health {
+  status: string;
+  database: string;
+  last_tick_at: string | null;
+  last_tick_age_seconds: number | null;
+  last_send_at: string | null;
+}
+
+async function healthz(server: RunningHttpServer): Promise<{ status: number; body: Health }> {
+  const res = await request(`${server.url}/healthz`);
+  return { status: res.status, body: res.json() as Health };
+}
+
+describe("/healthz", () => {
+  const opened: { db: Db; server: RunningHttpServer }[] = [];
+  after(async () => {
+    for (const o of opened) {
+      await o.server.close();
+      if (o.db.open) o.db.close();
+    }
+  });
+
+  async function setup(intervalSeconds = 60) {
+    const db = migratedDb(tempDb());
+    const clock = new ManualClock(START);
+    const metrics = new DaemonMetrics({ db, clock: clock.now, defaultMetrics: false });
+    const server = await startHttpServer({
+      host: "127.0.0.1",
+      port: 0,
+      logger: silentLogger,
+      routes: [healthRoutes({ db, metrics, clock: clock.now, tickIntervalSeconds: intervalSeconds })],
+    });
+    opened.push({ db, server });
+    return { db, clock, metrics, server };
+  }
+
+  test("starting → ok after a tick → 503 stalled after three intervals without one → ok again", T, async () => {
+    const { clock, metrics, server } = await setup(60);
+    let h = await healthz(server);
+    assert.equal(h.status, 200);
+    assert.deepEqual(h.body, { status: "starting", database: "ok", last_tick_at: null, last_tick_age_seconds: null, last_send_at: null });
+
+    clock.advance(30_000);
+    metrics.onTick(true, clock.now(), 12, summary);
+    clock.advance(45_000);
+    h = await healthz(server);
+    assert.equal(h.status, 200);
+    assert.deepEqual(h.body, { status: "ok", database: "ok", last_tick_at: "2026-03-10T12:00:30.000Z", last_tick_age_seconds: 45, last_send_at: null });
+    assert.equal(h.body.last_tick_age_seconds, 45);
+
+    // A failing tick is not progress.
+    clock.advance(60_000);
+    metrics.onTick(false, clock.now(), 5, summary);
+    clock.advance(76_000); // 181 s since the last successful tick
+    h = await healthz(server);
+    assert.equal(h.status, 503);
+    assert.equal(h.body.status, "stalled");
+    assert.equal(h.body.last_tick_age_seconds, 181);
+
+    metrics.onTick(true, clock.now(), 12, summary);
+    h = await healthz(server);
+    assert.equal(h.status, 200);
+    assert.equal(h.body.status, "ok");
+  });
+
+  test("a long tick that keeps exchanging messages with Whaticket is not stalled", T, async () => {
+    const { clock, metrics, server } = await setup(60);
+    metrics.onTick(true, clock.now(), 12, summary);
+    for (let i = 0; i < 10; i++) {
+      clock.advance(60_000);
+      metrics.onSendResult("clinica", { kind: "sent", status: 200, durationMs: 80 }, { appointmentId: i + 1, attempt: 1, resend: false, result: "sent" });
+    }
+    const h = await healthz(server);
+    assert.equal(h.status, 200);
+    assert.equal(h.body.last_tick_age_seconds, 600);
+    assert.equal(h.body.last_send_at, "2026-03-10T12:10:00.000Z");
+  });
+
+  test("no tick within three intervals of the start is stalled", T, async () => {
+    const { clock, server } = await setup(300);
+    clock.advance(899_000);
+    assert.equal((await healthz(server)).status, 200);
+    clock.advance(2_000);
+    const h = await healthz(server);
+    assert.equal(h.status, 503);
+    assert.equal(h.body.status, "stalled");
+  });
+
+  test("an unreachable database is 503; /metrics still answers", T, async () => {
+    const { db, server } = await setup();
+    db.close();
+    const h = await healthz(server);
+    assert.equal(h.status, 503);
+    assert.equal(h.body.status, "database_unreachable");
+    assert.equal(h.body.database, "unreachable");
+    const m = await request(`${server.url}/metrics`);
+    assert.equal(m.status, 200);
+    assert.ok((valueOf(parseExposition(m.text), METRIC.scrapeErrors) ?? 0) >= 1);
+  });
+});
+
+test("the schedule interval is the longest gap between runs", () => {
+  assert.equal(scheduleIntervalSeconds("* * * * *"), 60);
+  assert.equal(scheduleIntervalSeconds("*/5 * * * *"), 300);
+  assert.equal(scheduleIntervalSeconds("*/10 * * * * *"), 10);
+  assert.equal(scheduleIntervalSeconds("0 9 * * *"), 86_400);
+});
+
+test("the real daemon serves /healthz and /metrics on 127.0.0.1 and reports its first tick", T, async (t) => {
+  const dbPath = tempDb();
+  const db = migratedDb(dbPath);
+  const fake = await startFakeWhaticket({ token: "daemon-test-token" });
+  t.after(() => fake.stop());
+  saveCompany(db, { id: "clinica", name: "Clínica", whaticketUrl: fake.url, whaticketToken: "daemon-test-token", quietHours: "off" }, () => START);
+  db.close();
+  const clock = new ManualClock(START);
+  const daemon = new Daemon({ dbPath, clock: clock.now, logger: silentLogger, env: {}, port: 0, host: "127.0.0.1" });
+  t.after(() => daemon.stop());
+  await daemon.start();
+  const url = daemon.url!;
+  // The first tick runs at once after start; wait for it (bounded).
+  let h: { status: number; body: Health } | null = null;
+  for (let i = 0; i < 100; i++) {
+    const res = await request(`${url}/healthz`);
+    h = { status: res.status, body: res.json() as Health };
+    if (h.body.last_tick_at) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(h?.status, 200);
+  assert.equal(h?.body.status, "ok");
+  assert.equal(h?.body.last_tick_at, START.toISOString());
+  const m = parseExposition((await request(`${url}/metrics`)).text);
+  assert.equal(valueOf(m, METRIC.lastTick), START.getTime() / 1000);
+  assert.equal(valueOf(m, METRIC.sent, { company: "clinica" }), 0);
+  assert.equal(valueOf(m, METRIC.tickInterval), 60);
+  // No SECRETARIA_API_TOKEN in this daemon's environment: the API is off.
+  assert.equal((await request(`${url}/api/agenda/followups`)).status, 404);
+});
