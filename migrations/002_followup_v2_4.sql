@@ -80,3 +80,23 @@ CREATE TABLE inbound_messages (
 );
 
 CREATE INDEX inbound_messages_phone ON inbound_messages (phone, received_at);
+
+-- The daemon claims per company (so one company's rate limit never holds back another's):
+-- an index seek on one company's scheduled rows by due time.
+CREATE INDEX appointments_followup_company_due ON appointments (company_id, followup_next_scheduled)
+  WHERE followup_status = 'scheduled';
+
+-- Metrics, first scrape after a start: answers per company and response without reading the
+-- JSON payload of every followup_response row.
+CREATE INDEX audit_log_response ON audit_log (company_id, json_extract(payload, '$.response'))
+  WHERE action = 'followup_response';
+
+-- Views (`followups list`, newest first, any state): the page straight from the index.
+CREATE INDEX appointments_end ON appointments (end_time);
+-- Views and stats per company: by state and appointment end (followups list --company,
+-- stats' pending / failed / skipped counts), counted from the index alone (sent_at included
+-- for "sent in the window, still awaiting a reply").
+CREATE INDEX appointments_company_status_end ON appointments (company_id, followup_status, end_time, followup_sent_at);
+-- Stats: answers per company, kind and local day, counted from the index alone.
+CREATE INDEX appointments_company_response ON appointments (company_id, followup_response, followup_responded_at)
+  WHERE followup_responded_at IS NOT NULL;

@@ -34,7 +34,8 @@ export function buildProgram(): Command {
     // Set before the subcommands are declared: they inherit both.
     .exitOverride()
     .configureOutput({
-      outputError: (str, write) => write(`secretaria: ${str.replace(/^error: /, "").trimEnd()} (see --help)\n`),
+      // One line, also when commander adds "(Did you mean …?)" on a line of its own.
+      outputError: (str, write) => write(`secretaria: ${str.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " ")} (see --help)\n`),
     })
     .addHelpText(
       "after",
@@ -129,6 +130,114 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
 
   // ── commands of the delivery, replies, views and demo work register below ──
 
+  program
+    .command("daemon")
+    .description("the service: sends due follow-ups on a cron schedule (exactly once, with retries) and serves HTTP (metrics, webhook, API)")
+    .option("--once", "send everything due now (SECRETARIA_NOW or the system clock), then exit; no HTTP server")
+    .option("--schedule <cron>", 'when to look for due follow-ups, a cron expression (default "* * * * *": every minute)')
+    .option("--concurrency <n>", "sends in flight at once (default 8)")
+    .option("--rate-limit <msg_per_s>", "messages per second for EVERY company, overriding each one's --rate-limit; 0 = off (default: per company)")
+    .option("--max-attempts <n>", "tries for a follow-up on timeouts, 429 and 5xx before it is failed (default 5)")
+    .option("--port <n>", "HTTP port (default 9464; 0 = any free port)")
+    .option("--host <host>", "HTTP address (default 127.0.0.1)")
+    .addOption(new Option("--log-format <format>", "one line per event, readable text or JSON").choices(["text", "json"]).default("text"))
+    .addHelpText("after", `${examples([
+      "secretaria daemon",
+      "secretaria daemon --once                           # from a systemd timer or a test",
+      "secretaria daemon --schedule '*/5 * * * *' --concurrency 4 --log-format json",
+    ])}
+Whaticket: each company's URL/token (secretaria companies add --whaticket-url/--whaticket-token), else
+WHATICKET_URL / WHATICKET_TOKEN. 401/403 pause that company without using attempts; a first SIGINT/SIGTERM
+stops after the sends in flight, a second stops at once.`)
+    .action(act(async (o) => (await import("./commands/daemon.js")).runDaemonCommand(o)));
+
+  // followups: list (views) and resend (delivery) share this parent.
+  const followups = program.command("followups").description("the follow-ups: list them, resend one");
+  followups
+    .command("list")
+    .description("follow-ups with their state, newest appointment first (pending = scheduled or sent, no answer yet)")
+    .option("--status <status>", "all, scheduled, pending, sent, positive, negative, feedback, failed or skipped (default all)")
+    .option("--company <id>", "only this company")
+    .option("--since <date>", "appointments that ended on or after this local date (YYYY-MM-DD, company's time zone)")
+    .option("--until <date>", "appointments that ended on or before this local date (YYYY-MM-DD, inclusive)")
+    .option("--search <text>", "part of the client's name, or digits of the phone")
+    .option("--sort <key>", "-end (default: newest end first), end, next (next attempt soonest), -next, sent, -sent, client, -client, id, -id")
+    .option("--limit <n>", "rows per page (default 50)")
+    .option("--page <n>", "page number, from 1 (the footer says which comes next)")
+    .option("--format <format>", "table (default), json or csv")
+    .option("--json", "same as --format json: an array of {id, company_id, client_name, client_phone, end_time, followup_status, ...}")
+    .addHelpText("after", examples([
+      "secretaria followups list --status pending",
+      "secretaria followups list --company clinica-sol --since 2026-11-01 --until 2026-11-30 --status negative",
+      "secretaria followups list --search 'ana souza' --sort next",
+      "secretaria followups list --status failed --format csv > failed.csv",
+    ]))
+    .action(act(async (o) => (await import("./commands/followups-list.js")).runFollowupsList(o)));
+  followups
+    .command("resend")
+    .description("send follow-up ID again now (for sent, feedback or failed); asks on a terminal, needs --yes otherwise")
+    .argument("<id>", "the appointment's id (see secretaria followups list)")
+    .option("--yes", "do not ask for confirmation (required when not on a terminal)")
+    .option("--json", "print the follow-up after the resend as JSON")
+    .addHelpText("after", examples(["secretaria followups resend 42", "secretaria followups resend 42 --yes --json"]))
+    .action(act(async (o, [id]) => (await import("./commands/followups-resend.js")).runFollowupsResend(o, id)));
+
+  const reply = program.command("reply").description("inbound replies: classify a text, or process one as if it had arrived");
+  reply
+    .command("simulate")
+    .description("process TEXT as a WhatsApp message from PHONE (same service as the webhook): prints the matched follow-up, intent, changes and the bot's answer")
+    .option("--phone <phone>", "the client's WhatsApp, with the country code (e.g. 5511999990000)")
+    .option("--text <text>", "the message, as the client would write it")
+    .option("--company <id>", "only match follow-ups of this company")
+    .option("--dry-run", "change nothing and send nothing; show what would happen")
+    .option("--json", "machine-readable output: {matched, appointment_id, intent, response, bot_reply, changes, ...}")
+    .addHelpText("after", `${examples([
+      'secretaria reply simulate --phone 5511999990000 --text "Sim, quero marcar"',
+      'secretaria reply simulate --phone 5511999990000 --text "2" --dry-run --json',
+      "secretaria reply simulate                  # on a terminal: pick an open follow-up, type the text",
+    ])}
+Without --dry-run the bot's answer goes out through the company's Whaticket (or WHATICKET_URL/WHATICKET_TOKEN);
+when none is configured the response is still recorded and the output says the answer was not sent (exit 0).`)
+    .action(act(async (o) => (await import("./commands/reply.js")).runReplySimulate(o)));
+  reply
+    .command("classify")
+    .description("intent of TEXT (followup_positive, followup_negative, followup_feedback), or of each stdin line; needs no database")
+    .argument("[text]", "the reply to classify; without it, one result per stdin line, in order")
+    .option("--json", 'one JSON object {"text", "intent"} per line')
+    .option("--explain", "also show the rule that decided")
+    .addHelpText("after", `${examples([
+      'secretaria reply classify "não vejo a hora de marcar"',
+      "secretaria reply classify --json < replies.jsonl     # a JSON line with a \"text\" field is read as that text",
+      "cut -f2 export.tsv | secretaria reply classify",
+    ])}`)
+    .action(act(async (o, [text]) => (await import("./commands/reply.js")).runReplyClassify(o, text)));
+
+  program
+    .command("stats")
+    .description("follow-up counters, response rate and the stacked positive/negative chart per local day")
+    .option("--company <id>", "only this company (default: all, with a per-company table)")
+    .option("--days <n>", "window in local days, today included (default 30)")
+    .option("--json", "{sent, pending, positive, negative, feedback, failed, response_rate, daily: [{date, sent, positive, negative, feedback}], ...}")
+    .addHelpText("after", `${examples(["secretaria stats", "secretaria stats --company clinica-sol --days 7", "secretaria stats --json"])}
+sent = follow-ups delivered in the window (each appointment once, however often resent), by followup_sent_at;
+answers by followup_responded_at; response rate = (positive + negative + feedback) / sent; pending = scheduled
+or awaiting a reply. Colors only on a terminal; NO_COLOR turns them off, FORCE_COLOR on.`)
+    .action(act(async (o) => (await import("./commands/stats.js")).runStats(o)));
+
+  const audit = program.command("audit").description("the audit trail (followup_sent, followup_response, …)");
+  audit
+    .command("list")
+    .description("audit entries, newest first, payload on one line")
+    .option("--appointment <id>", "only entries of this appointment")
+    .option("--action <action>", "only this action, e.g. followup_sent, followup_response")
+    .option("--company <id>", "only this company")
+    .option("--since <date>", "entries on or after this local date (YYYY-MM-DD, company's time zone)")
+    .option("--limit <n>", "rows per page (default 50)")
+    .option("--page <n>", "page number, from 1")
+    .option("--json", "an array of {id, action, appointment_id, company_id, payload, created_at}, payload as an object")
+    .addHelpText("after", examples(["secretaria audit list --appointment 42", "secretaria audit list --action followup_response --since 2026-11-01 --json"]))
+    .action(act(async (o) => (await import("./commands/audit.js")).runAuditList(o)));
+
   return program;
 }
 
@@ -139,7 +248,7 @@ function debug(): boolean {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   if (argv.length <= 2) {
-    process.stdout.write(program.helpInformation());
+    program.outputHelp(); // the same text as --help, examples included
     return 0;
   }
   // `secretaria … | head` closing the pipe early is not an error.
@@ -152,7 +261,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return 0;
+      // A command group without its subcommand (`secretaria companies`): help went to stderr as a usage error.
+      if (err.code === "commander.help") return err.exitCode === 0 ? 0 : 2;
       return 2;
     }
     const { isUserError } = await import("./errors.js");

@@ -1,0 +1,52 @@
+import { UsageError, UserError } from "../errors.js";
+import { createLogger, type LogFormat } from "../logger.js";
+import { commandContext, intOption, type GlobalOptions } from "./context.js";
+
+export interface DaemonCommandOptions extends GlobalOptions {
+  once?: boolean;
+  schedule?: string;
+  concurrency?: string;
+  rateLimit?: string;
+  maxAttempts?: string;
+  port?: string;
+  host?: string;
+  logFormat?: string;
+}
+
+/** `--rate-limit`: messages per second for every company (decimals allowed), 0 = off. */
+export function parseRateLimit(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n > 1000) {
+    throw new UsageError(`--rate-limit must be messages per second from 0 (off) to 1000, e.g. 1 or 0.5 (got "${value}")`);
+  }
+  return n;
+}
+
+export async function runDaemonCommand(o: DaemonCommandOptions): Promise<void> {
+  const format = (o.logFormat ?? "text") as LogFormat;
+  if (format !== "text" && format !== "json") throw new UsageError(`--log-format must be text or json (got "${o.logFormat}")`);
+  const concurrency = intOption("--concurrency", o.concurrency, 8, 1, 256);
+  const maxAttempts = intOption("--max-attempts", o.maxAttempts, 5, 1, 100);
+  const port = intOption("--port", o.port, 9464, 0, 65535);
+  const rateLimit = parseRateLimit(o.rateLimit);
+  const host = o.host?.trim() || "127.0.0.1";
+  const ctx = commandContext(o);
+  const { runDaemon, validateSchedule, DEFAULT_SCHEDULE } = await import("../daemon/daemon.js");
+  const schedule = o.schedule ?? DEFAULT_SCHEDULE;
+  validateSchedule(schedule);
+  const logger = createLogger({ format });
+  const result = await runDaemon({
+    dbPath: ctx.dbPath,
+    clock: ctx.clock,
+    logger,
+    once: !!o.once,
+    schedule,
+    concurrency,
+    rateLimit,
+    maxAttempts,
+    port,
+    host,
+  });
+  if (result && !result.ok) throw new UserError(`the delivery pass failed: ${result.error ?? "see the log above"}`);
+}

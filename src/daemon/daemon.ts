@@ -1,0 +1,243 @@
+import cron, { type ScheduledTask } from "node-cron";
+import type { Clock } from "../clock.js";
+import { iso } from "../clock.js";
+import { whaticketFromEnv } from "../config.js";
+import { UsageError, UserError } from "../errors.js";
+import { WhaticketClient } from "../gateway/whaticket-client.js";
+import type { WhaticketGateway } from "../gateway/whaticket.js";
+import type { Logger } from "../logger.js";
+import { missingWhaticketConfig } from "../services/followup-service.js";
+import { listCompanies } from "../store/companies.js";
+import { openDb, type Db } from "../store/db.js";
+import { setDaemonState } from "../store/followups.js";
+import { assertMigrated } from "../store/migrator.js";
+import { DaemonEventHub } from "./events.js";
+import type { RunningHttpServer } from "./http-server.js";
+import { createScheduler, type Scheduler, type SchedulerDeps, type TickResult } from "./scheduler.js";
+
+/**
+ * `secretaria daemon`: wires the database, the Whaticket client, the delivery loop on a cron
+ * schedule and the HTTP server together, and takes them down in order.
+ */
+
+export const DEFAULT_SCHEDULE = "* * * * *";
+export const DEFAULT_PORT = 9464;
+export const DEFAULT_HOST = "127.0.0.1";
+
+export interface DaemonOptions {
+  dbPath: string;
+  clock: Clock;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** node-cron expression; default every minute. */
+  schedule?: string;
+  concurrency?: number;
+  /** Overrides every company's rate limit (msg/s, 0 = off); null/undefined = per company. */
+  rateLimit?: number | null;
+  maxAttempts?: number;
+  port?: number;
+  host?: string;
+  /** Default: the axios WhaticketClient. */
+  gateway?: WhaticketGateway;
+  /** Observers of the delivery loop (the HTTP routes subscribe theirs too); default a fresh hub. */
+  events?: DaemonEventHub;
+  /** Finer delivery settings (lease, batch size, stop timeout, backoff) for tests and benchmarks. */
+  delivery?: Pick<SchedulerDeps, "leaseMs" | "batchSize" | "stopTimeoutMs" | "retry" | "limiter">;
+}
+
+/** Throws a UsageError unless `expr` is a schedule node-cron accepts. */
+export function validateSchedule(expr: string): void {
+  if (!cron.validate(expr)) {
+    throw new UsageError(`--schedule "${expr}" is not a cron expression: use e.g. "* * * * *" (every minute) or "*/5 * * * *" (every 5 minutes)`);
+  }
+}
+
+export class Daemon {
+  private db: Db | null = null;
+  private gateway: WhaticketGateway | null = null;
+  private scheduler: Scheduler | null = null;
+  private http: RunningHttpServer | null = null;
+  private task: ScheduledTask | null = null;
+  private starting: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
+  private resolveStopped!: () => void;
+  /** Resolves once stop() has finished. */
+  readonly stopped: Promise<void> = new Promise((resolve) => (this.resolveStopped = resolve));
+
+  constructor(private readonly opts: DaemonOptions) {
+    validateSchedule(opts.schedule ?? DEFAULT_SCHEDULE);
+  }
+
+  /** The HTTP server's base URL (null before start and in --once mode). */
+  get url(): string | null {
+    return this.http?.url ?? null;
+  }
+
+  /** Starts the loop and the HTTP server; the first tick runs at once. Calling it twice starts once. */
+  start(): Promise<void> {
+    this.starting ??= this.doStart(true);
+    return this.starting;
+  }
+
+  /** `--once`: drains everything due now, without the HTTP server or the schedule, then stops. */
+  async runOnce(): Promise<TickResult> {
+    if (this.starting) throw new Error("runOnce() on a started daemon");
+    this.starting = this.doStart(false);
+    await this.starting;
+    try {
+      const result = await this.scheduler!.runOnce();
+      this.opts.logger.info("once_done", { sent: result.sent, retried: result.retried, failed: result.failed, expired: result.expired, paused: result.paused });
+      return result;
+    } finally {
+      await this.stop();
+    }
+  }
+
+  /**
+   * Stops claiming, waits (bounded) for sends in flight, gives back unsent claims, then closes the
+   * HTTP server, the Whaticket client and the database. Safe to call twice, and before start.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStart(serve: boolean): Promise<void> {
+    const o = this.opts;
+    const env = o.env ?? process.env;
+    const logger = o.logger;
+    try {
+      const db = openDb(o.dbPath);
+      this.db = db;
+      assertMigrated(db, o.dbPath);
+      const defaults = whaticketFromEnv(env);
+      const missing = missingWhaticketConfig(listCompanies(db), defaults);
+      if (missing) throw new UserError(missing);
+
+      const concurrency = o.concurrency ?? 8;
+      this.gateway = o.gateway ?? new WhaticketClient({ maxSockets: Math.max(8, concurrency * 2) });
+      const events = o.events ?? new DaemonEventHub();
+      this.scheduler = createScheduler({
+        db,
+        gateway: this.gateway,
+        clock: o.clock,
+        logger,
+        events,
+        whaticketDefaults: defaults,
+        concurrency,
+        rateLimit: o.rateLimit ?? null,
+        retry: { ...o.delivery?.retry, ...(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts } : {}) },
+        ...(o.delivery ?? {}),
+      });
+      const started = o.clock();
+      setDaemonState(db, { daemon_started_at: iso(started), daemon_pid: String(process.pid) }, iso(started));
+      if (!serve) return;
+
+      // Loaded only when serving: `--once` needs neither fastify nor the reply engine.
+      const { daemonRoutes } = await import("./routes.js");
+      const { startHttpServer } = await import("./http-server.js");
+      const schedule = o.schedule ?? DEFAULT_SCHEDULE;
+      const routes = daemonRoutes({ db, clock: o.clock, logger, env, gateway: this.gateway, whaticketDefaults: defaults, events, scheduler: this.scheduler, schedule });
+      this.http = await startHttpServer({ host: o.host ?? DEFAULT_HOST, port: o.port ?? DEFAULT_PORT, routes, logger });
+      this.task = cron.schedule(schedule, () => this.runTick(), { name: "secretaria-delivery", logger: cronLogger(logger) });
+      logger.info("daemon_started", {
+        url: this.http.url,
+        schedule,
+        concurrency,
+        rate_limit: o.rateLimit ?? "per company",
+        max_attempts: o.maxAttempts ?? 5,
+        pid: process.pid,
+      });
+      // Catch up at once (a restart after downtime) rather than wait for the first cron minute.
+      void this.runTick();
+    } catch (err) {
+      // Not stop(): it waits for this very start to finish.
+      this.stopping ??= this.doStop(false);
+      await this.stopping;
+      throw err;
+    }
+  }
+
+  private async runTick(): Promise<void> {
+    const scheduler = this.scheduler;
+    if (!scheduler || this.stopping) return;
+    try {
+      await scheduler.tick();
+    } catch (err) {
+      this.opts.logger.error("tick_failed", { error: (err as Error).message });
+    }
+  }
+
+  private async doStop(waitForStart = true): Promise<void> {
+    const logger = this.opts.logger;
+    try {
+      if (waitForStart && this.starting) await this.starting.catch(() => undefined);
+      if (this.task) {
+        await this.task.destroy();
+        this.task = null;
+      }
+      if (this.scheduler) await this.scheduler.stop();
+      if (this.http) await this.http.close();
+      if (this.gateway) await this.gateway.close();
+      if (this.db) {
+        try {
+          setDaemonState(this.db, { daemon_stopped_at: iso(this.opts.clock()) }, iso(this.opts.clock()));
+        } catch {
+          // A database that failed to open or migrate has nothing to record.
+        }
+        this.db.close();
+      }
+      if (this.scheduler) logger.info("daemon_stopped", {});
+    } finally {
+      this.db = null;
+      this.resolveStopped();
+    }
+  }
+}
+
+/** node-cron's own messages (missed runs, …) as our one-line events, never on the console. */
+function cronLogger(logger: Logger) {
+  const text = (m: unknown) => (m instanceof Error ? m.message : String(m));
+  return {
+    info: (m: string) => logger.debug("cron", { message: m }),
+    warn: (m: string) => logger.debug("cron", { message: m }),
+    error: (m: string | Error) => logger.error("cron", { message: text(m) }),
+    debug: (m: string | Error) => logger.debug("cron", { message: text(m) }),
+  };
+}
+
+/**
+ * Runs the daemon until SIGINT/SIGTERM (or, with `once`, until everything due now is sent).
+ * First signal: graceful stop. Second: the signal's default action, at once.
+ */
+export async function runDaemon(opts: DaemonOptions & { once?: boolean }): Promise<TickResult | null> {
+  const daemon = new Daemon(opts);
+  const logger = opts.logger;
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!signalled) {
+      signalled = true;
+      logger.warn("daemon_stopping", { signal, note: "finishing sends in flight; send the signal again to stop at once" });
+      void daemon.stop();
+      return;
+    }
+    logger.error("daemon_killed", { signal, note: "second signal: stopping without waiting; rows in flight are reclaimed after their lease" });
+    removeHandlers();
+    // Without our handler the signal's default action ends the process now.
+    process.kill(process.pid, signal);
+  };
+  const removeHandlers = (): void => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    if (opts.once) return await daemon.runOnce();
+    await daemon.start();
+    await daemon.stopped;
+    return null;
+  } finally {
+    removeHandlers();
+  }
+}

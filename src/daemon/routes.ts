@@ -1,0 +1,44 @@
+import type { Clock } from "../clock.js";
+import type { WhaticketDefaults } from "../config.js";
+import type { WhaticketGateway } from "../gateway/whaticket.js";
+import type { Logger } from "../logger.js";
+import type { Db } from "../store/db.js";
+import type { DaemonEventHub } from "./events.js";
+import type { HttpRoutes } from "./http-server.js";
+import type { Scheduler } from "./scheduler.js";
+import { daemonWebhookRoutes } from "./webhook-routes.js";
+import { apiRoutes } from "./api-routes.js";
+import { healthRoutes, scheduleIntervalSeconds } from "./health-routes.js";
+import { DaemonMetrics } from "./metrics.js";
+
+/** What the daemon hands every HTTP feature (metrics and health, the Whaticket webhook, the agenda API). */
+export interface DaemonRouteDeps {
+  /** The daemon's own connection (shared with the delivery loop; better-sqlite3 is synchronous). */
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  /** For sends outside the loop: the bot's replies, `POST …/resend` (with resendFollowup). */
+  gateway: WhaticketGateway;
+  whaticketDefaults: WhaticketDefaults;
+  /** Subscribe an observer (e.g. the Prometheus metrics) to the delivery loop's events. */
+  events: DaemonEventHub;
+  scheduler: Scheduler;
+  /** The cron schedule (default every minute): /healthz and the stalled alert allow three of its intervals. */
+  schedule?: string;
+}
+
+/**
+ * The daemon's HTTP routes, one fastify plugin per feature. The metrics/API and webhook
+ * work register their plugins in this list.
+ */
+export function daemonRoutes(deps: DaemonRouteDeps): HttpRoutes[] {
+  const tickIntervalSeconds = scheduleIntervalSeconds(deps.schedule ?? "* * * * *");
+  const metrics = new DaemonMetrics({ db: deps.db, logger: deps.logger, clock: deps.clock, tickIntervalSeconds });
+  deps.events.subscribe(metrics);
+  return [
+    daemonWebhookRoutes(deps),
+    healthRoutes({ db: deps.db, metrics, clock: deps.clock, tickIntervalSeconds }),
+    apiRoutes({ ...deps, token: deps.env.SECRETARIA_API_TOKEN }),
+  ];
+}

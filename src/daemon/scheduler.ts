@@ -1,0 +1,378 @@
+import { performance } from "node:perf_hooks";
+import type { Clock } from "../clock.js";
+import { iso } from "../clock.js";
+import { whaticketFromEnv, type WhaticketDefaults } from "../config.js";
+import { EXPIRY_MS } from "../domain/lifecycle.js";
+import { maskPhone } from "../domain/phone.js";
+import type { WhaticketGateway } from "../gateway/whaticket.js";
+import { silentLogger, type Logger } from "../logger.js";
+import {
+  DEFAULT_LEASE_MS, deliverClaimed, leaseOwner, retrySettings, type DeliveryDeps, type DeliveryReport, type RetrySettings,
+} from "../services/followup-service.js";
+import type { AppointmentRow } from "../store/appointments.js";
+import { writeAudit } from "../store/audit.js";
+import { listCompanies, type CompanyRow } from "../store/companies.js";
+import type { Db } from "../store/db.js";
+import { claimDue, reclaimExpiredLeases, releaseAllClaims, setDaemonState, sweepUnsendable } from "../store/followups.js";
+import { noDaemonEvents, type DaemonEvents, type TickSummary } from "./events.js";
+import { RateLimiter } from "./rate-limiter.js";
+
+/**
+ * One pass of the delivery loop ("tick"): sweep what can no longer be sent, take back rows of
+ * crashed daemons, then claim and send due follow-ups until none is left, with at most
+ * `concurrency` sends in flight. Claims are made per company and only as many as its rate limit
+ * lets go out right away, so a slow company never holds back the others and no claimed row
+ * waits long enough for its lease to run out.
+ *
+ * The clock, the gateway and the rate limiter are injected: the demo drives a scheduler in
+ * process with a ManualClock and the fake Whaticket.
+ */
+
+export interface SchedulerDeps {
+  db: Db;
+  gateway: WhaticketGateway;
+  clock: Clock;
+  logger?: Logger;
+  events?: DaemonEvents;
+  /** WHATICKET_URL / WHATICKET_TOKEN; default read from process.env. */
+  whaticketDefaults?: WhaticketDefaults;
+  /** Sends in flight at once. Default 8. */
+  concurrency?: number;
+  /** Messages per second for every company, overriding each one's rate_limit; 0 = off; null/undefined = per company. */
+  rateLimit?: number | null;
+  /** Retry policy; maxAttempts default 5. */
+  retry?: Partial<RetrySettings>;
+  /** How long a claim is held. Default 2 min. */
+  leaseMs?: number;
+  /** Largest claim. Default 16. */
+  batchSize?: number;
+  /** On stop, how long to wait for sends in flight before giving their rows back. Default 15 s. */
+  stopTimeoutMs?: number;
+  /** Default: a RateLimiter on the monotonic clock. */
+  limiter?: RateLimiter;
+  /** Lease owner id; default host:pid:random. */
+  owner?: string;
+}
+
+export interface TickResult extends TickSummary {
+  /** False when the tick hit an error (logged); `error` says which. */
+  ok: boolean;
+  error?: string;
+  /** True when another tick was still running, so this one did nothing. */
+  overlapped: boolean;
+  durationMs: number;
+}
+
+export interface Scheduler {
+  readonly owner: string;
+  /** One pass; returns at once with overlapped=true when the previous pass is still running. */
+  tick(): Promise<TickResult>;
+  /** `--once`: waits for a running pass, then drains everything due now. */
+  runOnce(): Promise<TickResult>;
+  /** Stops claiming, waits (bounded) for sends in flight, gives back unsent claims. Safe to call twice. */
+  stop(): Promise<void>;
+  readonly busy: boolean;
+}
+
+interface Lane {
+  company: CompanyRow;
+  rate: number;
+  /** Paused company whose pause ran out: send one follow-up to probe before sending the rest. */
+  probing: boolean;
+  paused: boolean;
+  exhausted: boolean;
+  inFlight: number;
+}
+
+const emptySummary = (): TickSummary => ({ sent: 0, retried: 0, failed: 0, paused: 0, expired: 0, skipped: 0, reclaimed: 0 });
+
+/** Wakes the dispatch loop when a send finishes, on stop, or after a timeout. */
+class Wakeup {
+  private waiter: (() => void) | null = null;
+  notify(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+  wait(ms?: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = ms !== undefined && Number.isFinite(ms) ? setTimeout(() => this.notify(), Math.max(1, ms)) : null;
+      this.waiter = () => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+export function createScheduler(deps: SchedulerDeps): Scheduler {
+  const { db, clock } = deps;
+  const logger = deps.logger ?? silentLogger;
+  const events = deps.events ?? noDaemonEvents;
+  const concurrency = Math.max(1, deps.concurrency ?? 8);
+  const batchSize = Math.max(1, deps.batchSize ?? 16);
+  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+  const stopTimeoutMs = deps.stopTimeoutMs ?? 15_000;
+  const limiter = deps.limiter ?? new RateLimiter();
+  const owner = deps.owner ?? leaseOwner("daemon");
+  const retry = retrySettings(deps.retry);
+  const delivery: DeliveryDeps = {
+    db,
+    gateway: deps.gateway,
+    clock,
+    whaticketDefaults: deps.whaticketDefaults ?? whaticketFromEnv(),
+    retry,
+  };
+
+  let current: Promise<TickResult> | null = null;
+  let stopping = false;
+  let stopped: Promise<void> | null = null;
+  const inFlight = new Set<Promise<void>>();
+  const wake = new Wakeup();
+
+  function sweep(summary: TickSummary): void {
+    const now = clock();
+    summary.reclaimed = reclaimExpiredLeases(db, iso(now));
+    if (summary.reclaimed) logger.warn("leases_reclaimed", { count: summary.reclaimed, note: "rows of a daemon that stopped mid-send are claimed again" });
+    const skipped = sweepUnsendable(db, { now: iso(now), expiryCutoff: iso(new Date(now.getTime() - EXPIRY_MS)) }, (rows) => {
+      for (const r of rows) {
+        writeAudit(db, { action: "followup_skipped", appointment_id: r.id, company_id: r.company_id, payload: { reason: r.followup_skip_reason }, created_at: iso(now) });
+      }
+    });
+    const counts = new Map<string, number>();
+    for (const r of skipped) {
+      if (r.followup_skip_reason === "expired") summary.expired++;
+      else summary.skipped++;
+      const key = `${r.company_id}\u0000${r.followup_skip_reason}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    for (const [key, count] of counts) {
+      const [companyId, reason] = key.split("\u0000") as [string, "expired" | "no_consent" | "cancelled"];
+      logger.info("followups_skipped", { company: companyId, reason, count });
+      events.onSkipped(companyId, reason, count);
+    }
+  }
+
+  function lanesFor(companies: CompanyRow[]): Lane[] {
+    const now = clock().getTime();
+    const lanes: Lane[] = [];
+    for (const company of companies) {
+      let probing = false;
+      if (company.paused_reason) {
+        const pausedAt = company.paused_at ? Date.parse(company.paused_at) : now;
+        if (now - pausedAt < retry.pauseMs) continue;
+        probing = true;
+      }
+      const rate = deps.rateLimit ?? company.rate_limit;
+      lanes.push({ company, rate: rate > 0 ? rate : 0, probing, paused: false, exhausted: false, inFlight: 0 });
+    }
+    return lanes;
+  }
+
+  function report(lane: Lane, row: AppointmentRow, r: DeliveryReport, summary: TickSummary): void {
+    const c = lane.company;
+    const base = { id: row.id, company: c.id, phone: maskPhone(row.client_phone), attempt: r.attempt, ms: Math.round(r.outcome.durationMs) };
+    const t = r.transition;
+    let result: "sent" | "retry" | "failed" | "paused" | "lease_lost" = t.to;
+    if (!r.recorded) {
+      result = "lease_lost";
+      logger.warn("followup_lease_lost", { ...base, outcome: r.outcome.kind, note: "this daemon no longer held the row (its lease ran out, or it was given back on stop); the row was left as it is" });
+    }
+    switch (t.to) {
+      case "sent":
+        summary.sent++;
+        logger.info("followup_sent", base);
+        if (lane.probing) {
+          lane.probing = false;
+          logger.warn("company_resumed", { company: c.id, note: "Whaticket accepted its credentials again" });
+        }
+        break;
+      case "retry":
+        summary.retried++;
+        logger.warn("followup_retry", { ...base, error: t.error, next: iso(t.next) });
+        break;
+      case "failed":
+        summary.failed++;
+        logger.error("followup_failed", { ...base, error: t.error, reason: t.exhausted ? "attempts exhausted" : "permanent" });
+        break;
+      case "paused":
+        if (!lane.paused) {
+          lane.paused = true;
+          summary.paused++;
+          // Loud on purpose: nothing goes out for this company until the token or connection is fixed.
+          logger.error("company_paused", {
+            company: c.id,
+            error: t.error,
+            fix: `check the Whaticket token and WhatsApp connection: secretaria companies add --id ${c.id} --whaticket-token TOKEN (or WHATICKET_TOKEN)`,
+            note: `no attempt was used; sending resumes by itself once Whaticket accepts it (probed every ${Math.round(retry.pauseMs / 1000)} s)`,
+          });
+          events.onCompanyPaused(c.id, t.error);
+        }
+        break;
+    }
+    events.onSendResult(c.id, r.outcome, { appointmentId: row.id, attempt: r.attempt, resend: false, result });
+  }
+
+  function launch(lane: Lane, row: AppointmentRow, summary: TickSummary): void {
+    lane.inFlight++;
+    const p: Promise<void> = (async () => {
+      try {
+        const r = await deliverClaimed(delivery, lane.company, row, owner);
+        report(lane, row, r, summary);
+      } catch (err) {
+        // A database error after the send: the row keeps its lease and is reclaimed when it runs out.
+        logger.error("followup_record_failed", { id: row.id, company: lane.company.id, error: (err as Error).message });
+      }
+    })().finally(() => {
+      lane.inFlight--;
+      inFlight.delete(p);
+      wake.notify();
+    });
+    inFlight.add(p);
+  }
+
+  /** One round over the companies: claims what may go out now. */
+  function fill(lanes: Lane[], start: number, summary: TickSummary): { claimed: number; live: boolean; waitMs: number } {
+    let claimed = 0;
+    let live = false;
+    let waitMs = Infinity;
+    const now = clock();
+    const expiryCutoff = iso(new Date(now.getTime() - EXPIRY_MS));
+    for (let i = 0; i < lanes.length && !stopping; i++) {
+      const lane = lanes[(start + i) % lanes.length]!;
+      if (lane.exhausted || lane.paused) continue;
+      const free = concurrency - inFlight.size;
+      if (free <= 0) {
+        live = true;
+        break;
+      }
+      // A paused company sends one probe at a time until one gets through.
+      if (lane.probing && lane.inFlight > 0) {
+        live = true;
+        continue;
+      }
+      let want = Math.min(batchSize, free, lane.probing ? 1 : batchSize);
+      if (lane.rate > 0) {
+        const available = limiter.available(lane.company.id, lane.rate);
+        if (available < 1) {
+          live = true;
+          waitMs = Math.min(waitMs, limiter.msUntilAvailable(lane.company.id, lane.rate));
+          continue;
+        }
+        want = Math.min(want, available);
+      }
+      const rows = claimDue(db, {
+        companyId: lane.company.id,
+        owner,
+        now: iso(now),
+        leaseUntil: iso(new Date(now.getTime() + leaseMs)),
+        expiryCutoff,
+        limit: want,
+      });
+      if (rows.length < want) lane.exhausted = true;
+      else live = true;
+      if (!rows.length) continue;
+      limiter.take(lane.company.id, lane.rate, rows.length);
+      claimed += rows.length;
+      for (const row of rows) launch(lane, row, summary);
+    }
+    return { claimed, live, waitMs };
+  }
+
+  async function waitForInFlight(bounded: boolean): Promise<void> {
+    if (!inFlight.size) return;
+    const all = Promise.allSettled([...inFlight]).then(() => undefined);
+    if (!bounded) return all;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, stopTimeoutMs)));
+    await Promise.race([all, limit]);
+    clearTimeout(timer);
+  }
+
+  async function pass(): Promise<TickResult> {
+    const started = performance.now();
+    const at = clock();
+    const summary = emptySummary();
+    let error: string | undefined;
+    try {
+      sweep(summary);
+      const lanes = lanesFor(listCompanies(db));
+      let round = 0;
+      while (!stopping) {
+        if (inFlight.size >= concurrency) {
+          await wake.wait();
+          continue;
+        }
+        const r = fill(lanes, round++ % Math.max(1, lanes.length), summary);
+        if (r.claimed > 0) continue;
+        // Nothing left, or (defensively) nothing that could ever wake this loop.
+        if (!r.live || (inFlight.size === 0 && !Number.isFinite(r.waitMs))) break;
+        // Companies with work left wait for their rate limit, a probe's answer, or a free slot.
+        await wake.wait(r.waitMs);
+      }
+    } catch (err) {
+      error = (err as Error).message;
+      logger.error("tick_failed", { error });
+    }
+    await waitForInFlight(stopping);
+    const durationMs = Math.round(performance.now() - started);
+    const ok = error === undefined;
+    try {
+      const state: Record<string, string> = { last_tick_at: iso(at), last_tick_ok: ok ? "1" : "0", last_tick_duration_ms: String(durationMs) };
+      if (ok) state.last_successful_tick_at = iso(at);
+      setDaemonState(db, state, iso(clock()));
+    } catch (err) {
+      logger.error("daemon_state_failed", { error: (err as Error).message });
+    }
+    const busy = summary.sent + summary.retried + summary.failed + summary.paused + summary.expired + summary.skipped + summary.reclaimed;
+    (busy || !ok ? logger.info : logger.debug)("tick", { ...summary, ok, ms: durationMs });
+    events.onTick(ok, at, durationMs, summary);
+    return { ...summary, ok, ...(error !== undefined ? { error } : {}), overlapped: false, durationMs };
+  }
+
+  function tick(): Promise<TickResult> {
+    if (current || stopping) {
+      if (current) logger.debug("tick_overlap", { note: "the previous tick is still running; this one is skipped" });
+      return Promise.resolve({ ...emptySummary(), ok: true, overlapped: true, durationMs: 0 });
+    }
+    const p = pass().finally(() => {
+      current = null;
+    });
+    current = p;
+    return p;
+  }
+
+  return {
+    owner,
+    tick,
+    async runOnce() {
+      if (current) await current.catch(() => undefined);
+      return tick();
+    },
+    stop() {
+      if (stopped) return stopped;
+      stopping = true;
+      wake.notify();
+      stopped = (async () => {
+        // Sends only happen inside a pass, and a pass ends once its sends do: wait for it, bounded
+        // (a send may hang until the client's timeout).
+        if (current) {
+          let timer: NodeJS.Timeout | undefined;
+          const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, stopTimeoutMs)));
+          await Promise.race([current.then(() => undefined, () => undefined), limit]);
+          clearTimeout(timer);
+        }
+        try {
+          const released = releaseAllClaims(db, owner, iso(clock()));
+          if (released) logger.warn("claims_released", { count: released, note: "sends did not finish in time; these rows go back to scheduled" });
+        } catch (err) {
+          logger.error("release_failed", { error: (err as Error).message });
+        }
+      })();
+      return stopped;
+    },
+    get busy() {
+      return current !== null;
+    },
+  };
+}

@@ -1,0 +1,317 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { Clock } from "../clock.js";
+import { iso } from "../clock.js";
+import type { WhaticketDefaults } from "../config.js";
+import { UserError } from "../errors.js";
+import { resendRefusal } from "../domain/lifecycle.js";
+import { followupMessage } from "../domain/messages.js";
+import { decideAfterSend, DEFAULT_RETRY_POLICY, type BackoffOptions } from "../domain/retry.js";
+import type { OutgoingMessage, SendOutcome, WhaticketGateway, WhaticketTarget } from "../gateway/whaticket.js";
+import { getAppointment, type AppointmentRow } from "../store/appointments.js";
+import { writeAudit } from "../store/audit.js";
+import { getCompany, type CompanyRow } from "../store/companies.js";
+import { immediate, type Db } from "../store/db.js";
+import {
+  abortResend, completeResend, leaseForResend, markFailed, markSent, pauseCompany, releaseClaim, rescheduleRetry, unpauseCompany,
+} from "../store/followups.js";
+
+/**
+ * Sending one follow-up and recording what happened: the daemon's per-row work and
+ * `followups resend` (CLI now, HTTP API later). SQL stays in store/followups.ts; the decisions
+ * (retry, fail, pause) come from domain/retry.ts.
+ */
+
+export const DEFAULT_MAX_ATTEMPTS = 5;
+/** Long enough for the send (10 s timeout) and the commit, short enough that a crash is recovered soon. */
+export const DEFAULT_LEASE_MS = 2 * 60_000;
+
+export interface RetrySettings extends BackoffOptions {
+  /** Transient failures allowed before the follow-up is failed. Default 5. */
+  maxAttempts: number;
+  /** How long a paused company waits before one follow-up probes Whaticket again. Default 5 min. */
+  pauseMs: number;
+}
+
+export function retrySettings(partial: Partial<RetrySettings> = {}): RetrySettings {
+  return {
+    ...DEFAULT_RETRY_POLICY,
+    maxAttempts: DEFAULT_MAX_ATTEMPTS,
+    ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)),
+  } as RetrySettings;
+}
+
+/** A lease owner id: which process holds a row (host:pid) plus a random part for each daemon or resend. */
+export function leaseOwner(kind: "daemon" | "resend"): string {
+  return `${kind}:${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+}
+
+// ── Whaticket target ────────────────────────────────────────────────────────────────────────
+
+/** The company's own URL/token/connection, each falling back to WHATICKET_URL / WHATICKET_TOKEN; null when incomplete. */
+export function resolveTarget(company: Pick<CompanyRow, "whaticket_url" | "whaticket_token" | "whatsapp_id">, defaults: WhaticketDefaults): WhaticketTarget | null {
+  const url = company.whaticket_url?.trim() || defaults.url;
+  const token = company.whaticket_token?.trim() || defaults.token;
+  if (!url || !token) return null;
+  return { url, token, whatsappId: company.whatsapp_id };
+}
+
+/** Why a company cannot send, naming both ways to fix it; null when it can. */
+export function missingTargetReason(company: Pick<CompanyRow, "id" | "whaticket_url" | "whaticket_token">, defaults: WhaticketDefaults): string | null {
+  const noUrl = !(company.whaticket_url?.trim() || defaults.url);
+  const noToken = !(company.whaticket_token?.trim() || defaults.token);
+  if (!noUrl && !noToken) return null;
+  const id = company.id;
+  if (noUrl && noToken) {
+    return `company ${id} has no Whaticket URL and token: set WHATICKET_URL and WHATICKET_TOKEN, or run \`secretaria companies add --id ${id} --whaticket-url URL --whaticket-token TOKEN\``;
+  }
+  if (noUrl) return `company ${id} has no Whaticket URL: set WHATICKET_URL or run \`secretaria companies add --id ${id} --whaticket-url URL\``;
+  return `company ${id} has no Whaticket token: set WHATICKET_TOKEN or run \`secretaria companies add --id ${id} --whaticket-token TOKEN\``;
+}
+
+/** The one line the daemon refuses to start with when some company cannot send; null when all can. */
+export function missingWhaticketConfig(companies: CompanyRow[], defaults: WhaticketDefaults): string | null {
+  const problems = companies.map((c) => missingTargetReason(c, defaults)).filter((p): p is string => p !== null);
+  if (!problems.length) return null;
+  const others = companies.filter((c) => missingTargetReason(c, defaults) !== null).slice(1).map((c) => c.id);
+  return others.length ? `${problems[0]} (also: ${others.slice(0, 5).join(", ")}${others.length > 5 ? ", …" : ""})` : problems[0]!;
+}
+
+/** The follow-up text for this row, sent at `sendAt` (the release notes' text, or the company's template). */
+export function buildFollowupMessage(row: Pick<AppointmentRow, "client_name" | "client_phone" | "end_time">, company: Pick<CompanyRow, "timezone" | "followup_template">, sendAt: Date): OutgoingMessage {
+  return {
+    number: row.client_phone,
+    body: followupMessage({
+      clientName: row.client_name,
+      appointmentEnd: new Date(row.end_time),
+      sendAt,
+      timezone: company.timezone,
+      template: company.followup_template,
+    }),
+  };
+}
+
+// ── Outcome → state ─────────────────────────────────────────────────────────────────────────
+
+export type FollowupTransition =
+  | { to: "sent" }
+  | { to: "failed"; error: string; exhausted: boolean }
+  | { to: "retry"; error: string; next: Date }
+  /** The company's Whaticket setup is wrong: pause it, put the row back, burn nothing. */
+  | { to: "paused"; error: string };
+
+/**
+ * What a send outcome does to a follow-up that had used `attemptsBefore` attempts. Pure.
+ * 2xx → sent; a 4xx about the number → failed at once; 401/403 and connection errors → paused
+ * (no attempt burned); 429/5xx/timeouts → retry with backoff until maxAttempts, then failed.
+ */
+export function followupTransition(outcome: SendOutcome, attemptsBefore: number, policy: RetrySettings, now: Date): FollowupTransition {
+  const decision = decideAfterSend(outcome, attemptsBefore + 1, policy);
+  const error = outcome.kind === "sent" ? "" : outcome.error;
+  switch (decision.action) {
+    case "done":
+      return { to: "sent" };
+    case "fail":
+      return { to: "failed", error, exhausted: decision.exhausted };
+    case "retry":
+      return { to: "retry", error, next: new Date(now.getTime() + decision.delayMs) };
+    case "pause":
+      return { to: "paused", error };
+  }
+}
+
+// ── Daemon send ─────────────────────────────────────────────────────────────────────────────
+
+export interface DeliveryDeps {
+  db: Db;
+  gateway: WhaticketGateway;
+  clock: Clock;
+  whaticketDefaults: WhaticketDefaults;
+  retry: RetrySettings;
+}
+
+export interface DeliveryReport {
+  outcome: SendOutcome;
+  transition: FollowupTransition;
+  /** 1-based number of this attempt. */
+  attempt: number;
+  /** False when this daemon no longer held the row (its lease was taken over): nothing was recorded on the row. */
+  recorded: boolean;
+}
+
+/** Sends one claimed follow-up (status 'sending', leased by `owner`) and records the outcome. Never throws for Whaticket trouble. */
+export async function deliverClaimed(deps: DeliveryDeps, company: CompanyRow, row: AppointmentRow, owner: string): Promise<DeliveryReport> {
+  const target = resolveTarget(company, deps.whaticketDefaults);
+  const outcome: SendOutcome = target
+    ? await safeSend(deps.gateway, target, buildFollowupMessage(row, company, deps.clock()))
+    : { kind: "config", status: 0, error: missingTargetReason(company, deps.whaticketDefaults) ?? "no Whaticket target", durationMs: 0 };
+  return recordOutcome(deps, company, row, owner, outcome);
+}
+
+/** Applies a send outcome to a claimed row: state, attempts, error, audit, company pause, in one transaction. */
+export function recordOutcome(deps: Omit<DeliveryDeps, "gateway">, company: CompanyRow, row: AppointmentRow, owner: string, outcome: SendOutcome): DeliveryReport {
+  const now = deps.clock();
+  const at = iso(now);
+  const attempt = row.followup_attempts + 1;
+  const transition = followupTransition(outcome, row.followup_attempts, deps.retry, now);
+  const ref = { id: row.id, owner, now: at };
+  const { db } = deps;
+  const recorded = immediate(db, () => {
+    switch (transition.to) {
+      case "sent": {
+        const ok = markSent(db, ref);
+        // The message went out either way; the audit trail (and the metrics derived from it) must say so.
+        writeAudit(db, {
+          action: "followup_sent",
+          appointment_id: row.id,
+          company_id: row.company_id,
+          payload: {
+            attempt,
+            http_status: outcome.status,
+            ...(outcome.kind === "sent" && outcome.messageId ? { message_id: outcome.messageId } : {}),
+            ...(ok ? {} : { lease_lost: true }),
+          },
+          created_at: at,
+        });
+        if (company.paused_reason) unpauseCompany(db, company.id);
+        return ok;
+      }
+      case "failed": {
+        const ok = markFailed(db, { ...ref, error: transition.error });
+        if (ok) {
+          writeAudit(db, {
+            action: "followup_failed",
+            appointment_id: row.id,
+            company_id: row.company_id,
+            payload: { attempt, error: transition.error, http_status: outcome.status ?? 0, exhausted: transition.exhausted },
+            created_at: at,
+          });
+        }
+        return ok;
+      }
+      case "retry":
+        return rescheduleRetry(db, { ...ref, next: iso(transition.next), error: transition.error });
+      case "paused":
+        pauseCompany(db, { companyId: company.id, reason: transition.error, now: at });
+        return releaseClaim(db, { ...ref, error: transition.error });
+    }
+  });
+  return { outcome, transition, attempt, recorded };
+}
+
+async function safeSend(gateway: WhaticketGateway, target: WhaticketTarget, msg: OutgoingMessage): Promise<SendOutcome> {
+  try {
+    return await gateway.send(target, msg);
+  } catch (err) {
+    // The gateway promises not to throw; if it does anyway, retry later rather than lose the row.
+    return { kind: "transient", error: `gateway error: ${(err as Error)?.name ?? "Error"}`, durationMs: 0 };
+  }
+}
+
+// ── Resend ──────────────────────────────────────────────────────────────────────────────────
+
+/** No appointment with this id (the API answers 404). */
+export class FollowupNotFoundError extends UserError {
+  constructor(readonly appointmentId: number) {
+    super(`there is no appointment ${appointmentId}: see \`secretaria followups list --status all\``);
+    this.name = "FollowupNotFoundError";
+  }
+}
+
+/** The follow-up may not be resent; `reason` says why (the API answers 409). */
+export class ResendRefusedError extends UserError {
+  constructor(readonly appointmentId: number, readonly reason: string) {
+    super(`cannot resend follow-up ${appointmentId}: ${reason}`);
+    this.name = "ResendRefusedError";
+  }
+}
+
+/** Whaticket did not take the resent message; the row is as it was, with the error kept (the API answers 502). */
+export class ResendFailedError extends UserError {
+  constructor(readonly appointmentId: number, readonly outcome: SendOutcome | null, message: string) {
+    super(message);
+    this.name = "ResendFailedError";
+  }
+}
+
+export interface ResendDeps {
+  db: Db;
+  gateway: WhaticketGateway;
+  clock: Clock;
+  whaticketDefaults: WhaticketDefaults;
+  leaseMs?: number;
+}
+
+export interface ResendResult {
+  appointment: AppointmentRow;
+  outcome: SendOutcome;
+}
+
+/** Why `row` cannot be resent now, or null. Adds to lifecycle's rule the cancelled appointment and a live lease. */
+export function resendRefusalFor(row: AppointmentRow, now: Date): string | null {
+  if (!row.allow_followup) return resendRefusal(row.followup_status, false);
+  if (row.status === "cancelled") return "the appointment was cancelled";
+  const byState = resendRefusal(row.followup_status, true);
+  if (byState) return byState;
+  if (row.lease_expires_at && row.lease_expires_at >= iso(now)) return "it is being sent right now (another resend is in progress)";
+  return null;
+}
+
+/**
+ * Sends follow-up `id` again now (for sent, feedback or failed), shared by the CLI and the HTTP API.
+ * A lease taken by a conditional update keeps two resends from both sending. On success the
+ * follow-up is 'sent' awaiting a reply (answer and offered slots cleared) and audit
+ * `followup_sent` carries {resend: true}. Throws FollowupNotFoundError, ResendRefusedError or ResendFailedError.
+ */
+export async function resendFollowup(deps: ResendDeps, id: number): Promise<ResendResult> {
+  const { db } = deps;
+  const owner = leaseOwner("resend");
+  const start = deps.clock();
+  const leased = leaseForResend(db, { id, owner, now: iso(start), leaseUntil: iso(new Date(start.getTime() + (deps.leaseMs ?? DEFAULT_LEASE_MS))) });
+  if (!leased) {
+    const row = getAppointment(db, id);
+    if (!row) throw new FollowupNotFoundError(id);
+    throw new ResendRefusedError(id, resendRefusalFor(row, start) ?? "its state changed meanwhile: try again");
+  }
+  const company = getCompany(db, leased.company_id);
+  const target = company ? resolveTarget(company, deps.whaticketDefaults) : null;
+  if (!company || !target) {
+    const reason = company ? missingTargetReason(company, deps.whaticketDefaults) : `company ${leased.company_id} does not exist`;
+    abortResend(db, { id, owner, now: iso(deps.clock()), error: reason ?? "no Whaticket target" });
+    throw new ResendFailedError(id, null, `cannot resend follow-up ${id}: ${reason}`);
+  }
+  const outcome = await safeSend(deps.gateway, target, buildFollowupMessage(leased, company, deps.clock()));
+  const at = iso(deps.clock());
+  if (outcome.kind !== "sent") {
+    abortResend(db, { id, owner, now: at, error: outcome.error });
+    throw new ResendFailedError(id, outcome, resendFailureMessage(id, company.id, outcome));
+  }
+  immediate(db, () => {
+    const ok = completeResend(db, { id, owner, now: at });
+    writeAudit(db, {
+      action: "followup_sent",
+      appointment_id: id,
+      company_id: leased.company_id,
+      payload: {
+        resend: true,
+        previous_status: leased.followup_status,
+        http_status: outcome.status,
+        ...(outcome.messageId ? { message_id: outcome.messageId } : {}),
+        ...(ok ? {} : { lease_lost: true }),
+      },
+      created_at: at,
+    });
+  });
+  return { appointment: getAppointment(db, id) as AppointmentRow, outcome };
+}
+
+function resendFailureMessage(id: number, companyId: string, outcome: Exclude<SendOutcome, { kind: "sent" }>): string {
+  switch (outcome.kind) {
+    case "config":
+      return `Whaticket refused company ${companyId}'s credentials or connection (${outcome.error}): fix the token with \`secretaria companies add --id ${companyId} --whaticket-token TOKEN\` (or WHATICKET_TOKEN) and check the WhatsApp connection; follow-up ${id} was not resent`;
+    case "permanent":
+      return `Whaticket refused follow-up ${id} (${outcome.error}): check the client's number; nothing was sent`;
+    case "transient":
+      return `Whaticket did not take follow-up ${id} (${outcome.error}): nothing was sent, try again later`;
+  }
+}

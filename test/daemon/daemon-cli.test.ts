@@ -1,0 +1,286 @@
+import { test, describe, before, after, beforeEach } from "node:test";
+import assert from "node:assert/strict";
+import { FakeWhaticket, startFakeWhaticket } from "../../src/gateway/fake-whaticket.js";
+import { getAppointment } from "../../src/store/appointments.js";
+import type { Db } from "../../src/store/db.js";
+import { runCli, migratedDb, tempDb } from "../helpers/cli.js";
+import { addCompany, auditCount, phoneFor, seedDue, spawnCli, statusCounts, T0, TOKEN, until } from "../helpers/daemon.js";
+
+/**
+ * `secretaria daemon` and `followups resend` as subprocesses of the built CLI (npm run build),
+ * against the fake Whaticket on 127.0.0.1 and real SQLite files.
+ */
+
+const T = { timeout: 120_000 };
+const NOW = T0.toISOString();
+const env = (extra: Record<string, string> = {}) => ({ SECRETARIA_NOW: NOW, ...extra });
+
+describe("secretaria daemon (subprocess)", () => {
+  let fake: FakeWhaticket;
+  let path: string;
+  let db: Db;
+
+  before(async () => {
+    fake = await startFakeWhaticket({ token: TOKEN });
+  });
+  after(async () => {
+    await fake.stop();
+  });
+  beforeEach(() => {
+    fake.reset();
+    fake.setLatency(0);
+    path = tempDb();
+    db = migratedDb(path);
+  });
+
+  test("--once: N due → N POSTs, N rows sent, N audits, exit 0; the log masks phones and never prints the token", T, async () => {
+    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    seedDue(db, { company: "clinica", n: 25 });
+    seedDue(db, { company: "clinica", n: 3, from: 50, dueAt: new Date(T0.getTime() + 5 * 60_000) });
+    const r = await runCli(["--db", path, "daemon", "--once", "--rate-limit", "0"], { env: env() });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.equal(fake.received.length, 25);
+    assert.equal(new Set(fake.received.map((m) => m.number)).size, 25);
+    assert.ok(fake.received.every((m) => m.token === TOKEN));
+    assert.deepEqual(statusCounts(db), { sent: 25, scheduled: 3 });
+    assert.equal(auditCount(db, "followup_sent"), 25);
+    assert.ok(!r.stderr.includes(TOKEN));
+    assert.ok(!r.stderr.includes(phoneFor(0)), "full phone numbers stay out of the log");
+    assert.match(r.stderr, /followup_sent id=\d+ company=clinica phone=5511\*+\d\d/);
+    assert.match(r.stderr, /once_done sent=25/);
+    assert.doesNotMatch(r.stderr, /daemon_started|http/i, "--once serves no HTTP");
+  });
+
+  test("WHATICKET_URL / WHATICKET_TOKEN are the fallback for a company without its own", T, async () => {
+    addCompany(db, "clinica", {});
+    seedDue(db, { company: "clinica", n: 2 });
+    const r = await runCli(["--db", path, "daemon", "--once"], { env: env({ WHATICKET_URL: fake.url, WHATICKET_TOKEN: TOKEN }) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(fake.received.length, 2);
+    assert.ok(!r.stderr.includes(TOKEN));
+  });
+
+  test("no Whaticket URL/token for a company: refuses to start with one line naming both ways to set it", T, async () => {
+    addCompany(db, "clinica-sol", {});
+    seedDue(db, { company: "clinica-sol", n: 1 });
+    let r = await runCli(["--db", path, "daemon", "--once"], { env: env() });
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /^secretaria: company clinica-sol has no Whaticket URL and token: set WHATICKET_URL and WHATICKET_TOKEN, or run `secretaria companies add --id clinica-sol --whaticket-url URL --whaticket-token TOKEN`\n$/,
+    );
+    r = await runCli(["--db", path, "daemon", "--port", "0"], { env: env({ WHATICKET_URL: fake.url }) });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^secretaria: company clinica-sol has no Whaticket token: set WHATICKET_TOKEN or run `secretaria companies add --id clinica-sol --whaticket-token TOKEN`\n$/);
+    assert.equal(fake.received.length, 0);
+  });
+
+  test("bad flags are usage errors (exit 2)", T, async () => {
+    for (const args of [
+      ["--schedule", "every minute"],
+      ["--concurrency", "0"],
+      ["--max-attempts", "x"],
+      ["--rate-limit", "-1"],
+      ["--port", "70000"],
+      ["--log-format", "xml"],
+    ]) {
+      const r = await runCli(["--db", path, "daemon", "--once", ...args], { env: env() });
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, /^secretaria: /);
+    }
+  });
+
+  test("--log-format json: one JSON object per line; 401 pauses without burning, loudly, and the token never shows", T, async () => {
+    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    const ids = seedDue(db, { company: "clinica", n: 4 });
+    fake.rejectTokens();
+    const r = await runCli(["--db", path, "daemon", "--once", "--log-format", "json"], { env: env() });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stderr.trimEnd().split("\n");
+    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const paused = events.filter((e) => e.event === "company_paused");
+    assert.equal(paused.length, 1);
+    assert.equal(paused[0]!.level, "error");
+    assert.match(String(paused[0]!.error), /HTTP 401/);
+    assert.match(String(paused[0]!.fix), /--whaticket-token/);
+    assert.ok(!r.stderr.includes(TOKEN), "the token is never printed");
+    for (const id of ids) {
+      const row = getAppointment(db, id)!;
+      assert.equal(row.followup_status, "scheduled");
+      assert.equal(row.followup_attempts, 0);
+    }
+    assert.ok(fake.received.length >= 1);
+  });
+
+  test("two daemons started together on one file never send the same follow-up twice (3000 rows)", T, async () => {
+    addCompany(db, "a", { url: fake.url, token: TOKEN });
+    addCompany(db, "b", { url: fake.url, token: TOKEN });
+    seedDue(db, { company: "a", n: 2000, from: 0 });
+    seedDue(db, { company: "b", n: 1000, from: 10_000 });
+    const args = ["--db", path, "daemon", "--once", "--rate-limit", "0", "--concurrency", "8", "--log-format", "json"];
+    const [r1, r2] = await Promise.all([runCli(args, { env: env() }), runCli(args, { env: env() })]);
+    assert.equal(r1.code, 0, r1.stderr.slice(-500));
+    assert.equal(r2.code, 0, r2.stderr.slice(-500));
+    const numbers = fake.received.map((m) => m.number);
+    assert.equal(numbers.length, 3000);
+    assert.equal(new Set(numbers).size, 3000, "no follow-up sent twice");
+    assert.deepEqual(statusCounts(db), { sent: 3000 });
+    assert.equal(auditCount(db, "followup_sent"), 3000);
+    const sentBy = (r: { stderr: string }) => r.stderr.split("\n").filter((l) => l.includes('"event":"followup_sent"')).length;
+    assert.equal(sentBy(r1) + sentBy(r2), 3000);
+  });
+
+  test("kill -9 mid-burst, then a restart after the lease: every follow-up ends sent, none stuck, none lost", T, async () => {
+    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    const N = 120;
+    seedDue(db, { company: "clinica", n: N });
+    fake.setLatency(250);
+    const first = spawnCli(["--db", path, "daemon", "--once", "--rate-limit", "0", "--concurrency", "8"], env());
+    await until(() => fake.received.length >= 16, 30_000, "the burst to start");
+    first.child.kill("SIGKILL");
+    const exit = await first.exited;
+    assert.equal(exit.signal, "SIGKILL");
+    const atKill = statusCounts(db);
+    assert.ok((atKill.sending ?? 0) > 0, `the kill landed mid-burst: ${JSON.stringify(atKill)}`);
+    assert.ok((atKill.sent ?? 0) < N);
+
+    fake.setLatency(0);
+    // Within the lease (2 min) the rows are left alone; after it they are claimed again.
+    const early = await runCli(["--db", path, "daemon", "--once", "--rate-limit", "0"], { env: env({ SECRETARIA_NOW: new Date(T0.getTime() + 60_000).toISOString() }) });
+    assert.equal(early.code, 0, early.stderr);
+    assert.equal(statusCounts(db).sending, atKill.sending);
+    const later = new Date(T0.getTime() + 3 * 60_000).toISOString();
+    const r = await runCli(["--db", path, "daemon", "--once", "--rate-limit", "0"], { env: env({ SECRETARIA_NOW: later }) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /leases_reclaimed count=\d+/);
+    assert.deepEqual(statusCounts(db), { sent: N });
+    const delivered = new Set(fake.received.filter((m) => m.status === 200).map((m) => m.number));
+    for (let i = 0; i < N; i++) assert.ok(delivered.has(phoneFor(i)), `follow-up ${i} was delivered`);
+    // Only the sends in flight at the kill (at most --concurrency) can have gone out twice.
+    assert.ok(fake.received.length - N <= 8, `duplicates: ${fake.received.length - N}`);
+  });
+
+  test("SIGTERM mid-burst: exits 0 promptly, sends in flight recorded, nothing left in 'sending'", T, async () => {
+    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    seedDue(db, { company: "clinica", n: 80 });
+    fake.setLatency(300);
+    const d = spawnCli(["--db", path, "daemon", "--port", "0", "--rate-limit", "0", "--concurrency", "4"], env());
+    await d.waitForStderr(/daemon_started url=http:\/\/127\.0\.0\.1:\d+/);
+    await until(() => fake.received.length >= 6, 30_000, "the burst to start");
+    d.child.kill("SIGTERM");
+    const exit = await d.exited;
+    assert.equal(exit.code, 0, d.stderr());
+    assert.match(d.stderr(), /daemon_stopping signal=SIGTERM/);
+    assert.match(d.stderr(), /daemon_stopped/);
+    const counts = statusCounts(db);
+    assert.equal(counts.sending, undefined, JSON.stringify(counts));
+    assert.ok((counts.scheduled ?? 0) > 0, "it stopped claiming");
+    assert.equal(counts.sent, fake.deliveredCount, "every message Whaticket took is recorded");
+    assert.ok(!d.stderr().includes(TOKEN));
+  });
+
+  test("a second signal stops at once, without waiting for the sends in flight", T, async () => {
+    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    seedDue(db, { company: "clinica", n: 4 });
+    fake.failNext(4, "timeout"); // held until the client gives up (10 s)
+    const d = spawnCli(["--db", path, "daemon", "--port", "0", "--rate-limit", "0"], env());
+    await d.waitForStderr(/daemon_started/);
+    await until(() => fake.received.length >= 4, 30_000, "the sends to be in flight");
+    d.child.kill("SIGTERM");
+    await d.waitForStderr(/daemon_stopping/);
+    d.child.kill("SIGTERM");
+    const exit = await d.exited;
+    assert.ok(exit.signal === "SIGTERM" || exit.code !== 0, JSON.stringify(exit));
+    assert.match(d.stderr(), /daemon_killed/);
+    // Rows it held stay leased and are reclaimed by the next daemon after the lease.
+    assert.equal(statusCounts(db).sending, 4);
+  });
+});
+
+describe("secretaria followups resend (subprocess)", () => {
+  let fake: FakeWhaticket;
+  let path: string;
+  let db: Db;
+  let ids: number[];
+
+  before(async () => {
+    fake = await startFakeWhaticket({ token: TOKEN });
+    path = tempDb();
+    db = migratedDb(path);
+    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    ids = seedDue(db, { company: "clinica", n: 8, clientName: () => "Ana Souza" });
+    const set = (id: number, cols: string) => db.prepare(`UPDATE appointments SET ${cols} WHERE id = ?`).run(id);
+    set(ids[0]!, "followup_status = 'sent', followup_sent_at = '2026-11-25T10:00:00.000Z'");
+    set(ids[1]!, "followup_status = 'feedback', followup_response = 'feedback', followup_sent_at = '2026-11-25T10:00:00.000Z'");
+    set(ids[2]!, "followup_status = 'failed', followup_last_error = 'HTTP 500'");
+    set(ids[3]!, "followup_status = 'positive', followup_response = 'positive'");
+    set(ids[4]!, "followup_status = 'negative', followup_response = 'negative'");
+    set(ids[5]!, "followup_status = 'sent', allow_followup = 0");
+    // ids[6], ids[7]: scheduled
+  });
+  after(async () => {
+    await fake.stop();
+  });
+  beforeEach(() => fake.reset());
+
+  const resend = (id: number | string, ...flags: string[]) => runCli(["--db", path, "followups", "resend", String(id), ...flags], { env: env() });
+
+  test("without a terminal, --yes is required (exit 2) and nothing is sent", T, async () => {
+    const r = await resend(ids[0]!);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^secretaria: .*--yes/);
+    assert.equal(fake.received.length, 0);
+  });
+
+  test("sent, feedback and failed: sent again, awaiting a reply, audit {resend: true}", T, async () => {
+    for (const id of [ids[0]!, ids[1]!, ids[2]!]) {
+      const r = await resend(id, "--yes");
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^resent follow-up ${id} to Ana Souza`));
+      const row = getAppointment(db, id)!;
+      assert.equal(row.followup_status, "sent");
+      assert.equal(row.followup_response, null);
+      assert.equal(row.followup_sent_at, NOW);
+    }
+    assert.equal(fake.received.length, 3);
+    assert.ok(fake.received.every((m) => m.token === TOKEN && /Ana/.test(m.body)));
+    const payloads = (db.prepare("SELECT payload FROM audit_log WHERE action = 'followup_sent'").all() as { payload: string }[]).map((p) => JSON.parse(p.payload));
+    assert.equal(payloads.filter((p) => p.resend === true).length, 3);
+    const json = await resend(ids[0]!, "--yes", "--json");
+    assert.equal(json.code, 0, json.stderr);
+    const out = JSON.parse(json.stdout);
+    assert.equal(out.id, ids[0]);
+    assert.equal(out.followup_status, "sent");
+  });
+
+  test("refused with a clear reason (exit 1) for scheduled, positive, negative and no consent; zero POSTs", T, async () => {
+    const cases: [number, RegExp][] = [
+      [ids[6]!, /not been sent yet \(scheduled\)/],
+      [ids[3]!, /already answered \(positive\)/],
+      [ids[4]!, /already answered \(negative\)/],
+      [ids[5]!, /no consent/],
+    ];
+    for (const [id, reason] of cases) {
+      const r = await resend(id, "--yes");
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`^secretaria: cannot resend follow-up ${id}: `));
+      assert.match(r.stderr, reason);
+    }
+    const unknown = await resend(99999, "--yes");
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no appointment 99999/);
+    const bad = await resend("abc", "--yes");
+    assert.equal(bad.code, 2);
+    assert.equal(fake.received.length, 0);
+  });
+
+  test("Whaticket rejecting the token: exit 1, says how to fix it, never shows the token", T, async () => {
+    fake.rejectTokens();
+    const r = await resend(ids[0]!, "--yes");
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /HTTP 401.*companies add --id clinica --whaticket-token/);
+    assert.ok(!r.stderr.includes(TOKEN) && !r.stdout.includes(TOKEN));
+  });
+});
