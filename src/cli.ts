@@ -238,6 +238,15 @@ or awaiting a reply. Colors only on a terminal; NO_COLOR turns them off, FORCE_C
     .addHelpText("after", examples(["secretaria audit list --appointment 42", "secretaria audit list --action followup_response --since 2026-11-01 --json"]))
     .action(act(async (o) => (await import("./commands/audit.js")).runAuditList(o)));
 
+  program
+    .command("demo")
+    .description("the whole cycle offline in under a minute: fake Whaticket on 127.0.0.1, simulated clock, real engine; ends with stats and the list")
+    .option("--fast", "no pauses between steps")
+    .addHelpText("after", `${examples(["npx secretaria demo", "npx secretaria demo --fast", "npx secretaria --db /tmp/demo.db demo   # keep the demo database where you want it"])}
+The demo writes only a new database (a temporary folder unless --db names a new file or an earlier demo's);
+it never touches ./secretaria.db or SECRETARIA_DB, and needs no configuration or network.`)
+    .action(act(async (o) => (await import("./commands/demo.js")).runDemo(o)));
+
   return program;
 }
 

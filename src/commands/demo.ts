@@ -1,0 +1,60 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { UserError } from "../errors.js";
+import { terminalChalk } from "../render/chart.js";
+import { outputWidth } from "../render/fitted-table.js";
+import { openDb } from "../store/db.js";
+import { getDaemonState } from "../store/followups.js";
+import { print, type GlobalOptions } from "./context.js";
+
+export interface DemoOptions extends GlobalOptions {
+  fast?: boolean;
+}
+
+/**
+ * `secretaria demo`: the whole cycle offline. It only ever writes a fresh database: a temporary
+ * folder by default (never ./secretaria.db, never SECRETARIA_DB), or --db PATH when that file
+ * is new or an earlier demo's.
+ */
+export async function runDemo(o: DemoOptions): Promise<void> {
+  const dbPath = o.db ? resolve(o.db) : join(mkdtempSync(join(tmpdir(), "secretaria-demo-")), "demo.db");
+  if (o.db && existsSync(dbPath)) {
+    if (!isDemoDatabase(dbPath)) {
+      throw new UserError(`${dbPath} exists and is not a demo database: the demo only writes new files; pass another --db path or leave --db out`);
+    }
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${dbPath}${suffix}`, { force: true });
+  }
+  const started = Date.now();
+  const { runTour } = await import("../demo/tour.js");
+  const summary = await runTour({ dbPath, fast: !!o.fast, realNow: new Date(), out: print, color: terminalChalk(), width: outputWidth() });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const db = JSON.stringify(dbPath);
+  print();
+  print(`Done in ${seconds} s: ${summary.sent} follow-ups sent (${summary.retried} retried), ${summary.replies} replies read, ${summary.booked} meeting booked.`);
+  print("");
+  print("Explore the demo database:");
+  print(`  npx secretaria --db ${db} followups list --status pending`);
+  print(`  npx secretaria --db ${db} stats --company clinica-sol`);
+  print(`  npx secretaria --db ${db} audit list --limit 20`);
+  print(`  npx secretaria --db ${db} reply simulate --phone 5511987650006 --text "quero marcar" --dry-run`);
+  print("");
+  print("Run it for real:");
+  print("  npx secretaria migrate");
+  print("  npx secretaria companies add --id minha-clinica --name 'Minha Clínica' --whaticket-url https://whaticket.example.com.br --whaticket-token \"$TOKEN\"");
+  print("  npx secretaria appointments import agenda.csv");
+  print("  SECRETARIA_WEBHOOK_TOKEN=... npx secretaria daemon     # see README: Run it as a service");
+}
+
+function isDemoDatabase(path: string): boolean {
+  try {
+    const db = openDb(path, { readonly: true });
+    try {
+      return getDaemonState(db).demo === "1";
+    } finally {
+      db.close();
+    }
+  } catch {
+    return false;
+  }
+}
