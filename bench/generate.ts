@@ -15,6 +15,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { openDb } from "../src/store/db.js";
 import { migrate } from "../src/store/migrator.js";
+import { seededRandom as rng } from "../src/domain/random.js";
 
 export interface GenerateOptions {
   dbPath: string;
@@ -62,17 +63,6 @@ const FEEDBACK = ["O atendimento foi excelente, só preciso de mais materiais.",
   "A recepção demorou um pouco.", "Poderiam mandar o resumo por e-mail?", "Tudo ótimo."];
 const ERRORS = ["ERR_WAPP_INVALID_CONTACT", "timeout of 10000ms exceeded", "Request failed with status code 502", "ERR_CHECK_NUMBER"];
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -5,6 +5,7 @@ import { getAppointment, listAppointments, type AppointmentRow } from "../store/
 import { writeAudit } from "../store/audit.js";
 import { getCompany, listCompanies } from "../store/companies.js";
 import { appointmentSaver, validateAppointment, type RawAppointment } from "../services/appointment-service.js";
+import { companyFilter } from "../services/company-service.js";
 import { detectFormat, importAppointments, parseImport, readImportFile } from "../services/import-service.js";
 import { commandContext, intOption, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
 
@@ -158,8 +159,7 @@ export async function runAppointmentsList(o: GlobalOptions & { company?: string;
   try {
     const limit = intOption("--limit", o.limit, 50, 1, 10_000);
     const page = intOption("--page", o.page, 1, 1);
-    const company = o.company ? getCompany(db, o.company) : undefined;
-    if (o.company && !company) throw new UsageError(`unknown company "${o.company}": see \`secretaria companies list\``);
+    const company = companyFilter(db, o.company);
     const zone = company?.timezone ?? "America/Sao_Paulo";
     const day = (flag: string, v?: string) => {
       if (v === undefined) return undefined;

@@ -5,8 +5,9 @@ import { UsageError } from "../errors.js";
 import { outputWidth, renderFittedTable } from "../render/fitted-table.js";
 import { shortLocal } from "../render/followup-format.js";
 import { auditActions, listAudit, type AuditRow, type CreatedSince } from "../store/audit-queries.js";
-import { getCompany, listCompanies, type CompanyRow } from "../store/companies.js";
+import { listCompanies, type CompanyRow } from "../store/companies.js";
 import { commandContext, intOption, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
+import { companyFilter } from "../services/company-service.js";
 
 export interface AuditListOptions extends GlobalOptions {
   appointment?: string;
@@ -28,11 +29,7 @@ export async function runAuditList(o: AuditListOptions): Promise<void> {
   const db = openMigrated(ctx, { readonly: true });
   try {
     const companies = listCompanies(db);
-    let company: CompanyRow | undefined;
-    if (o.company) {
-      company = getCompany(db, o.company);
-      if (!company) throw new UsageError(`unknown company "${o.company}": see \`secretaria companies list\``);
-    }
+    const company = companyFilter(db, o.company);
     const { rows, total } = listAudit(db, {
       appointmentId, action: o.action, companyId: company?.id,
       since: o.since ? sinceBounds(o.since, company ? [company] : companies) : undefined,

@@ -1,22 +1,12 @@
 import { UsageError } from "../errors.js";
 import { renderTable } from "../render/table.js";
 import { listCompanies } from "../store/companies.js";
-import { publicCompany, saveCompany } from "../services/company-service.js";
+import { publicCompany, saveCompany, type CompanyOptions } from "../services/company-service.js";
 import { commandContext, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
 import { getCompany } from "../store/companies.js";
 
-export interface CompaniesAddOptions extends GlobalOptions {
-  id: string;
+export interface CompaniesAddOptions extends GlobalOptions, Omit<CompanyOptions, "name"> {
   name?: string;
-  timezone?: string;
-  whaticketUrl?: string;
-  whaticketToken?: string;
-  whatsappId?: string;
-  businessHours?: string;
-  quietHours?: string;
-  followupDelay?: string;
-  rateLimit?: string;
-  template?: string;
   json?: boolean;
 }
 

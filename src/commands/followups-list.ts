@@ -3,13 +3,14 @@ import { UsageError } from "../errors.js";
 import { terminalChalk } from "../render/chart.js";
 import { outputWidth, renderFittedTable, type FittedColumn } from "../render/fitted-table.js";
 import { compactPhone, relativeTime, shortLocal, statusLabel } from "../render/followup-format.js";
-import { getCompany, listCompanies, type CompanyRow } from "../store/companies.js";
+import { listCompanies, type CompanyRow } from "../store/companies.js";
 import {
   FOLLOWUP_SORTS, STATUS_FILTERS, STATUS_FILTER_STATES, listFollowups, type EndTimeRange, type FollowupItem, type FollowupSort,
   type StatusFilter,
 } from "../store/followup-queries.js";
 import { DEFAULT_TIMEZONE } from "../domain/hours.js";
 import { commandContext, intOption, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
+import { companyFilter } from "../services/company-service.js";
 
 export interface FollowupsListOptions extends GlobalOptions {
   status?: string;
@@ -57,11 +58,7 @@ export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
   const db = openMigrated(ctx, { readonly: true });
   try {
     const companies = listCompanies(db);
-    let company: CompanyRow | undefined;
-    if (o.company) {
-      company = getCompany(db, o.company);
-      if (!company) throw new UsageError(`unknown company "${o.company}": see \`secretaria companies list\``);
-    }
+    const company = companyFilter(db, o.company);
     const { items, total } = listFollowups(db, {
       statuses: STATUS_FILTER_STATES[status as StatusFilter],
       companyId: company?.id,

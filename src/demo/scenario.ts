@@ -1,4 +1,5 @@
 import { DateTime } from "luxon";
+import { seededRandom } from "../domain/random.js";
 
 /**
  * The demo's data: two businesses, one day of their agenda and what the customers answer.
@@ -73,17 +74,6 @@ export function atLocal(day: DateTime, hhmm: string, zone: string): Date {
   return day.setZone(zone, { keepLocalTime: true }).set({ hour: h ?? 0, minute: m ?? 0, second: 0, millisecond: 0 }).toJSDate();
 }
 
-/** A small seeded PRNG (mulberry32): the same history every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIRST = ["Marina", "Paulo", "Renata", "Thiago", "Juliana", "Rafael", "Camila", "Lucas", "Patrícia", "Gustavo", "Beatriz", "Felipe", "Larissa", "Mateus", "Aline", "Rodrigo"];
 const LAST = ["Oliveira", "Santos", "Pereira", "Costa", "Ferreira", "Ribeiro", "Almeida", "Carvalho", "Gomes", "Barbosa"];

@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { seededRandom as mulberry32 } from "../domain/random.js";
 
 /**
  * A fake Whaticket backend: a real HTTP server on loopback speaking `POST /api/messages/send`,
@@ -352,14 +353,3 @@ function digits(number: string): string {
   return number.replace(/\D/g, "");
 }
 
-/** Small seeded PRNG: the same seed replays the same chaos. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -109,6 +109,14 @@ export function requireCompany(db: Db, id: string): CompanyRow {
   return c;
 }
 
+/** A --company filter: undefined when not given, the company when known, else a usage error. */
+export function companyFilter(db: Db, id: string | undefined): CompanyRow | undefined {
+  if (id === undefined) return undefined;
+  const c = getCompany(db, id);
+  if (!c) throw new UsageError(`unknown company "${id}": see \`secretaria companies list\``);
+  return c;
+}
+
 export function schedulingPolicy(c: Pick<CompanyRow, "timezone" | "quiet_hours" | "followup_delay_minutes">): SchedulingPolicy {
   return { timezone: c.timezone, quietHours: parseQuietHours(c.quiet_hours), delayMinutes: c.followup_delay_minutes };
 }

@@ -8,6 +8,7 @@ import { phoneVariants } from "../../src/domain/phone.js";
 import { silentLogger } from "../../src/logger.js";
 import { createReplyService } from "../../src/services/reply-service.js";
 import { PHONE, addSentFollowup, recordingSender, replyFixture, tablesChecksum } from "../helpers/reply-fixtures.js";
+import { seededRandom as mulberry32 } from "../../src/domain/random.js";
 
 /**
  * Throws a few thousand random, truncated, mistyped and oversized bodies at the webhook (seeded,
@@ -21,16 +22,6 @@ const REQUESTS = 3000;
 const CONCURRENCY = 16;
 const TIME_BUDGET_MS = 90_000;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KNOWN = new Set([...phoneVariants(PHONE), ...phoneVariants("5521988887777")]);
 const WORDS = ["key", "remoteJid", "fromMe", "id", "message", "conversation", "extendedTextMessage", "text", "number", "body", "messageId", "data", "messages", "msg", "pushName", "messageTimestamp", "__proto__", "constructor", "event"];

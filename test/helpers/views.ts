@@ -6,6 +6,7 @@
  * SQL, independently of src/ (local dates by fixed SQL offsets, not by the app's day ranges).
  */
 import type { Db } from "../../src/store/db.js";
+import { seededRandom as rng } from "../../src/domain/random.js";
 
 /** 01:30Z: already 10/11 in Lisbon, still 09/11 in São Paulo. */
 export const VIEWS_NOW = "2026-11-10T01:30:00.000Z";
@@ -31,16 +32,6 @@ export interface MixRow {
   followup_skip_reason?: string | null;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function addViewCompanies(db: Db): void {
   const ins = db.prepare("INSERT INTO companies (id, name, timezone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)");

@@ -1,0 +1,15 @@
+/**
+ * A small seeded PRNG (mulberry32): the same seed replays the same sequence. Used where a run
+ * must be repeatable — the fake Whaticket's fault injection, the demo's history, the data
+ * generator and the fuzz tests. Not for anything secret.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
