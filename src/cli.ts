@@ -62,7 +62,10 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .addHelpText("after", examples(["secretaria migrate", "secretaria migrate --status --json", "secretaria --db /var/lib/secretaria/data.db migrate --to 1"]))
     .action(act(async (o) => (await import("./commands/migrate.js")).runMigrate(o)));
 
-  const companies = program.command("companies").description("manage the businesses whose clients get follow-ups");
+  const companies = program
+    .command("companies")
+    .description("manage the businesses whose clients get follow-ups")
+    .addHelpText("after", examples(["secretaria companies add --id clinica-sol --name 'Clínica Sol'", "secretaria companies list"]));
   companies
     .command("add")
     .description("add a company, or update the given settings of an existing one")
@@ -90,7 +93,10 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .addHelpText("after", examples(["secretaria companies list", "secretaria companies list --json"]))
     .action(act(async (o) => (await import("./commands/companies.js")).runCompaniesList(o)));
 
-  const appointments = program.command("appointments").description("add, import and list appointments");
+  const appointments = program
+    .command("appointments")
+    .description("add, import and list appointments")
+    .addHelpText("after", examples(["secretaria appointments import agenda.csv", "secretaria appointments list --company clinica-sol"]));
   appointments
     .command("add")
     .description("add or update one appointment (on a terminal, prompts for what is missing)")
@@ -152,7 +158,10 @@ stops after the sends in flight, a second stops at once.`)
     .action(act(async (o) => (await import("./commands/daemon.js")).runDaemonCommand(o)));
 
   // followups: list (views) and resend (delivery) share this parent.
-  const followups = program.command("followups").description("the follow-ups: list them, resend one");
+  const followups = program
+    .command("followups")
+    .description("the follow-ups: list them, resend one")
+    .addHelpText("after", examples(["secretaria followups list --status pending", "secretaria followups resend 42"]));
   followups
     .command("list")
     .description("follow-ups with their state, newest appointment first (pending = scheduled or sent, no answer yet)")
@@ -182,7 +191,10 @@ stops after the sends in flight, a second stops at once.`)
     .addHelpText("after", examples(["secretaria followups resend 42", "secretaria followups resend 42 --yes --json"]))
     .action(act(async (o, [id]) => (await import("./commands/followups-resend.js")).runFollowupsResend(o, id)));
 
-  const reply = program.command("reply").description("inbound replies: classify a text, or process one as if it had arrived");
+  const reply = program
+    .command("reply")
+    .description("inbound replies: classify a text, or process one as if it had arrived")
+    .addHelpText("after", examples(['secretaria reply classify "Sim, quero marcar"', 'secretaria reply simulate --phone 5511999990000 --text "2" --dry-run']));
   reply
     .command("simulate")
     .description("process TEXT as a WhatsApp message from PHONE (same service as the webhook): prints the matched follow-up, intent, changes and the bot's answer")
@@ -224,7 +236,10 @@ answers by followup_responded_at; response rate = (positive + negative + feedbac
 or awaiting a reply. Colors only on a terminal; NO_COLOR turns them off, FORCE_COLOR on.`)
     .action(act(async (o) => (await import("./commands/stats.js")).runStats(o)));
 
-  const audit = program.command("audit").description("the audit trail (followup_sent, followup_response, …)");
+  const audit = program
+    .command("audit")
+    .description("the audit trail (followup_sent, followup_response, …)")
+    .addHelpText("after", examples(["secretaria audit list --appointment 42", "secretaria audit list --action followup_response"]));
   audit
     .command("list")
     .description("audit entries, newest first, payload on one line")
