@@ -1,11 +1,11 @@
-import { isLocalDate, localDayRange } from "../domain/local-days.js";
+import { isLocalDate } from "../domain/local-days.js";
 import { UsageError } from "../errors.js";
 import { terminalChalk } from "../render/chart.js";
 import { outputWidth, renderFittedTable, type FittedColumn } from "../render/fitted-table.js";
 import { compactPhone, relativeTime, shortLocal, statusLabel } from "../render/followup-format.js";
-import { listCompanies, type CompanyRow } from "../store/companies.js";
+import { listCompanies } from "../store/companies.js";
 import {
-  FOLLOWUP_SORTS, STATUS_FILTERS, STATUS_FILTER_STATES, listFollowups, type EndTimeRange, type FollowupItem, type FollowupSort,
+  FOLLOWUP_SORTS, STATUS_FILTERS, STATUS_FILTER_STATES, endRangesFor, listFollowups, type FollowupItem, type FollowupSort,
   type StatusFilter,
 } from "../store/followup-queries.js";
 import { DEFAULT_TIMEZONE } from "../domain/hours.js";
@@ -62,7 +62,7 @@ export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
     const { items, total } = listFollowups(db, {
       statuses: STATUS_FILTER_STATES[status as StatusFilter],
       companyId: company?.id,
-      endRanges: endRanges(o.since, o.until, company ? [company] : companies),
+      endRanges: endRangesFor(o.since, o.until, company ? [company] : companies),
       search: o.search,
       sort: sort as FollowupSort,
       limit,
@@ -86,22 +86,6 @@ export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
   } finally {
     db.close();
   }
-}
-
-/**
- * --since / --until are local dates of the company; without --company each company's rows are
- * read in its own zone (one OR-ed range per company when their zones differ).
- */
-function endRanges(since: string | undefined, until: string | undefined, companies: CompanyRow[]): EndTimeRange[] | undefined {
-  if (!since && !until) return undefined;
-  const zones = [...new Set(companies.map((c) => c.timezone))];
-  const range = (companyId: string | null, zone: string): EndTimeRange => ({
-    companyId,
-    from: since ? localDayRange(since, zone).start : undefined,
-    to: until ? localDayRange(until, zone).stop : undefined,
-  });
-  if (zones.length <= 1) return [range(null, zones[0] ?? DEFAULT_TIMEZONE)];
-  return companies.map((c) => range(c.id, c.timezone));
 }
 
 function jsonItem(i: FollowupItem) {

@@ -8,10 +8,11 @@ import {
   FollowupNotFoundError, ResendFailedError, ResendRefusedError, resendFollowup,
 } from "../services/followup-service.js";
 import { getAppointment, type AppointmentRow } from "../store/appointments.js";
-import { getCompany } from "../store/companies.js";
+import { getCompany, listCompanies } from "../store/companies.js";
+import { isLocalDate } from "../domain/local-days.js";
 import type { Db } from "../store/db.js";
 import {
-  FOLLOWUP_SORTS, listFollowups, STATUS_FILTER_STATES, STATUS_FILTERS, type FollowupItem, type FollowupSort, type StatusFilter,
+  FOLLOWUP_SORTS, endRangesFor, listFollowups, STATUS_FILTER_STATES, STATUS_FILTERS, type FollowupItem, type FollowupSort, type StatusFilter,
 } from "../store/followup-queries.js";
 import type { DaemonEvents } from "./events.js";
 import type { HttpRoutes } from "./http-server.js";
@@ -50,6 +51,9 @@ export interface FollowupListQuery {
   status: StatusFilter;
   companyId?: string;
   search?: string;
+  /** Local dates (YYYY-MM-DD) on the appointment's end, in each company's zone, as `followups list --since/--until`. */
+  since?: string;
+  until?: string;
   sort: FollowupSort;
   limit: number;
   offset: number;
@@ -63,7 +67,7 @@ export class ApiQueryError extends Error {
   }
 }
 
-const LIST_PARAMS = ["company_id", "status", "limit", "page", "offset", "sort", "search"] as const;
+const LIST_PARAMS = ["company_id", "status", "limit", "page", "offset", "sort", "search", "since", "until"] as const;
 
 /** Parses and checks the list's query string; throws ApiQueryError naming the parameter. */
 export function parseListQuery(query: Record<string, unknown>): FollowupListQuery {
@@ -92,7 +96,15 @@ export function parseListQuery(query: Record<string, unknown>): FollowupListQuer
   const offsetRaw = one("offset");
   if (page !== undefined && offsetRaw !== undefined) throw new ApiQueryError("pass page or offset, not both");
   const offset = page !== undefined ? (wholeNumber("page", page, 1, 1, 1_000_000) - 1) * limit : wholeNumber("offset", offsetRaw, 0, 0, Number.MAX_SAFE_INTEGER);
+  const since = one("since");
+  const until = one("until");
+  for (const [name, v] of [["since", since], ["until", until]] as const) {
+    if (v !== undefined && !isLocalDate(v)) throw new ApiQueryError(`${name} must be a date like 2026-11-25 (got "${v}")`);
+  }
+  if (since && until && since > until) throw new ApiQueryError(`since ${since} is after until ${until}`);
   return {
+    ...(since !== undefined ? { since } : {}),
+    ...(until !== undefined ? { until } : {}),
     status: status as StatusFilter,
     sort: sort as FollowupSort,
     limit,
@@ -113,9 +125,11 @@ function wholeNumber(name: string, value: string | undefined, def: number, min: 
 
 /** The list page: the same query and rows as `followups list --json`. */
 export function listPage(db: Db, q: FollowupListQuery): { items: FollowupItem[]; total: number; limit: number; offset: number } {
+  const company = q.companyId !== undefined ? getCompany(db, q.companyId) : undefined;
   const { items, total } = listFollowups(db, {
     statuses: STATUS_FILTER_STATES[q.status],
     companyId: q.companyId,
+    endRanges: endRangesFor(q.since, q.until, company ? [company] : listCompanies(db)),
     search: q.search,
     sort: q.sort,
     limit: q.limit,

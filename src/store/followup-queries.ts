@@ -1,4 +1,7 @@
+import { DEFAULT_TIMEZONE } from "../domain/hours.js";
 import type { FollowupStatus } from "../domain/lifecycle.js";
+import { localDayRange } from "../domain/local-days.js";
+import type { CompanyRow } from "./companies.js";
 import type { AppointmentRow } from "./appointments.js";
 import type { Db } from "./db.js";
 
@@ -161,4 +164,20 @@ export function listFollowups(db: Db, f: FollowupListFilter): { items: FollowupI
   delete countParams.offset;
   const { n } = db.prepare(countSql).get(countParams) as { n: number };
   return { items, total: n };
+}
+
+/**
+ * --since / --until are local dates of the company; without --company each company's rows are
+ * read in its own zone (one OR-ed range per company when their zones differ).
+ */
+export function endRangesFor(since: string | undefined, until: string | undefined, companies: CompanyRow[]): EndTimeRange[] | undefined {
+  if (!since && !until) return undefined;
+  const zones = [...new Set(companies.map((c) => c.timezone))];
+  const range = (companyId: string | null, zone: string): EndTimeRange => ({
+    companyId,
+    from: since ? localDayRange(since, zone).start : undefined,
+    to: until ? localDayRange(until, zone).stop : undefined,
+  });
+  if (zones.length <= 1) return [range(null, zones[0] ?? DEFAULT_TIMEZONE)];
+  return companies.map((c) => range(c.id, c.timezone));
 }

@@ -95,6 +95,8 @@ describe("agenda API", () => {
       ["company=clinica", /unknown query parameter "company"/],
       ["company_id=", /company_id is empty/],
       ["company_id=nope", /unknown company_id "nope"/],
+      ["since=25/11/2026", /since must be a date like 2026-11-25/],
+      ["since=2026-11-25&until=2026-11-01", /since 2026-11-25 is after until 2026-11-01/],
     ];
     for (const [qs, reason] of cases) {
       const res = await get(`/api/agenda/followups?${qs}`);
@@ -113,6 +115,7 @@ describe("agenda API", () => {
       { qs: "company_id=clinica&status=pending", args: ["--company", "clinica", "--status", "pending"] },
       { qs: "status=all&limit=3&page=2", args: ["--status", "all", "--limit", "3", "--page", "2"] },
       { qs: "status=all&sort=client&search=a", args: ["--status", "all", "--sort", "client", "--search", "a"] },
+      { qs: "since=2000-01-01&until=2100-12-31", args: ["--since", "2000-01-01", "--until", "2100-12-31"] },
     ];
     for (const c of cases) {
       const api = await get(`/api/agenda/followups${c.qs ? `?${c.qs}` : ""}`);
