@@ -165,7 +165,16 @@ export interface ClaimParams {
   limit: number;
 }
 
+/**
+ * Fault injection for the chaos suite only (`npm run chaos -- --break-lease`), never for production:
+ * with SECRETARIA_UNSAFE_NO_LEASE=1 a claim also takes rows another daemon holds ('sending'), as if
+ * there were no lease, so the suite can show that its checks catch the double sends that follow.
+ */
+const UNSAFE_NO_LEASE = process.env.SECRETARIA_UNSAFE_NO_LEASE === "1";
+const CLAIM_IGNORING_LEASES = FOLLOWUP_SQL.claimDue.replace("followup_status = 'scheduled' AND", "followup_status IN ('scheduled', 'sending') AND");
+
 export function claimDue(db: Db, p: ClaimParams): AppointmentRow[] {
+  if (UNSAFE_NO_LEASE) return immediate(db, () => db.prepare(CLAIM_IGNORING_LEASES).all(p) as AppointmentRow[]);
   return immediate(db, () => stmt(db, "claimDue").all(p) as AppointmentRow[]);
 }
 

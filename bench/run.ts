@@ -1,0 +1,505 @@
+/**
+ * `npm run bench`: the performance figures of secretaria, each measured in one run against a
+ * baseline measured in the same run (see bench/README.md for what each one means).
+ *
+ *   node --import tsx bench/run.ts [--quick] [--reps N] [--only cli,idle,views,metrics,burst,import] [--fresh] [--out FILE]
+ *
+ * Prints progress on stderr, the table on stdout, and writes bench/results.json (--quick:
+ * bench/data/results-quick.json). Everything it starts (subprocesses, the fake Whaticket on
+ * 127.0.0.1) is stopped and its temp files removed, also on Ctrl-C.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { FakeWhaticket } from "../src/gateway/fake-whaticket.js";
+import { lastLocalDays } from "../src/domain/local-days.js";
+import { openDb } from "../src/store/db.js";
+import { listCompanies } from "../src/store/companies.js";
+import { followupPageSql, STATUS_FILTER_STATES } from "../src/store/followup-queries.js";
+import { METRICS_SQL } from "../src/store/metrics-queries.js";
+import { DAILY_COUNTS_SQL, STATE_COUNTS_SQL } from "../src/store/stats.js";
+import { HTTP_FLOOR, IMPORT_FLOOR, MEMORY_FLOOR, NODE_ZERO, SQL_FLOOR, runFloor, type SqlStep } from "./lib/baselines.js";
+import { startDaemon, stopDaemon } from "./lib/daemon-process.js";
+import { DATA_DIR, addDueFollowups, cachedAgenda, copyDb, emptyDbLike, exportCsv, lastTick, removeDb } from "./lib/datasets.js";
+import { figure, renderTable, summarize, type Figure, type Summary } from "./lib/figures.js";
+import { request } from "./lib/http.js";
+import { REPO_ROOT, killAllStarted, peakRssKb, runCli, runNodeEval, type RunResult } from "./lib/processes.js";
+
+/** The business clock of every run: a Wednesday, 12:00 in São Paulo (SECRETARIA_NOW). */
+const NOW = new Date("2026-11-25T15:00:00.000Z");
+const WHATICKET_TOKEN = "bench-token-not-secret";
+
+const SECTIONS = ["cli", "idle", "views", "metrics", "burst", "import"] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface Config {
+  quick: boolean;
+  big: number;
+  small: number;
+  burst: number;
+  /** Repetitions per kind of measurement (the expensive ones fewer: the whole run must fit in 10 minutes). */
+  reps: { cheap: number; metrics: number; burst: number; import: number; importFloor: number; httpFloor: number };
+  burstConfigs: { latencyMs: number; concurrency: number; reps?: number }[];
+  /** The run stops adding optional repetitions (the second 1M import) past this many seconds. */
+  budgetSeconds: number;
+}
+
+function config(quick: boolean, reps: number | undefined): Config {
+  const r = (n: number) => reps ?? n;
+  // 20 ms × 8 is bound by latency (20,000 / 400 per s = 50 s a run): one run of it keeps the whole bench under 10 minutes.
+  const burstConfigs = [
+    { latencyMs: 0, concurrency: 8 },
+    { latencyMs: 0, concurrency: 32 },
+    { latencyMs: 20, concurrency: 8, reps: quick || reps !== undefined ? undefined : 1 },
+    { latencyMs: 20, concurrency: 32 },
+  ];
+  return quick
+    ? { quick, big: 20_000, small: 2_000, burst: 2_000, reps: { cheap: r(3), metrics: r(2), burst: r(1), import: r(1), importFloor: r(1), httpFloor: r(1) }, burstConfigs, budgetSeconds: 540 }
+    : { quick, big: 1_000_000, small: 10_000, burst: 20_000, reps: { cheap: r(5), metrics: r(3), burst: r(2), import: r(2), importFloor: r(3), httpFloor: r(3) }, burstConfigs, budgetSeconds: 540 };
+}
+
+const started = performance.now();
+function progress(msg: string): void {
+  const s = Math.round((performance.now() - started) / 1000);
+  process.stderr.write(`[${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}] ${msg}\n`);
+}
+
+const count = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ? `${n / 1000}k` : String(n));
+const mib = (kb: number) => kb / 1024;
+
+function ok(r: RunResult, what: string): RunResult {
+  if (r.code !== 0) throw new Error(`${what} exited ${r.signal ?? r.code}: ${r.stderr.slice(-800)}`);
+  return r;
+}
+
+/** Runs each job `reps` times, interleaved (a, b, c, a, b, c, …) so drift hits every job alike; one unmeasured warm-up each first. */
+async function interleave<K extends string>(reps: number, jobs: Record<K, () => Promise<number>>, warmup = true): Promise<Record<K, Summary>> {
+  const keys = Object.keys(jobs) as K[];
+  const samples = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  if (warmup) for (const k of keys) await jobs[k]();
+  for (let i = 0; i < reps; i++) for (const k of keys) samples[k].push(await jobs[k]());
+  return Object.fromEntries(keys.map((k) => [k, summarize(samples[k])])) as Record<K, Summary>;
+}
+
+interface Context {
+  cfg: Config;
+  tmp: string;
+  /** Read-mostly copy of the big agenda (views, idle tick, CLI start, /metrics). */
+  bigDb: string;
+  smallDb: string;
+  /** The cached original, copied for runs that write. */
+  bigSource: string;
+  figures: Figure[];
+  env: Record<string, string>;
+  fake: FakeWhaticket | null;
+  /** Measured with /metrics, reused by the burst's memory figures. */
+  memoryFloor?: { label: string; unit: "MiB"; value: Summary };
+}
+
+// ── CLI start ───────────────────────────────────────────────────────────────────────────────
+
+async function benchCli(ctx: Context): Promise<void> {
+  progress(`CLI start: node -e 0, secretaria --help, followups list --limit 1 (${count(ctx.cfg.big)} rows) × ${ctx.cfg.reps.cheap}`);
+  const s = await interleave(ctx.cfg.reps.cheap, {
+    node: async () => ok(await runNodeEval(NODE_ZERO), "node -e 0").ms,
+    help: async () => ok(await runCli(["--help"], { env: ctx.env }), "secretaria --help").ms,
+    list: async () => ok(await runCli(["--db", ctx.bigDb, "followups", "list", "--limit", "1"], { env: ctx.env }), "followups list --limit 1").ms,
+  });
+  const base = { label: "node -e 0", unit: "ms" as const, value: s.node };
+  ctx.figures.push(
+    figure({ id: "cli.help", section: "CLI start", label: "secretaria --help", unit: "ms", value: s.help, baseline: base }),
+    figure({ id: "cli.list1", section: "CLI start", label: `followups list --limit 1 (${count(ctx.cfg.big)})`, unit: "ms", value: s.list, baseline: base }),
+  );
+}
+
+// ── Idle tick ───────────────────────────────────────────────────────────────────────────────
+
+async function benchIdle(ctx: Context): Promise<void> {
+  const { small, big } = ctx.cfg;
+  progress(`idle tick: daemon --once with nothing due, ${count(small)} vs ${count(big)} appointments × ${ctx.cfg.reps.cheap}`);
+  const tickMs: Record<"small" | "big", number[]> = { small: [], big: [] };
+  const once = async (which: "small" | "big") => {
+    const db = which === "small" ? ctx.smallDb : ctx.bigDb;
+    const r = ok(await runCli(["--db", db, "daemon", "--once"], { env: ctx.env }), `daemon --once (${which})`);
+    if (!/sent=0\b/.test(r.stderr)) throw new Error(`daemon --once on the ${which} agenda sent something: nothing should be due (${r.stderr.slice(-300)})`);
+    const t = lastTick(db);
+    if (t.durationMs !== null) tickMs[which].push(t.durationMs);
+    return r.ms;
+  };
+  const s = await interleave(ctx.cfg.reps.cheap, { small: () => once("small"), big: () => once("big") });
+  const warm = ctx.cfg.reps.cheap; // the warm-up's tick is dropped: keep the last `reps`
+  const passSmall = summarize(tickMs.small.slice(-warm));
+  const passBig = summarize(tickMs.big.slice(-warm));
+  ctx.figures.push(
+    figure({
+      id: "idle.once_wall", section: "idle tick", label: `daemon --once, nothing due, ${count(big)}`, unit: "ms", value: s.big,
+      baseline: { label: count(small), unit: "ms", value: s.small }, note: "whole process (start, open, tick, close): flat means the due scan is an index seek",
+    }),
+    figure({
+      id: "idle.pass", section: "idle tick", label: `the pass itself (daemon_state), ${count(big)}`, unit: "ms", value: passBig,
+      baseline: { label: count(small), unit: "ms", value: passSmall },
+    }),
+  );
+}
+
+// ── Views ───────────────────────────────────────────────────────────────────────────────────
+
+function listSteps(): SqlStep[] {
+  const { sql, countSql, params } = followupPageSql({ statuses: STATUS_FILTER_STATES.pending, sort: "-end", limit: 50, offset: 0 });
+  const countParams = { ...params };
+  delete countParams.limit;
+  delete countParams.offset;
+  return [
+    { sql: "SELECT * FROM companies ORDER BY id" },
+    { sql, params },
+    { sql: countSql, params: countParams, mode: "get" },
+  ];
+}
+
+function statsSteps(dbPath: string): SqlStep[] {
+  const db = openDb(dbPath, { readonly: true });
+  try {
+    const days: { company_id: string; date: string; start: string; stop: string }[] = [];
+    const windows: { company_id: string; start: string; stop: string }[] = [];
+    for (const c of listCompanies(db)) {
+      const local = lastLocalDays(NOW, 30, c.timezone);
+      for (const d of local) days.push({ company_id: c.id, ...d });
+      windows.push({ company_id: c.id, start: local[0]!.start, stop: local[local.length - 1]!.stop });
+    }
+    return [
+      { sql: "SELECT * FROM companies ORDER BY id" },
+      { sql: DAILY_COUNTS_SQL, params: { days: JSON.stringify(days) } },
+      { sql: STATE_COUNTS_SQL, params: { windows: JSON.stringify(windows) } },
+    ];
+  } finally {
+    db.close();
+  }
+}
+
+async function benchViews(ctx: Context): Promise<void> {
+  const n = count(ctx.cfg.big);
+  progress(`views on ${n}: followups list --status pending --limit 50, stats, and their bare SQL × ${ctx.cfg.reps.cheap}`);
+  const list = listSteps();
+  const stats = statsSteps(ctx.bigDb);
+  const sqlMs: Record<"list" | "stats", number[]> = { list: [], stats: [] };
+  const floor = async (which: "list" | "stats", steps: SqlStep[]) => {
+    const { run, out } = await runFloor<{ sqlMs: number }>(SQL_FLOOR, [ctx.bigDb, JSON.stringify(steps)]);
+    sqlMs[which].push(out.sqlMs);
+    return run.ms;
+  };
+  const s = await interleave(ctx.cfg.reps.cheap, {
+    list: async () => ok(await runCli(["--db", ctx.bigDb, "followups", "list", "--status", "pending", "--limit", "50"], { env: ctx.env }), "followups list").ms,
+    listFloor: () => floor("list", list),
+    stats: async () => ok(await runCli(["--db", ctx.bigDb, "stats"], { env: ctx.env }), "stats").ms,
+    statsFloor: () => floor("stats", stats),
+  });
+  const reps = ctx.cfg.reps.cheap;
+  const inProcess = (v: number[]) => summarize(v.slice(-reps)).median.toFixed(1);
+  ctx.figures.push(
+    figure({
+      id: "views.list_pending", section: "views", label: `followups list --status pending --limit 50 (${n})`, unit: "ms", value: s.list,
+      baseline: { label: "node -e, bare SQL", unit: "ms", value: s.listFloor }, note: `the SQL alone, in process: ${inProcess(sqlMs.list)} ms (median)`,
+    }),
+    figure({
+      id: "views.stats", section: "views", label: `stats, 30 days (${n})`, unit: "ms", value: s.stats,
+      baseline: { label: "node -e, bare SQL", unit: "ms", value: s.statsFloor }, note: `the SQL alone, in process: ${inProcess(sqlMs.stats)} ms (median)`,
+    }),
+  );
+}
+
+// ── /metrics and idle memory ────────────────────────────────────────────────────────────────
+
+function scrapeSteps(dbPath: string): SqlStep[] {
+  const db = openDb(dbPath, { readonly: true });
+  try {
+    const { max } = db.prepare(METRICS_SQL.auditMaxId).get() as { max: number };
+    const params = { after: 0, max };
+    return [
+      { sql: METRICS_SQL.companyPauses },
+      { sql: METRICS_SQL.auditMaxId, mode: "get" },
+      { sql: METRICS_SQL.sendsUpTo, params },
+      { sql: METRICS_SQL.answersUpTo, params },
+      { sql: METRICS_SQL.stateCounts },
+      { sql: METRICS_SQL.ping, mode: "get" },
+    ];
+  } finally {
+    db.close();
+  }
+}
+
+async function benchMetrics(ctx: Context): Promise<void> {
+  const n = count(ctx.cfg.big);
+  const reps = ctx.cfg.reps.metrics;
+  progress(`/metrics on ${n}: daemon started ${reps} times, a first (cold) scrape and 5 later ones each; idle memory`);
+  const cold: number[] = [];
+  const warm: number[] = [];
+  const idleRss: number[] = [];
+  const afterScrapeRss: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const d = startDaemon({ dbPath: ctx.bigDb, env: ctx.env });
+    try {
+      const url = await d.ready();
+      // Healthy = the first tick (the idle pass) has finished.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const h = await request(`${url}/healthz`);
+        if (h.status === 200 && /"status":"ok"/.test(h.body)) break;
+        if (Date.now() > deadline) throw new Error(`the daemon did not become healthy: ${h.status} ${h.body}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      const idle = peakRssKb(d.pid);
+      if (idle !== null) idleRss.push(mib(idle));
+      const first = await request(`${url}/metrics`, { timeoutMs: 60_000 });
+      if (first.status !== 200 || !first.body.includes("secretaria_appointment_followups_sent_total")) {
+        throw new Error(`/metrics answered ${first.status}: ${first.body.slice(0, 300)}`);
+      }
+      cold.push(first.ms);
+      for (let k = 0; k < 5; k++) warm.push((await request(`${url}/metrics`, { timeoutMs: 60_000 })).ms);
+      const after = peakRssKb(d.pid);
+      if (after !== null) afterScrapeRss.push(mib(after));
+    } finally {
+      await stopDaemon(d);
+    }
+  }
+  const steps = scrapeSteps(ctx.bigDb);
+  const sqlMs: number[] = [];
+  const floorRss: number[] = [];
+  for (let i = 0; i < reps + 1; i++) {
+    const { out } = await runFloor<{ sqlMs: number }>(SQL_FLOOR, [ctx.bigDb, JSON.stringify(steps)]);
+    if (i > 0) sqlMs.push(out.sqlMs); // the first run warms the page cache
+    const m = await runFloor<{ maxRssKb: number }>(MEMORY_FLOOR, [ctx.bigDb]);
+    floorRss.push(mib(m.out.maxRssKb));
+  }
+  const sqlFloor = { label: "bare SQL of a scrape, in process", unit: "ms" as const, value: summarize(sqlMs) };
+  const memFloor = { label: "node + better-sqlite3, one query", unit: "MiB" as const, value: summarize(floorRss) };
+  ctx.figures.push(
+    figure({ id: "metrics.cold", section: "views", label: `GET /metrics, first scrape after start (${n})`, unit: "ms", value: summarize(cold), baseline: sqlFloor }),
+    figure({
+      id: "metrics.warm", section: "views", label: `GET /metrics, later scrapes (${n})`, unit: "ms", value: summarize(warm), baseline: sqlFloor,
+      note: "later scrapes read only new audit rows and reuse the state counts for 10 s: below the floor of a full recount",
+    }),
+  );
+  if (idleRss.length) {
+    ctx.figures.push(figure({ id: "memory.idle", section: "memory", label: `daemon peak RSS, idle after its first tick (${n})`, unit: "MiB", value: summarize(idleRss), baseline: memFloor }));
+  }
+  if (afterScrapeRss.length) {
+    ctx.figures.push(figure({ id: "memory.after_scrapes", section: "memory", label: `daemon peak RSS, after 6 scrapes (${n})`, unit: "MiB", value: summarize(afterScrapeRss), baseline: memFloor }));
+  }
+  ctx.memoryFloor = memFloor;
+}
+
+// ── Burst ───────────────────────────────────────────────────────────────────────────────────
+
+async function benchBurst(ctx: Context): Promise<void> {
+  const { burst, big } = ctx.cfg;
+  const fake = new FakeWhaticket({ record: false, token: WHATICKET_TOKEN });
+  ctx.fake = fake;
+  const url = await fake.start();
+  progress(`burst: preparing ${count(burst)} due follow-ups in a copy of the ${count(big)} agenda`);
+  const template = join(ctx.tmp, "burst-template.db");
+  copyDb(ctx.bigSource, template);
+  addDueFollowups(template, burst, NOW, url);
+  const run = join(ctx.tmp, "burst-run.db");
+  const memory: { label: string; value: number[] }[] = [];
+
+  for (const c of ctx.cfg.burstConfigs) {
+    const { latencyMs, concurrency } = c;
+    const reps = c.reps ?? ctx.cfg.reps.burst;
+    fake.setLatency(latencyMs);
+    const tag = `${latencyMs} ms, concurrency ${concurrency}`;
+    progress(`burst ${tag}: bare HTTP client × ${ctx.cfg.reps.httpFloor}, daemon --once × ${reps}`);
+    const floorRates: number[] = [];
+    for (let i = 0; i < ctx.cfg.reps.httpFloor + 1; i++) {
+      const ms = i === 0 ? "1000" : "2000";
+      const { out } = await runFloor<{ rate: number; failed: number }>(HTTP_FLOOR, [url, WHATICKET_TOKEN, String(concurrency), String(burst), ms]);
+      if (out.failed) throw new Error(`the bare HTTP client saw ${out.failed} failures from the fake`);
+      if (i > 0) floorRates.push(out.rate); // the first run warms the fake (JIT, sockets)
+    }
+    const rates: number[] = [];
+    const rss: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      copyDb(template, run);
+      const before = fake.deliveredCount;
+      const r = ok(
+        await runCli(["--db", run, "daemon", "--once", "--concurrency", String(concurrency), "--rate-limit", "0"], { env: ctx.env, sampleRss: true, timeoutMs: 10 * 60_000 }),
+        `daemon --once burst (${tag})`,
+      );
+      const delivered = fake.deliveredCount - before;
+      if (delivered !== burst) throw new Error(`burst (${tag}): the fake took ${delivered} messages, expected ${burst}; ${r.stderr.slice(-500)}`);
+      const tick = lastTick(run);
+      const seconds = (tick.durationMs ?? r.ms) / 1000;
+      rates.push(burst / seconds);
+      if (r.peakRssKb !== null) rss.push(mib(r.peakRssKb));
+      progress(`  run ${i + 1}: ${Math.round(burst / seconds)} msg/s (pass ${seconds.toFixed(1)} s, process ${(r.ms / 1000).toFixed(1)} s)`);
+      removeDb(run);
+    }
+    const value = summarize(rates);
+    const id = `burst.${latencyMs}ms.c${concurrency}`;
+    ctx.figures.push(
+      figure({
+        id: `${id}.vs_fake`, section: "burst", label: `${count(burst)} follow-ups, ${tag}`, unit: "msg/s", value,
+        baseline: { label: `bare keep-alive client, ${concurrency} sockets`, unit: "msg/s", value: summarize(floorRates) },
+      }),
+    );
+    if (latencyMs > 0) {
+      const ideal = (concurrency * 1000) / latencyMs;
+      ctx.figures.push(
+        figure({ id: `${id}.vs_ideal`, section: "burst", label: `  same, vs the ideal bound`, unit: "msg/s", value, baseline: { label: `concurrency / latency`, unit: "msg/s", value: summarize([ideal]) } }),
+      );
+    }
+    if (rss.length) memory.push({ label: tag, value: rss });
+  }
+  removeDb(template);
+  const memFloor = ctx.memoryFloor ?? { label: "node + better-sqlite3, one query", unit: "MiB" as const, value: summarize([mib((await runFloor<{ maxRssKb: number }>(MEMORY_FLOOR, [ctx.bigDb])).out.maxRssKb)]) };
+  for (const m of memory) {
+    ctx.figures.push(figure({ id: `memory.burst.${m.label.replace(/\D+/g, "_")}`, section: "memory", label: `daemon peak RSS during the burst, ${m.label}`, unit: "MiB", value: summarize(m.value), baseline: memFloor }));
+  }
+  await fake.stop();
+  ctx.fake = null;
+}
+
+// ── Import ──────────────────────────────────────────────────────────────────────────────────
+
+async function benchImport(ctx: Context): Promise<void> {
+  const n = count(ctx.cfg.big);
+  progress(`import: writing the ${n}-row CSV`);
+  const csv = join(ctx.tmp, "agenda.csv");
+  const rows = await exportCsv(ctx.bigSource, csv);
+  const template = join(ctx.tmp, "import-template.db");
+  emptyDbLike(ctx.bigSource, template, NOW);
+  const target = join(ctx.tmp, "import-run.db");
+  const importMs: number[] = [];
+  const floorMs: number[] = [];
+  const rss: number[] = [];
+  const total = Math.max(ctx.cfg.reps.import, ctx.cfg.reps.importFloor);
+  for (let i = 0; i < total; i++) {
+    if (i < ctx.cfg.reps.importFloor) {
+      copyDb(template, target);
+      const { run, out } = await runFloor<{ rows: number }>(IMPORT_FLOOR, [target, csv], { timeoutMs: 10 * 60_000 });
+      if (out.rows !== rows) throw new Error(`the import floor inserted ${out.rows} rows, expected ${rows}`);
+      floorMs.push(run.ms);
+      progress(`  bare insert ${i + 1}: ${(run.ms / 1000).toFixed(1)} s`);
+    }
+    if (i < ctx.cfg.reps.import) {
+      const elapsed = (performance.now() - started) / 1000;
+      const last = importMs[importMs.length - 1];
+      if (last !== undefined && elapsed + last / 1000 > ctx.cfg.budgetSeconds) {
+        progress(`  skipping import run ${i + 1}: it would end past the ${ctx.cfg.budgetSeconds} s budget`);
+        continue;
+      }
+      copyDb(template, target);
+      const r = ok(await runCli(["--db", target, "appointments", "import", csv], { env: ctx.env, sampleRss: true, timeoutMs: 10 * 60_000 }), "appointments import");
+      if (!r.stdout.includes(`${rows} inserted`)) throw new Error(`appointments import did not insert ${rows} rows: ${r.stdout.slice(0, 300)}`);
+      importMs.push(r.ms);
+      if (r.peakRssKb !== null) rss.push(mib(r.peakRssKb));
+      progress(`  secretaria appointments import ${i + 1}: ${(r.ms / 1000).toFixed(1)} s`);
+    }
+  }
+  removeDb(target);
+  removeDb(template);
+  rmSync(csv, { force: true });
+  const value = summarize(importMs.map((ms) => ms / 1000));
+  ctx.figures.push(
+    figure({
+      id: "import.csv", section: "import", label: `appointments import, ${n} CSV rows`, unit: "s", value,
+      baseline: { label: "bare prepared insert, one transaction", unit: "s", value: summarize(floorMs.map((ms) => ms / 1000)) },
+      note: `${Math.round(rows / value.median).toLocaleString("en")} rows/s; peak RSS ${rss.length ? Math.round(summarize(rss).median) : "?"} MiB`,
+    }),
+  );
+}
+
+// ── main ────────────────────────────────────────────────────────────────────────────────────
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      reps: { type: "string" },
+      only: { type: "string" },
+      fresh: { type: "boolean", default: false },
+      out: { type: "string" },
+    },
+  });
+  const reps = values.reps === undefined ? undefined : Number(values.reps);
+  if (reps !== undefined && !(Number.isInteger(reps) && reps >= 1 && reps <= 20)) throw new Error(`--reps must be a whole number from 1 to 20 (got "${values.reps}")`);
+  const only = values.only ? (values.only.split(",").map((s) => s.trim()) as Section[]) : [...SECTIONS];
+  for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section "${s}" (use ${SECTIONS.join(", ")})`);
+  const cfg = config(values.quick, reps);
+  // A smoke run must not replace the full run's figures.
+  const out = values.out ?? (cfg.quick ? join(DATA_DIR, "results-quick.json") : join(REPO_ROOT, "bench", "results.json"));
+
+  const tmp = mkdtempSync(join(tmpdir(), "secretaria-bench-"));
+  const ctx: Context = {
+    cfg, tmp, bigDb: join(tmp, "big.db"), smallDb: join(tmp, "small.db"), bigSource: "", figures: [], fake: null,
+    env: { SECRETARIA_NOW: NOW.toISOString(), WHATICKET_TOKEN },
+  };
+  let interrupted = false;
+  const cleanup = () => {
+    killAllStarted();
+    void ctx.fake?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stderr.write(`\n${signal}: stopping what the benchmark started and removing ${tmp}\n`);
+    cleanup();
+    process.exit(130);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  try {
+    progress(`secretaria benchmarks${cfg.quick ? " (--quick)" : ""}: ${cpus().length} CPUs, node ${process.version}; temp files in ${tmp}`);
+    for (const [size, target] of [[cfg.big, ctx.bigDb], [cfg.small, ctx.smallDb]] as const) {
+      let last = 0;
+      const agenda = cachedAgenda(size, NOW, {
+        fresh: values.fresh,
+        onProgress: (done, all) => {
+          if (done - last >= all / 10 || done === all) {
+            last = done;
+            progress(`  generating the ${count(all)} agenda: ${count(done)}`);
+          }
+        },
+      });
+      progress(agenda.generated ? `generated the ${count(size)} agenda in ${(agenda.generateMs / 1000).toFixed(1)} s (cached in bench/data/)` : `reusing the cached ${count(size)} agenda (bench/data/)`);
+      if (size === cfg.big) ctx.bigSource = agenda.path;
+      copyDb(agenda.path, target);
+    }
+
+    const run: Record<Section, (c: Context) => Promise<void>> = {
+      cli: benchCli, idle: benchIdle, views: benchViews, metrics: benchMetrics, burst: benchBurst, import: benchImport,
+    };
+    for (const s of SECTIONS) if (only.includes(s)) await run[s](ctx);
+
+    const seconds = (performance.now() - started) / 1000;
+    const order = ["CLI start", "idle tick", "views", "burst", "memory", "import"];
+    ctx.figures.sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
+    const table = renderTable(ctx.figures);
+    process.stdout.write(`\n${table}\n\nratio = median / median of the baseline measured in the same run; [min–max] over the runs. Total ${seconds.toFixed(0)} s.\n`);
+    const results = {
+      when: new Date().toISOString(),
+      quick: cfg.quick,
+      machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? "?", memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
+      sizes: { big: cfg.big, small: cfg.small, burst: cfg.burst },
+      reps: cfg.reps,
+      business_clock: NOW.toISOString(),
+      total_seconds: Math.round(seconds),
+      figures: ctx.figures,
+    };
+    writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+    progress(`wrote ${out}`);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    cleanup();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${(err as Error).stack ?? err}\n`);
+  process.exitCode = 1;
+});
