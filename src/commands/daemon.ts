@@ -8,6 +8,7 @@ export interface DaemonCommandOptions extends GlobalOptions {
   concurrency?: string;
   rateLimit?: string;
   maxAttempts?: string;
+  sendTimeout?: string;
   port?: string;
   host?: string;
   logFormat?: string;
@@ -29,6 +30,7 @@ export async function runDaemonCommand(o: DaemonCommandOptions): Promise<void> {
   const concurrency = intOption("--concurrency", o.concurrency, 8, 1, 256);
   const maxAttempts = intOption("--max-attempts", o.maxAttempts, 5, 1, 100);
   const port = intOption("--port", o.port, 9464, 0, 65535);
+  const sendTimeoutMs = intOption("--send-timeout", o.sendTimeout, 10_000, 100, 120_000);
   const rateLimit = parseRateLimit(o.rateLimit);
   const host = o.host?.trim() || "127.0.0.1";
   const ctx = commandContext(o);
@@ -45,6 +47,7 @@ export async function runDaemonCommand(o: DaemonCommandOptions): Promise<void> {
     concurrency,
     rateLimit,
     maxAttempts,
+    sendTimeoutMs,
     port,
     host,
   });

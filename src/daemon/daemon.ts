@@ -35,6 +35,8 @@ export interface DaemonOptions {
   /** Overrides every company's rate limit (msg/s, 0 = off); null/undefined = per company. */
   rateLimit?: number | null;
   maxAttempts?: number;
+  /** How long one Whaticket request may take before it counts as a (transient) timeout. Default 10 s. */
+  sendTimeoutMs?: number;
   port?: number;
   host?: string;
   /** Default: the axios WhaticketClient. */
@@ -115,7 +117,7 @@ export class Daemon {
       if (missing) throw new UserError(missing);
 
       const concurrency = o.concurrency ?? 8;
-      this.gateway = o.gateway ?? new WhaticketClient({ maxSockets: Math.max(8, concurrency * 2) });
+      this.gateway = o.gateway ?? new WhaticketClient({ maxSockets: Math.max(8, concurrency * 2), timeoutMs: o.sendTimeoutMs });
       const events = o.events ?? new DaemonEventHub();
       this.scheduler = createScheduler({
         db,

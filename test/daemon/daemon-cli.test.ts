@@ -52,6 +52,21 @@ describe("secretaria daemon (subprocess)", () => {
     assert.doesNotMatch(r.stderr, /daemon_started|http/i, "--once serves no HTTP");
   });
 
+  test("--send-timeout: a Whaticket slower than the timeout is a transient failure, retried later", T, async () => {
+    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    seedDue(db, { company: "clinica", n: 1 });
+    fake.setLatency(3_000);
+    const r = await runCli(["--db", path, "daemon", "--once", "--send-timeout", "300"], { env: env() });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(statusCounts(db), { scheduled: 1 });
+    const row = db.prepare("SELECT followup_attempts, followup_last_error FROM appointments").get() as { followup_attempts: number; followup_last_error: string };
+    assert.equal(row.followup_attempts, 1);
+    assert.match(row.followup_last_error, /timeout after 300 ms/);
+    const bad = await runCli(["--db", path, "daemon", "--once", "--send-timeout", "fast"], { env: env() });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^secretaria: --send-timeout must be a whole number/);
+  });
+
   test("WHATICKET_URL / WHATICKET_TOKEN are the fallback for a company without its own", T, async () => {
     addCompany(db, "clinica", {});
     seedDue(db, { company: "clinica", n: 2 });
