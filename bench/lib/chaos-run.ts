@@ -42,7 +42,7 @@ export interface ChaosOptions {
   killEveryMs?: number;
   /** Business time added at each restart. Default lease / K. */
   stepMs?: number;
-  /** Each daemon's --concurrency. Default 64 (held requests occupy slots until the 10 s client timeout). */
+  /** Each daemon's --concurrency. Default 16 (held requests give their slot back after --send-timeout, 2 s here). */
   concurrency?: number;
   /** The daemons' --max-attempts. Default 5. */
   maxAttempts?: number;
@@ -136,7 +136,7 @@ export async function runChaos(opts: ChaosOptions = {}): Promise<ChaosReport> {
   const k = opts.daemons ?? 3;
   const killEveryMs = opts.killEveryMs ?? 4000;
   const stepMs = opts.stepMs ?? Math.floor(DEFAULT_LEASE_MS / k);
-  const concurrency = opts.concurrency ?? 64;
+  const concurrency = opts.concurrency ?? 16;
   const maxAttempts = opts.maxAttempts ?? 5;
   const faults = opts.faults ?? { status500: 0.1, timeout: 0.05, drop: 0.02 };
   const replyShare = opts.replyShare ?? 0.3;
@@ -180,7 +180,7 @@ export async function runChaos(opts: ChaosOptions = {}): Promise<ChaosReport> {
     const daemon = startDaemon({
       dbPath,
       env: env(business, token),
-      args: ["--schedule", "* * * * * *", "--concurrency", String(concurrency), "--rate-limit", "0", "--max-attempts", String(maxAttempts)],
+      args: ["--schedule", "* * * * * *", "--concurrency", String(concurrency), "--rate-limit", "0", "--max-attempts", String(maxAttempts), "--send-timeout", "2000"],
     });
     exits.push(daemon.bg.exited);
     return { daemon, token };

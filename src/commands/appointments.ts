@@ -6,7 +6,7 @@ import { writeAudit } from "../store/audit.js";
 import { getCompany, listCompanies } from "../store/companies.js";
 import { appointmentSaver, validateAppointment, type RawAppointment } from "../services/appointment-service.js";
 import { companyFilter } from "../services/company-service.js";
-import { detectFormat, importAppointments, parseImport, readImportFile } from "../services/import-service.js";
+import { importStream, openImportSource } from "../services/import-service.js";
 import { commandContext, intOption, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
 
 export interface AppointmentsAddOptions extends GlobalOptions {
@@ -122,12 +122,12 @@ export async function runAppointmentsImport(o: GlobalOptions & { skipInvalid?: b
   const ctx = commandContext(o);
   const db = openMigrated(ctx);
   try {
-    const { text, name } = readImportFile(file);
-    const format = detectFormat(name, text);
-    const parsed = parseImport(text, format);
-    const progress = process.stderr.isTTY && parsed.records.length >= 5000 && !o.json;
-    const summary = importAppointments(db, parsed, {
-      file: name, format, skipInvalid: !!o.skipInvalid, clock: ctx.clock,
+    const source = openImportSource(file);
+    const name = source.name;
+    // A bar only for files big enough to wait for (by bytes read), on a terminal, not under --json.
+    const progress = process.stderr.isTTY && (source.size ?? 0) >= 1 << 20 && !o.json;
+    const summary = await importStream(db, source, {
+      skipInvalid: !!o.skipInvalid, clock: ctx.clock,
       onProgress: progress ? (done, total) => drawProgress(done, total) : undefined,
     });
     if (progress) process.stderr.write("\n");
@@ -147,10 +147,14 @@ export async function runAppointmentsImport(o: GlobalOptions & { skipInvalid?: b
   }
 }
 
+let lastDrawn = -1;
 function drawProgress(done: number, total: number): void {
   const width = 30;
-  const filled = total ? Math.round((done / total) * width) : width;
-  process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total}`);
+  const filled = total ? Math.min(width, Math.round((done / total) * width)) : width;
+  const percent = total ? Math.min(100, Math.floor((done / total) * 100)) : 100;
+  if (percent === lastDrawn) return;
+  lastDrawn = percent;
+  process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${percent}% read`);
 }
 
 export async function runAppointmentsList(o: GlobalOptions & { company?: string; from?: string; to?: string; search?: string; limit?: string; page?: string; json?: boolean }): Promise<void> {

@@ -132,10 +132,63 @@ function minuteOfDay(dt: DateTime): Minute {
   return dt.hour * 60 + dt.minute;
 }
 
+// One formatter per zone: building a DateTimeFormat costs far more than using one.
+const wallFormats = new Map<string, Intl.DateTimeFormat | null>();
+const DAY_MS = 86_400_000;
+
+function mod(a: number, b: number): number {
+  return ((a % b) + b) % b;
+}
+
+/**
+ * The local wall time of instant `ms` in `zone`, to the second, written as if it were UTC
+ * (so wall - instant = the zone's offset), through a cached Intl formatter: what luxon computes
+ * underneath, without building a DateTime. null when Intl cannot say (unknown zone, odd years).
+ */
+function wallTime(ms: number, zone: string): number | null {
+  let f = wallFormats.get(zone);
+  if (f === undefined) {
+    try {
+      f = IANAZone.isValidZone(zone)
+        ? new Intl.DateTimeFormat("en-US", {
+          timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
+          hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", numberingSystem: "latn",
+        })
+        : null;
+    } catch {
+      f = null;
+    }
+    wallFormats.set(zone, f);
+  }
+  if (!f) return null;
+  const t = f.format(ms); // "MM/DD/YYYY, HH:MM:SS"
+  if (t.length !== 20) return null;
+  const n = (i: number) => (t.charCodeAt(i) - 48) * 10 + (t.charCodeAt(i + 1) - 48);
+  const month = n(0);
+  const day = n(3);
+  const year = n(6) * 100 + n(8);
+  const hour = n(12);
+  const minute = n(15);
+  const second = n(18);
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && year >= 1000 && hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60)) return null;
+  return Date.UTC(year, month - 1, day, hour, minute, second);
+}
+
+/** The zone's offset at `ms` in milliseconds, as luxon computes it (instant floored to the second). */
+function offsetAt(ms: number, zone: string): number | null {
+  const wall = wallTime(ms, zone);
+  return wall === null ? null : wall - (ms - mod(ms, 1000));
+}
+
+function inWindow(m: Minute, quiet: QuietHours): boolean {
+  return quiet.start < quiet.end ? m >= quiet.start && m < quiet.end : m >= quiet.start || m < quiet.end;
+}
+
 export function isInQuietHours(at: Date, zone: string, quiet: QuietHours | null): boolean {
   if (!quiet) return false;
-  const m = minuteOfDay(DateTime.fromJSDate(at, { zone }));
-  return quiet.start < quiet.end ? m >= quiet.start && m < quiet.end : m >= quiet.start || m < quiet.end;
+  const wall = wallTime(at.getTime(), zone);
+  const m = wall === null ? minuteOfDay(DateTime.fromJSDate(at, { zone })) : Math.floor(mod(wall, DAY_MS) / 60_000);
+  return inWindow(m, quiet);
 }
 
 /**
@@ -145,7 +198,10 @@ export function isInQuietHours(at: Date, zone: string, quiet: QuietHours | null)
  * instant of the jump; when it occurs twice (clocks go back) it is the first occurrence after `at`.
  */
 export function moveOutOfQuietHours(at: Date, zone: string, quiet: QuietHours | null): Date {
-  if (!quiet || !isInQuietHours(at, zone, quiet)) return at;
+  if (!quiet) return at;
+  const fast = moveOutFast(at, zone, quiet);
+  if (fast) return fast;
+  if (!isInQuietHours(at, zone, quiet)) return at;
   const local = DateTime.fromJSDate(at, { zone });
   const m = minuteOfDay(local);
   // Which local day does the quiet window end on?
@@ -162,6 +218,49 @@ export function moveOutOfQuietHours(at: Date, zone: string, quiet: QuietHours | 
     end = candidates.reduce((a, b) => (b.toMillis() < a.toMillis() ? b : a), candidates[0] ?? end);
   }
   return end.toJSDate();
+}
+
+/**
+ * moveOutOfQuietHours without luxon for the common case: outside the window, or inside it with
+ * one and the same whole-minute offset at `at`, at the window's end and a day either side of it
+ * (no DST change anywhere near), where luxon's answer is simply "that wall time at that offset".
+ * Anything else returns null and takes the luxon path above.
+ */
+function moveOutFast(at: Date, zone: string, quiet: QuietHours): Date | null {
+  const t = at.getTime();
+  const wallAt = wallTime(t, zone);
+  if (wallAt === null) return null;
+  const m = Math.floor(mod(wallAt, DAY_MS) / 60_000);
+  if (!inWindow(m, quiet)) return at;
+  const offset = wallAt - (t - mod(t, 1000));
+  if (offset % 60_000 !== 0) return null;
+  const endsNextDay = quiet.start > quiet.end && m >= quiet.start;
+  const wallEnd = wallAt - mod(wallAt, DAY_MS) + (endsNextDay ? DAY_MS : 0) + quiet.end * 60_000;
+  const end = wallEnd - offset;
+  if (end < t) return null;
+  if (!steadyOffset(zone, wallEnd, offset)) return null;
+  return new Date(end);
+}
+
+// (zone, wall end, offset) → whether the offset holds around it; a pure function of the zone's
+// rules, and a day's agenda shares a few window ends: remembered, bounded.
+const steadyCache = new Map<string, Map<number, boolean>>();
+
+function steadyOffset(zone: string, wallEnd: number, offset: number): boolean {
+  const check = () => offsetAt(wallEnd - offset, zone) === offset && offsetAt(wallEnd - DAY_MS, zone) === offset && offsetAt(wallEnd + DAY_MS, zone) === offset;
+  const offsetMinutes = offset / 60_000;
+  if (Math.abs(offsetMinutes) >= 2048) return check();
+  // Both are whole minutes: pack them into one exact integer key (well under 2^53).
+  const key = (wallEnd / 60_000) * 4096 + offsetMinutes + 2048;
+  let byEnd = steadyCache.get(zone);
+  if (!byEnd) steadyCache.set(zone, (byEnd = new Map()));
+  let ok = byEnd.get(key);
+  if (ok === undefined) {
+    ok = check();
+    if (byEnd.size >= 10_000) byEnd.clear();
+    byEnd.set(key, ok);
+  }
+  return ok;
 }
 
 /** Local calendar date (yyyy-MM-dd) of an instant in a zone. */

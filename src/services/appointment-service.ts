@@ -32,8 +32,47 @@ export function parseBool(v: unknown): boolean | null {
 export function parseAppointmentTime(v: unknown, zone: string): Date | null {
   const t = text(v).replace(" ", "T");
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(t)) return null;
+  const fast = zoneUsable(zone) ? parseIsoWithOffset(t) : null;
+  if (fast) return fast;
   const dt = DateTime.fromISO(t, { zone });
   return dt.isValid ? dt.toJSDate() : null;
+}
+
+const ISO_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+const usableZones = new Map<string, boolean>();
+
+/** luxon refuses every time, offset or not, when the zone is invalid: the fast path must too. */
+function zoneUsable(zone: string): boolean {
+  let ok = usableZones.get(zone);
+  if (ok === undefined) usableZones.set(zone, (ok = DateTime.fromISO("2026-01-01T00:00Z", { zone }).isValid));
+  return ok;
+}
+
+/**
+ * The common case without luxon: an ISO time with "Z" or "±HH:MM" whose fields are all in range.
+ * Anything else (impossible dates, 24:00, other ISO forms) returns null and goes through luxon,
+ * so the result is always what luxon gives.
+ */
+function parseIsoWithOffset(t: string): Date | null {
+  const m = ISO_WITH_OFFSET.exec(t);
+  if (!m) return null;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = m[6] ? Number(m[6]) : 0;
+  // luxon's own rounding of fractions (parseMillis), so ".1234"-like inputs agree to the millisecond.
+  const ms = m[7] ? Math.floor(parseFloat(`0.${m[7]}`) * 1000) : 0;
+  const offHour = m[9] ? Number(m[9]) : 0;
+  const offMinute = m[10] ? Number(m[10]) : 0;
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59 || offHour > 14 || offMinute > 59) return null;
+  const local = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  const check = new Date(local);
+  // Date.UTC rolls 2026-02-30 over into March: a changed day means the date does not exist.
+  if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return null;
+  const offset = (m[8] === "-" ? -1 : 1) * (offHour * 60 + offMinute);
+  return new Date(local - offset * 60_000);
 }
 
 /** Validates one record; returns normalised data or the list of what is wrong with it. */
@@ -87,6 +126,17 @@ export function validateAppointment(raw: RawAppointment, companies: (id: string)
  * Callers run it inside a transaction.
  */
 export function appointmentSaver(db: Db, clock: Clock) {
+  const upsert = appointmentUpserter(db, clock);
+  return (data: AppointmentData, company: CompanyRow): { result: SaveResult; id: number } => upsert.save(data, company, upsert.find(data));
+}
+
+export type ExistingAppointment = ReturnType<ReturnType<typeof appointmentWriter>["find"]>;
+
+/**
+ * appointmentSaver in two steps, for bulk work that looks at the existing row first (import
+ * spots a repeated external_id by its row id). Scheduling policies are cached per company.
+ */
+export function appointmentUpserter(db: Db, clock: Clock) {
   const writer = appointmentWriter(db);
   const policies = new Map<string, ReturnType<typeof schedulingPolicy>>();
   const policyOf = (c: CompanyRow) => {
@@ -94,35 +144,44 @@ export function appointmentSaver(db: Db, clock: Clock) {
     if (!p) policies.set(c.id, (p = schedulingPolicy(c)));
     return p;
   };
-  return (data: AppointmentData, company: CompanyRow): { result: SaveResult; id: number } => {
-    const now = clock();
-    const nowIso = now.toISOString();
-    const existing = writer.find(data.company_id, data.external_id);
-    const input = { allow_followup: data.allow_followup, status: data.status, end_time: new Date(data.end_time) };
-    if (!existing) {
-      const id = writer.insert(data, planFollowup(input, policyOf(company), now), nowIso);
-      return { result: "inserted", id };
-    }
-    const same =
-      existing.client_name === data.client_name &&
-      existing.client_phone === data.client_phone &&
-      existing.start_time === data.start_time &&
-      existing.end_time === data.end_time &&
-      existing.status === data.status &&
-      existing.allow_followup === (data.allow_followup ? 1 : 0);
-    if (same) return { result: "unchanged", id: existing.id };
-    const plan = replanFollowup(
-      {
-        followup_status: existing.followup_status,
-        allow_followup: existing.allow_followup === 1,
-        status: existing.status,
-        end_time: new Date(existing.end_time),
-      },
-      input,
-      policyOf(company),
-      now,
-    );
-    writer.update(existing.id, data, plan, nowIso);
-    return { result: "updated", id: existing.id };
+  let lastNow = 0;
+  let lastNowIso = "";
+  return {
+    find: (data: AppointmentData): ExistingAppointment => writer.find(data.company_id, data.external_id),
+    save(data: AppointmentData, company: CompanyRow, existing: ExistingAppointment): { result: SaveResult; id: number } {
+      const now = clock();
+      // A fixed or coarse clock gives the same instant row after row: format it once.
+      if (now.getTime() !== lastNow || !lastNowIso) {
+        lastNow = now.getTime();
+        lastNowIso = now.toISOString();
+      }
+      const nowIso = lastNowIso;
+      const input = { allow_followup: data.allow_followup, status: data.status, end_time: new Date(data.end_time) };
+      if (!existing) {
+        const id = writer.insert(data, planFollowup(input, policyOf(company), now), nowIso);
+        return { result: "inserted", id };
+      }
+      const same =
+        existing.client_name === data.client_name &&
+        existing.client_phone === data.client_phone &&
+        existing.start_time === data.start_time &&
+        existing.end_time === data.end_time &&
+        existing.status === data.status &&
+        existing.allow_followup === (data.allow_followup ? 1 : 0);
+      if (same) return { result: "unchanged", id: existing.id };
+      const plan = replanFollowup(
+        {
+          followup_status: existing.followup_status,
+          allow_followup: existing.allow_followup === 1,
+          status: existing.status,
+          end_time: new Date(existing.end_time),
+        },
+        input,
+        policyOf(company),
+        now,
+      );
+      writer.update(existing.id, data, plan, nowIso);
+      return { result: "updated", id: existing.id };
+    },
   };
 }

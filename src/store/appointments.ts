@@ -61,8 +61,7 @@ export function appointmentWriter(db: Db) {
   const insert = db.prepare(
     `INSERT INTO appointments (company_id, external_id, client_name, client_phone, start_time, end_time, status, allow_followup,
         followup_status, followup_skip_reason, followup_next_scheduled, followup_due_at, created_at, updated_at)
-     VALUES (@company_id, @external_id, @client_name, @client_phone, @start_time, @end_time, @status, @allow_followup,
-        @followup_status, @followup_skip_reason, @followup_next_scheduled, @followup_due_at, @now, @now)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const updateData = db.prepare(
     `UPDATE appointments SET client_name = @client_name, client_phone = @client_phone, start_time = @start_time, end_time = @end_time,
@@ -82,15 +81,12 @@ export function appointmentWriter(db: Db) {
         | undefined;
     },
     insert(data: AppointmentData, plan: FollowupPlan, nowIso: string): number {
-      const r = insert.run({
-        ...data,
-        allow_followup: data.allow_followup ? 1 : 0,
-        followup_status: plan.followup_status,
-        followup_skip_reason: plan.followup_skip_reason,
-        followup_next_scheduled: isoOrNull(plan.followup_next_scheduled),
-        followup_due_at: isoOrNull(plan.followup_due_at),
-        now: nowIso,
-      });
+      // Positional, not named: binding from an object costs a property lookup per column per row, felt on a 1M-row import.
+      const r = insert.run(
+        data.company_id, data.external_id, data.client_name, data.client_phone, data.start_time, data.end_time, data.status,
+        data.allow_followup ? 1 : 0, plan.followup_status, plan.followup_skip_reason,
+        isoOrNull(plan.followup_next_scheduled), isoOrNull(plan.followup_due_at), nowIso, nowIso,
+      );
       return Number(r.lastInsertRowid);
     },
     update(id: number, data: AppointmentData, plan: FollowupPlan | null, nowIso: string): void {

@@ -8,7 +8,11 @@ import { isUserError } from "../../src/errors.js";
 import type { Db } from "../../src/store/db.js";
 import type { AppointmentRow } from "../../src/store/appointments.js";
 import { saveCompany } from "../../src/services/company-service.js";
-import { CSV_HEADER, detectFormat, importAppointments, parseImport, type ImportSummary } from "../../src/services/import-service.js";
+import { CSV_HEADER, detectFormat, importAppointments, importStream, parseImport, type ImportSummary } from "../../src/services/import-service.js";
+import { parseAppointmentTime } from "../../src/services/appointment-service.js";
+import { moveOutOfQuietHours, type QuietHours } from "../../src/domain/hours.js";
+import { Readable } from "node:stream";
+import { DateTime } from "luxon";
 import { migratedDb, runCli, tempDb, tempDir } from "../helpers/cli.js";
 
 const HEADER = CSV_HEADER.join(",");
@@ -508,6 +512,190 @@ describe("100k rows (CLI)", () => {
       ]);
     } finally {
       d.close();
+    }
+  });
+});
+
+describe("streaming import", () => {
+  /** The text cut into small chunks at awkward places (inside "\r\n", inside multi-byte characters). */
+  function chunked(text: string, size = 7): Readable {
+    const bytes = Buffer.from(text, "utf8");
+    const parts: Buffer[] = [];
+    for (let i = 0; i < bytes.length; i += size) parts.push(bytes.subarray(i, i + size));
+    return Readable.from(parts, { objectMode: false });
+  }
+
+  function setupStream(): { db: Db; stream: (text: string, opts?: { name?: string; skipInvalid?: boolean; size?: number }) => Promise<ImportSummary> } {
+    const { db } = setup();
+    const stream = (text: string, opts: { name?: string; skipInvalid?: boolean; size?: number } = {}) =>
+      importStream(db, { stream: chunked(text, opts.size), name: opts.name ?? "stdin" }, { skipInvalid: opts.skipInvalid ?? false, clock: fixedClock(NOW) });
+    return { db, stream };
+  }
+
+  test("gives the same summary, rows and errors as the whole-file path, for CSV and JSON lines", async () => {
+    const rows: Partial<Row>[] = [
+      { external_id: "E-1", client_name: "José, \"Zé\"\r\nda Silva" },
+      { external_id: "E-2", client_phone: "not a phone" },
+      { external_id: "E-3", start_time: "2026-11-25 18:30", end_time: "2026-11-25 19:30" },
+      { external_id: "E-1" },
+      { company_id: "manaus", external_id: "E-4", status: "cancelled" },
+    ];
+    const texts: { text: string; format: "csv" | "jsonl"; name: string }[] = [
+      { text: "\uFEFF" + csv(rows, `${HEADER},status`).replace(/\n/g, "\r\n"), format: "csv", name: "a.csv" },
+      { text: csv(rows, `${HEADER},status`).replace(/,/g, ";"), format: "csv", name: "stdin" },
+      { text: rows.map((r) => JSON.stringify({ ...base, ...r })).join("\n") + "\n\n{oops\n", format: "jsonl", name: "stdin" },
+    ];
+    for (const { text, format, name } of texts) {
+      for (const skipInvalid of [false, true]) {
+        const a = setup();
+        const whole = a.run(text, { format, skipInvalid });
+        const b = setupStream();
+        const streamed = await b.stream(text, { name, skipInvalid, size: 5 });
+        assert.deepEqual({ ...streamed, file: "", format: "" }, { ...whole, file: "", format: "" }, `${format} ${name} skipInvalid=${skipInvalid}`);
+        assert.equal(streamed.format, format);
+        const dump = (db: Db) => db.prepare("SELECT company_id, external_id, client_name, client_phone, start_time, end_time, followup_status, followup_next_scheduled FROM appointments ORDER BY external_id").all();
+        assert.deepEqual(dump(b.db), dump(a.db));
+        assert.equal(count(b.db), skipInvalid ? 3 : 0);
+        a.db.close();
+        b.db.close();
+      }
+    }
+  });
+
+  test("invalid rows without --skip-invalid: rolled back, the database is as before (audit included)", async () => {
+    const { db, stream } = setupStream();
+    const first = await stream(csv([{ external_id: "K-1" }]));
+    assert.equal(first.inserted, 1);
+    const audits = (db.prepare("SELECT count(*) AS n FROM audit_log").get() as { n: number }).n;
+    const s = await stream(csv([{ external_id: "K-1", client_name: "Changed" }, { external_id: "K-2" }, { external_id: "K-3", end_time: "nope" }]));
+    assert.deepEqual([s.inserted, s.updated, s.unchanged, s.invalid], [0, 0, 0, 1]);
+    assert.equal(count(db), 1);
+    assert.equal(rowOf(db, "K-1")?.client_name, base.client_name);
+    assert.equal((db.prepare("SELECT count(*) AS n FROM audit_log").get() as { n: number }).n, audits);
+    assert.equal(db.inTransaction, false);
+    db.close();
+  });
+
+  test("a CSV error, a wrong header or a failing source mid-file roll back and leave no transaction open", async () => {
+    const { db, stream } = setupStream();
+    await assert.rejects(stream(`${HEADER}\nclinica,"unterminated,1\n`), (e: unknown) => isUserError(e) && /cannot be read.*line/.test(e.message));
+    await assert.rejects(stream("id,name\n1,Ana\n"), (e: unknown) => isUserError(e) && /header is wrong/.test(e.message));
+    await assert.rejects(stream(""), (e: unknown) => isUserError(e) && /empty/.test(e.message));
+    const good = csv([{ external_id: "F-1" }, { external_id: "F-2" }]);
+    async function* failing() {
+      yield Buffer.from(good);
+      throw new Error("disk went away");
+    }
+    await assert.rejects(importStream(db, { stream: Readable.from(failing(), { objectMode: false }), name: "x.csv" }, { skipInvalid: true, clock: fixedClock(NOW) }));
+    assert.equal(count(db), 0);
+    assert.equal(db.inTransaction, false);
+    // And the database is usable afterwards.
+    assert.equal((await stream(good)).inserted, 2);
+    db.close();
+  });
+
+  test("line numbers of records spanning lines survive chunk boundaries, with CRLF", async () => {
+    const { db, stream } = setupStream();
+    const text = [
+      HEADER,
+      `clinica,M-1,"Ana\r\nde\r\nSouza",nope,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00,true`,
+      `clinica,M-2,Bia,nope,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00,true`,
+    ].join("\r\n");
+    for (const size of [1, 2, 3, 64]) {
+      const s = await stream(text, { size });
+      assert.deepEqual(s.errors.map((e) => e.replace(/:.*/, "")), ["line 2", "line 5"], `chunk size ${size}`);
+    }
+    db.close();
+  });
+
+  test("progress is reported in bytes up to the size", async () => {
+    const { db } = setup();
+    const text = csv(Array.from({ length: 10_000 }, (_, i) => ({ external_id: `P-${i}` })));
+    const seen: [number, number][] = [];
+    const size = Buffer.byteLength(text);
+    const s = await importStream(db, { stream: chunked(text, 4096), name: "p.csv", size }, {
+      skipInvalid: false, clock: fixedClock(NOW), onProgress: (done, total) => seen.push([done, total]),
+    });
+    assert.equal(s.inserted, 10_000);
+    assert.deepEqual(seen.at(-1), [size, size]);
+    db.close();
+  });
+});
+
+describe("fast paths agree with luxon", () => {
+  /** A deterministic PRNG so a failure can be replayed. */
+  function rng(seed: number): () => number {
+    return () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+  }
+
+  test("ISO times with Z or an offset: same instant or same refusal as DateTime.fromISO", () => {
+    const r = rng(7);
+    const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+    const cases = ["2026-02-30T10:00Z", "2026-02-29T10:00Z", "2024-02-29T10:00Z", "2026-04-31T10:00:00-03:00", "2026-11-25T24:00Z",
+      "2026-11-25T23:59:60Z", "2026-13-01T00:00Z", "2026-00-10T00:00Z", "2026-11-25T14:00:00.1234Z", "2026-11-25T14:00:00.5-03:00",
+      "2026-11-25T14:00:00.123+05:45", "2026-11-25T14:00-00:30", "2026-11-25T14:00+15:00", "0999-01-01T00:00Z", "2026-11-25 14:00Z",
+      "2026-11-25T14:00:00.000Z", "2026-11-25T14:00+0300", "2026-11-25T14:00+03"];
+    for (let i = 0; i < 20_000; i++) {
+      const frac = r() < 0.3 ? "" : `.${String(Math.floor(r() * 1000)).padStart(1 + Math.floor(r() * 3), "0").slice(0, 3)}`;
+      const sec = r() < 0.3 ? "" : `:${pad(Math.floor(r() * 61))}${frac}`;
+      const off = r() < 0.3 ? "Z" : `${r() < 0.5 ? "-" : "+"}${pad(Math.floor(r() * 16))}:${pad(Math.floor(r() * 60))}`;
+      cases.push(`${1990 + Math.floor(r() * 60)}-${pad(1 + Math.floor(r() * 12))}-${pad(1 + Math.floor(r() * 31))}T${pad(Math.floor(r() * 25))}:${pad(Math.floor(r() * 60))}${sec}${off}`);
+    }
+    for (const zone of ["America/Sao_Paulo", "Asia/Kathmandu", "Not/AZone"]) {
+      for (const c of cases) {
+        const dt = DateTime.fromISO(c.replace(" ", "T"), { zone });
+        const expected = dt.isValid ? dt.toJSDate().getTime() : null;
+        assert.equal(parseAppointmentTime(c, zone)?.getTime() ?? null, expected, `${c} in ${zone}`);
+      }
+    }
+  });
+
+  /** moveOutOfQuietHours as it was before the fast path: luxon throughout. */
+  function moveOutWithLuxon(at: Date, zone: string, quiet: QuietHours): Date {
+    const mod = (dt: DateTime) => dt.hour * 60 + dt.minute;
+    const local = DateTime.fromJSDate(at, { zone });
+    const m = mod(local);
+    const inside = quiet.start < quiet.end ? m >= quiet.start && m < quiet.end : m >= quiet.start || m < quiet.end;
+    if (!inside) return at;
+    const day = quiet.start > quiet.end && m >= quiet.start ? local.plus({ days: 1 }) : local;
+    let end = day.set({ hour: Math.floor(quiet.end / 60), minute: quiet.end % 60, second: 0, millisecond: 0 });
+    if (mod(end) !== quiet.end) {
+      const maxSteps = Math.abs(end.offset - end.minus({ days: 1 }).offset);
+      for (let i = 0; i < maxSteps && end.minus({ minutes: 1 }).offset === end.offset; i++) end = end.minus({ minutes: 1 });
+    } else {
+      const candidates = end.getPossibleOffsets().filter((c) => c.toMillis() >= at.getTime());
+      end = candidates.reduce((a, b) => (b.toMillis() < a.toMillis() ? b : a), candidates[0] ?? end);
+    }
+    return end.toJSDate();
+  }
+
+  test("moveOutOfQuietHours: same instant as the luxon algorithm over many instants and zones, DST edges included", () => {
+    const r = rng(11);
+    const zones = ["America/Sao_Paulo", "America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kathmandu", "America/Santiago",
+      "Pacific/Chatham", "America/Havana", "Europe/Lisbon", "UTC", "America/Manaus", "Africa/Casablanca", "Asia/Tehran"];
+    const windows: QuietHours[] = [{ start: 20 * 60, end: 8 * 60 }, { start: 22 * 60, end: 0 }, { start: 60, end: 6 * 60 }, { start: 23 * 60 + 30, end: 2 * 60 + 30 }, { start: 0, end: 3 * 60 }];
+    const from = Date.parse("2015-01-01T00:00:00Z");
+    const to = Date.parse("2035-01-01T00:00:00Z");
+    for (const zone of zones) {
+      // Around every offset change in the range (where the fast path must step aside)…
+      const instants: number[] = [];
+      let prev = DateTime.fromMillis(from, { zone }).offset;
+      for (let t = from; t < to; t += 6 * 3_600_000) {
+        const o = DateTime.fromMillis(t, { zone }).offset;
+        // Offsets change at most once in 6 h: the change is within the 6 h before t.
+        if (o !== prev) for (let k = -40; k <= 28; k++) instants.push(t + k * 20 * 60_000 + Math.floor(r() * 60) * 1000);
+        prev = o;
+      }
+      // …and anywhere.
+      for (let i = 0; i < 2000; i++) instants.push(from + Math.floor(r() * (to - from)));
+      for (const t of instants) {
+        const quiet = windows[Math.floor(r() * windows.length)] as QuietHours;
+        const at = new Date(t);
+        assert.equal(moveOutOfQuietHours(at, zone, quiet).getTime(), moveOutWithLuxon(at, zone, quiet).getTime(), `${at.toISOString()} ${zone} ${JSON.stringify(quiet)}`);
+      }
     }
   });
 });
