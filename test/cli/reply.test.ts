@@ -7,9 +7,11 @@ import { startFakeWhaticket } from "../../src/gateway/fake-whaticket.js";
 import { getAppointment } from "../../src/store/appointments.js";
 import { openDb } from "../../src/store/db.js";
 import { runCli, tempDir } from "../helpers/cli.js";
+import { devSamplePath } from "../helpers/dev-sample.js";
 import { PHONE, REPLY_AT, addSentFollowup, replyFixture, tablesChecksum } from "../helpers/reply-fixtures.js";
 
-const DEV_FILE = join(import.meta.dirname, "..", "..", "..", "shared", "data", "replies-dev.jsonl");
+// The labeled sample from shared/ (missing only in a checkout without it: then a clear failure).
+const DEV_FILE = devSamplePath() ?? "replies-dev.jsonl (shared/ must sit beside the repository, or set SECRETARIA_REPLIES_DEV)";
 const T = { timeout: 120_000 };
 const NO_DB = { SECRETARIA_DB: "/nonexistent/folder/secretaria.db" };
 const INTENTS = new Set(["followup_positive", "followup_negative", "followup_feedback"]);

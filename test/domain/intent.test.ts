@@ -1,8 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { classifyIntent, explainIntent, normalizeText, type Intent, type IntentRule } from "../../src/domain/intent.js";
+import { devSamplePath } from "../helpers/dev-sample.js";
 
 const P: Intent = "followup_positive";
 const N: Intent = "followup_negative";
@@ -449,18 +449,6 @@ describe("typos", () => {
 interface Labeled {
   text: string;
   intent: Intent;
-}
-
-/** The shared dev sample: SECRETARIA_REPLIES_DEV, the repository's data/, or the team's shared folder. */
-function devSamplePath(): string | null {
-  const candidates = [
-    process.env.SECRETARIA_REPLIES_DEV,
-    fileURLToPath(new URL("../../data/replies-dev.jsonl", import.meta.url)),
-    // shared/ sits beside the repository (developers' checkouts and CI's clone alike)
-    fileURLToPath(new URL("../../../shared/data/replies-dev.jsonl", import.meta.url)),
-    "/work/shared/data/replies-dev.jsonl",
-  ];
-  return candidates.find((p): p is string => !!p && existsSync(p)) ?? null;
 }
 
 function readSample(path: string): Labeled[] {
