@@ -3,7 +3,7 @@ import { UsageError, UserError } from "../errors.js";
 import { renderTable, truncate } from "../render/table.js";
 import { getAppointment, listAppointments, type AppointmentRow } from "../store/appointments.js";
 import { writeAudit } from "../store/audit.js";
-import { getCompany, listCompanies } from "../store/companies.js";
+import { listCompanies } from "../store/companies.js";
 import { appointmentSaver, validateAppointment, type RawAppointment } from "../services/appointment-service.js";
 import { companyFilter } from "../services/company-service.js";
 import { importStream, openImportSource } from "../services/import-service.js";
@@ -54,31 +54,31 @@ async function completeInteractively(o: AppointmentsAddOptions, companyIds: stri
 
 export async function runAppointmentsAdd(o: AppointmentsAddOptions): Promise<void> {
   const ctx = commandContext(o);
-  const db = openMigrated(ctx);
+  const db = await openMigrated(ctx);
   try {
-    const full = await completeInteractively(o, listCompanies(db).map((c) => c.id));
+    const companies = await listCompanies(db);
+    const full = await completeInteractively(o, companies.map((c) => c.id));
     const raw: RawAppointment = {
       company_id: full.company, external_id: full.externalId, client_name: full.clientName, client_phone: full.clientPhone,
       start_time: full.start, end_time: full.end, allow_followup: full.allowFollowup, status: full.status ?? "booked",
     };
-    const v = validateAppointment(raw, (id) => getCompany(db, id));
+    const v = validateAppointment(raw, (id) => companies.find((c) => c.id === id));
     if (!v.ok) throw new UsageError(v.problems.map(asFlags).join("; "));
-    const save = appointmentSaver(db, ctx.clock);
-    const { result, id } = db.transaction(() => {
-      const r = save(v.data, v.company);
+    const { result, id } = await db.tx(async (t) => {
+      const r = await appointmentSaver(t, ctx.clock)(v.data, v.company);
       if (r.result !== "unchanged") {
-        writeAudit(db, {
+        await writeAudit(t, {
           action: r.result === "inserted" ? "appointment_created" : "appointment_updated",
           appointment_id: r.id, company_id: v.data.company_id, payload: { external_id: v.data.external_id }, created_at: ctx.clock().toISOString(),
         });
       }
       return r;
-    }).immediate();
-    const row = getAppointment(db, id) as AppointmentRow;
+    });
+    const row = (await getAppointment(db, id)) as AppointmentRow;
     if (o.json) return printJson(publicAppointment(row));
     print(`${result} appointment ${row.id} (${row.external_id}) for ${row.client_name}: ${describeFollowup(row, v.company.timezone)}`);
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
@@ -120,7 +120,7 @@ export function publicAppointment(r: AppointmentRow) {
 
 export async function runAppointmentsImport(o: GlobalOptions & { skipInvalid?: boolean; json?: boolean }, file: string): Promise<void> {
   const ctx = commandContext(o);
-  const db = openMigrated(ctx);
+  const db = await openMigrated(ctx);
   try {
     const source = openImportSource(file);
     const name = source.name;
@@ -143,7 +143,7 @@ export async function runAppointmentsImport(o: GlobalOptions & { skipInvalid?: b
       throw new UserError(`${name}: ${summary.invalid} invalid row${summary.invalid === 1 ? "" : "s"} (listed above), nothing imported: fix them, or pass --skip-invalid to import the ${summary.rows - summary.invalid} valid rows`);
     }
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
@@ -159,11 +159,11 @@ function drawProgress(done: number, total: number): void {
 
 export async function runAppointmentsList(o: GlobalOptions & { company?: string; from?: string; to?: string; search?: string; limit?: string; page?: string; json?: boolean }): Promise<void> {
   const ctx = commandContext(o);
-  const db = openMigrated(ctx, { readonly: true });
+  const db = await openMigrated(ctx, { readonly: true });
   try {
     const limit = intOption("--limit", o.limit, 50, 1, 10_000);
     const page = intOption("--page", o.page, 1, 1);
-    const company = companyFilter(db, o.company);
+    const company = await companyFilter(db, o.company);
     const zone = company?.timezone ?? "America/Sao_Paulo";
     const day = (flag: string, v?: string) => {
       if (v === undefined) return undefined;
@@ -171,12 +171,12 @@ export async function runAppointmentsList(o: GlobalOptions & { company?: string;
       if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || !d.isValid) throw new UsageError(`${flag} must be a date like 2026-11-25 (got "${v}")`);
       return d.toUTC().toISO() ?? undefined;
     };
-    const { rows, total } = listAppointments(db, {
+    const { rows, total } = await listAppointments(db, {
       companyId: o.company, from: day("--from", o.from), to: day("--to", o.to), search: o.search, limit, offset: (page - 1) * limit,
     });
     if (o.json) return printJson(rows.map(publicAppointment));
     if (!total) return print("no appointments match: import some with `secretaria appointments import FILE`");
-    const zones = new Map(listCompanies(db).map((c) => [c.id, c.timezone]));
+    const zones = new Map((await listCompanies(db)).map((c) => [c.id, c.timezone]));
     print(
       renderTable(
         ["id", "company", "client", "start", "status", "follow-up"],
@@ -189,6 +189,6 @@ export async function runAppointmentsList(o: GlobalOptions & { company?: string;
     const last = Math.min(total, page * limit);
     print(`${(page - 1) * limit + 1}–${last} of ${total}${last < total ? ` (next: --page ${page + 1})` : ""}`);
   } finally {
-    db.close();
+    await db.close();
   }
 }

@@ -26,18 +26,18 @@ export async function runAuditList(o: AuditListOptions): Promise<void> {
   if (o.since !== undefined && !isLocalDate(o.since)) throw new UsageError(`--since must be a date like 2026-11-25 (got "${o.since}")`);
 
   const ctx = commandContext(o);
-  const db = openMigrated(ctx, { readonly: true });
+  const db = await openMigrated(ctx, { readonly: true });
   try {
-    const companies = listCompanies(db);
-    const company = companyFilter(db, o.company);
-    const { rows, total } = listAudit(db, {
+    const companies = await listCompanies(db);
+    const company = await companyFilter(db, o.company);
+    const { rows, total } = await listAudit(db, {
       appointmentId, action: o.action, companyId: company?.id,
       since: o.since ? sinceBounds(o.since, company ? [company] : companies) : undefined,
       limit, offset: (page - 1) * limit,
     });
     if (o.json) return printJson(rows.map(jsonEntry));
     if (!total) {
-      const known = o.action ? auditActions(db) : [];
+      const known = o.action ? await auditActions(db) : [];
       const hint = o.action && !known.includes(o.action) ? ` (actions recorded: ${known.join(", ") || "none yet"})` : "";
       print(`no audit entries match${hint}`);
       return;
@@ -68,7 +68,7 @@ export async function runAuditList(o: AuditListOptions): Promise<void> {
     const last = Math.min(total, first + rows.length - 1);
     print(rows.length ? `${first}–${last} of ${total} entries, newest first${last < total ? `; next page: --page ${page + 1}` : ""}` : `page ${page} is past the end: ${total} entries`);
   } finally {
-    db.close();
+    await db.close();
   }
 }
 

@@ -12,26 +12,26 @@ export interface CompaniesAddOptions extends GlobalOptions, Omit<CompanyOptions,
 
 export async function runCompaniesAdd(o: CompaniesAddOptions): Promise<void> {
   const ctx = commandContext(o);
-  const db = openMigrated(ctx);
+  const db = await openMigrated(ctx);
   try {
-    const existing = getCompany(db, o.id);
+    const existing = await getCompany(db, o.id);
     const name = o.name ?? existing?.name;
     if (!name) throw new UsageError(`--name is required to add company "${o.id}" (e.g. --name "Clínica Sol")`);
-    const { company, result } = saveCompany(db, { ...o, name }, ctx.clock);
+    const { company, result } = await saveCompany(db, { ...o, name }, ctx.clock);
     if (o.json) return printJson(publicCompany(company));
     print(`${result === "created" ? "added" : "updated"} company ${company.id} (${company.name}), ${company.timezone}`);
     print(`  business hours ${company.business_hours}; quiet hours ${company.quiet_hours}; follow-up ${company.followup_delay_minutes} min after the end; rate limit ${company.rate_limit ? `${company.rate_limit} msg/s` : "off"}`);
     print(`  whaticket ${company.whaticket_url ?? "(WHATICKET_URL)"}; token ${company.whaticket_token ? "set" : "(WHATICKET_TOKEN)"}${company.whatsapp_id ? `; connection ${company.whatsapp_id}` : ""}`);
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
 export async function runCompaniesList(o: GlobalOptions & { json?: boolean }): Promise<void> {
   const ctx = commandContext(o);
-  const db = openMigrated(ctx, { readonly: true });
+  const db = await openMigrated(ctx, { readonly: true });
   try {
-    const list = listCompanies(db).map(publicCompany);
+    const list = (await listCompanies(db)).map(publicCompany);
     if (o.json) return printJson(list);
     if (!list.length) return print("no companies yet: add one with `secretaria companies add --id ID --name NAME`");
     print(
@@ -45,6 +45,6 @@ export async function runCompaniesList(o: GlobalOptions & { json?: boolean }): P
       ),
     );
   } finally {
-    db.close();
+    await db.close();
   }
 }

@@ -1,8 +1,9 @@
 import { clockFromEnv, type Clock } from "../clock.js";
 import { resolveDbPath } from "../config.js";
 import { UsageError } from "../errors.js";
-import { openDb, type Db } from "../store/db.js";
 import { assertMigrated } from "../store/migrator.js";
+import { openStore } from "../store/open.js";
+import type { Store } from "../store/store.js";
 
 /** What every command gets from the global flags and the environment. */
 export interface GlobalOptions {
@@ -18,16 +19,16 @@ export function commandContext(g: GlobalOptions): CommandContext {
   return { dbPath: resolveDbPath(g.db), clock: clockFromEnv() };
 }
 
-/** Opens the database for a command other than migrate: it must exist and be fully migrated. */
-export function openMigrated(ctx: CommandContext, opts: { readonly?: boolean } = {}): Db {
-  const db = openDb(ctx.dbPath, { readonly: opts.readonly });
+/** Opens the database (a SQLite file or a PostgreSQL URL) for a command other than migrate: it must exist and be fully migrated. */
+export async function openMigrated(ctx: CommandContext, opts: { readonly?: boolean } = {}): Promise<Store> {
+  const store = await openStore(ctx.dbPath, { readonly: opts.readonly, poolSize: 2 });
   try {
-    assertMigrated(db, ctx.dbPath);
+    await assertMigrated(store);
   } catch (err) {
-    db.close();
+    await store.close();
     throw err;
   }
-  return db;
+  return store;
 }
 
 export function printJson(value: unknown): void {

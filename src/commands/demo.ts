@@ -4,8 +4,8 @@ import { join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { terminalChalk } from "../render/chart.js";
 import { outputWidth } from "../render/fitted-table.js";
-import { openDb } from "../store/db.js";
-import { getDaemonState } from "../store/followups.js";
+import { getDaemonState } from "../store/daemons.js";
+import { isPostgresUrl, openStore } from "../store/open.js";
 import { print, type GlobalOptions } from "./context.js";
 
 export interface DemoOptions extends GlobalOptions {
@@ -18,9 +18,11 @@ export interface DemoOptions extends GlobalOptions {
  * is new or an earlier demo's.
  */
 export async function runDemo(o: DemoOptions): Promise<void> {
-  const dbPath = o.db ? resolve(o.db) : join(mkdtempSync(join(tmpdir(), "secretaria-demo-")), "demo.db");
-  if (o.db && existsSync(dbPath)) {
-    if (!isDemoDatabase(dbPath)) {
+  const pg = !!o.db && isPostgresUrl(o.db);
+  const dbPath = o.db ? (pg ? o.db : resolve(o.db)) : join(mkdtempSync(join(tmpdir(), "secretaria-demo-")), "demo.db");
+  if (pg) await clearPostgresDemo(dbPath);
+  else if (o.db && existsSync(dbPath)) {
+    if (!(await isDemoDatabase(dbPath))) {
       throw new UserError(`${dbPath} exists and is not a demo database: the demo only writes new files; pass another --db path or leave --db out`);
     }
     for (const suffix of ["", "-wal", "-shm"]) rmSync(`${dbPath}${suffix}`, { force: true });
@@ -29,7 +31,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const { runTour } = await import("../demo/tour.js");
   const summary = await runTour({ dbPath, fast: !!o.fast, realNow: new Date(), out: print, color: terminalChalk(), width: outputWidth() });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  const db = JSON.stringify(dbPath);
+  const db = pg ? "\"$SECRETARIA_DB\"" : JSON.stringify(dbPath);
   print();
   print(`Done in ${seconds} s: ${summary.sent} follow-ups sent (${summary.retried} retried), ${summary.replies} replies read, ${summary.booked} meeting booked.`);
   print("");
@@ -46,13 +48,34 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   print("  SECRETARIA_WEBHOOK_TOKEN=... npx secretaria daemon     # see README: Run it as a service");
 }
 
-function isDemoDatabase(path: string): boolean {
+/**
+ * A PostgreSQL --db must be empty, or hold an earlier demo (its tables are dropped and made anew);
+ * any other database is refused.
+ */
+async function clearPostgresDemo(url: string): Promise<void> {
+  const store = await openStore(url);
   try {
-    const db = openDb(path, { readonly: true });
+    const tables = await store.all<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()");
+    if (!tables.length) return;
+    if (!(await getDaemonState(store).then((s) => s.demo === "1").catch(() => false))) {
+      throw new UserError(`${store.location} is not empty and not a demo database: the demo only writes an empty database; pass another --db URL`);
+    }
+    await store.tx(async (t) => {
+      for (const { name } of tables) await t.exec(`DROP TABLE IF EXISTS "${name.replaceAll('"', '""')}" CASCADE`);
+      await t.exec("DROP FUNCTION IF EXISTS audit_log_followup_counters() CASCADE");
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+async function isDemoDatabase(path: string): Promise<boolean> {
+  try {
+    const db = await openStore(path, { readonly: true });
     try {
-      return getDaemonState(db).demo === "1";
+      return (await getDaemonState(db)).demo === "1";
     } finally {
-      db.close();
+      await db.close();
     }
   } catch {
     return false;

@@ -55,11 +55,11 @@ export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
   if (o.since && o.until && o.since > o.until) throw new UsageError(`--since ${o.since} is after --until ${o.until}`);
 
   const ctx = commandContext(o);
-  const db = openMigrated(ctx, { readonly: true });
+  const db = await openMigrated(ctx, { readonly: true });
   try {
-    const companies = listCompanies(db);
-    const company = companyFilter(db, o.company);
-    const { items, total } = listFollowups(db, {
+    const companies = await listCompanies(db);
+    const company = await companyFilter(db, o.company);
+    const { items, total } = await listFollowups(db, {
       statuses: STATUS_FILTER_STATES[status as StatusFilter],
       companyId: company?.id,
       endRanges: endRangesFor(o.since, o.until, company ? [company] : companies),
@@ -84,7 +84,7 @@ export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
     const more = last < total ? `; next page: --page ${page + 1}` : "";
     print(items.length ? `${first}–${last} of ${total} follow-ups${more}` : `page ${page} is past the end: ${total} follow-ups (${Math.ceil(total / limit)} pages of ${limit})`);
   } finally {
-    db.close();
+    await db.close();
   }
 }
 

@@ -21,7 +21,7 @@ export async function runFollowupsResend(o: FollowupsResendOptions, rawId: strin
     throw new UsageError(`resending sends a WhatsApp message now: pass --yes to confirm (prompts only run on a terminal)`);
   }
   const ctx = commandContext(o);
-  const db = openMigrated(ctx);
+  const db = await openMigrated(ctx);
   const { WhaticketClient } = await import("../gateway/whaticket-client.js");
   const { whaticketFromEnv } = await import("../config.js");
   const { getAppointment } = await import("../store/appointments.js");
@@ -30,7 +30,7 @@ export async function runFollowupsResend(o: FollowupsResendOptions, rawId: strin
   try {
     if (!o.yes) {
       // Say why before asking, rather than ask and then refuse.
-      const row = getAppointment(db, id);
+      const row = await getAppointment(db, id);
       if (!row) throw new FollowupNotFoundError(id);
       const refusal = resendRefusalFor(row, ctx.clock());
       if (refusal) throw new ResendRefusedError(id, refusal);
@@ -40,7 +40,7 @@ export async function runFollowupsResend(o: FollowupsResendOptions, rawId: strin
       ]);
       if (!ok) return print("nothing sent");
     }
-    const { appointment } = await resendFollowup({ db, gateway, clock: ctx.clock, whaticketDefaults: whaticketFromEnv() }, id);
+    const { appointment } = await resendFollowup({ store: db, gateway, clock: ctx.clock, whaticketDefaults: whaticketFromEnv() }, id);
     if (o.json) {
       return printJson({
         id: appointment.id,
@@ -56,6 +56,6 @@ export async function runFollowupsResend(o: FollowupsResendOptions, rawId: strin
     print(`resent follow-up ${appointment.id} to ${appointment.client_name} (${appointment.client_phone}); awaiting the reply`);
   } finally {
     gateway.close();
-    db.close();
+    await db.close();
   }
 }

@@ -95,10 +95,10 @@ export async function runReplySimulate(o: ReplySimulateOptions): Promise<void> {
   const { getAppointment } = await import("../store/appointments.js");
 
   const ctx = commandContext(o);
-  const db = openMigrated(ctx);
+  const db = await openMigrated(ctx);
   let gateway: { close(): Promise<void> | void } | null = null;
   try {
-    if (o.company !== undefined) requireCompany(db, o.company);
+    if (o.company !== undefined) await requireCompany(db, o.company);
     const { phone: rawPhone, text } = await completeInteractively(o, db, ctx.clock());
     const phone = rawPhone.includes("@") ? phoneFromJid(rawPhone) : normalizePhone(rawPhone);
     if (!phone) throw new UsageError(`--phone "${rawPhone}" is not a phone number: use the client's WhatsApp with the country code, e.g. 5511999990000`);
@@ -113,7 +113,7 @@ export async function runReplySimulate(o: ReplySimulateOptions): Promise<void> {
       gateway = client;
       sender = whaticketReplySender(client, whaticketFromEnv());
     }
-    const service = createReplyService({ db, clock: ctx.clock, logger: silentLogger, sender });
+    const service = createReplyService({ store: db, clock: ctx.clock, logger: silentLogger, sender });
     const result = await service.processInbound({ phone, text, companyId: o.company }, { dryRun: !!o.dryRun });
     // On stderr, so --json output stays a document.
     if (result.bot_reply_delivery === "failed") {
@@ -121,18 +121,18 @@ export async function runReplySimulate(o: ReplySimulateOptions): Promise<void> {
     }
     if (o.json) return printJson(result);
     // Client name, phone and send time, for the header (columns a reply never changes).
-    const row = result.appointment_id === null ? undefined : getAppointment(db, result.appointment_id);
+    const row = result.appointment_id === null ? undefined : await getAppointment(db, result.appointment_id);
     for (const line of renderSimulation(result, { phone, dryRun: !!o.dryRun, row })) print(line);
   } finally {
     await gateway?.close();
-    db.close();
+    await db.close();
   }
 }
 
 /** On a terminal, picks an open follow-up and asks for the text; elsewhere a missing flag is a usage error. */
 async function completeInteractively(
   o: ReplySimulateOptions,
-  db: import("../store/db.js").Db,
+  db: import("../store/store.js").Q,
   now: Date,
 ): Promise<{ phone: string; text: string }> {
   if (o.phone !== undefined && o.text !== undefined) return { phone: o.phone, text: o.text };
@@ -144,7 +144,7 @@ async function completeInteractively(
   const { default: inquirer } = await import("inquirer");
   let phone = o.phone;
   if (phone === undefined) {
-    const open = listOpenFollowups(db, now, { companyId: o.company, limit: 50 });
+    const open = await listOpenFollowups(db, now, { companyId: o.company, limit: 50 });
     if (open.length === 0) {
       throw new UserError("no open follow-up to reply to (sent in the last 7 days and unanswered): pass --phone and --text to record a message anyway");
     }

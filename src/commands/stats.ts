@@ -13,12 +13,12 @@ export interface StatsOptions extends GlobalOptions {
 export async function runStats(o: StatsOptions): Promise<void> {
   const ctx = commandContext(o);
   const days = intOption("--days", o.days, 30, 1, 366);
-  const db = openMigrated(ctx, { readonly: true });
+  const db = await openMigrated(ctx, { readonly: true });
   let report: StatsReport;
   try {
-    report = computeStats(db, { companyId: o.company, days, now: ctx.clock() });
+    report = await computeStats(db, { companyId: o.company, days, now: ctx.clock() });
   } finally {
-    db.close();
+    await db.close();
   }
   if (o.json) return printJson(statsJson(report));
   print(renderStats(report, { color: terminalChalk(), width: outputWidth() }));

@@ -10,7 +10,7 @@ import {
 import { getAppointment, type AppointmentRow } from "../store/appointments.js";
 import { getCompany, listCompanies } from "../store/companies.js";
 import { isLocalDate } from "../domain/local-days.js";
-import type { Db } from "../store/db.js";
+import type { Store } from "../store/store.js";
 import {
   FOLLOWUP_SORTS, endRangesFor, listFollowups, STATUS_FILTER_STATES, STATUS_FILTERS, type FollowupItem, type FollowupSort, type StatusFilter,
 } from "../store/followup-queries.js";
@@ -35,7 +35,7 @@ export const API_DEFAULT_LIMIT = 50;
 export const API_MAX_LIMIT = 500;
 
 export interface ApiRoutesOptions {
-  db: Db;
+  store: Store;
   /** SECRETARIA_API_TOKEN; null, undefined or blank turns the API off. */
   token: string | null | undefined;
   clock: Clock;
@@ -124,12 +124,12 @@ function wholeNumber(name: string, value: string | undefined, def: number, min: 
 }
 
 /** The list page: the same query and rows as `followups list --json`. */
-export function listPage(db: Db, q: FollowupListQuery): { items: FollowupItem[]; total: number; limit: number; offset: number } {
-  const company = q.companyId !== undefined ? getCompany(db, q.companyId) : undefined;
-  const { items, total } = listFollowups(db, {
+export async function listPage(store: Store, q: FollowupListQuery): Promise<{ items: FollowupItem[]; total: number; limit: number; offset: number }> {
+  const company = q.companyId !== undefined ? await getCompany(store, q.companyId) : undefined;
+  const { items, total } = await listFollowups(store, {
     statuses: STATUS_FILTER_STATES[q.status],
     companyId: q.companyId,
-    endRanges: endRangesFor(q.since, q.until, company ? [company] : listCompanies(db)),
+    endRanges: endRangesFor(q.since, q.until, company ? [company] : await listCompanies(store)),
     search: q.search,
     sort: q.sort,
     limit: q.limit,
@@ -193,10 +193,10 @@ export function apiRoutes(opts: ApiRoutesOptions): HttpRoutes {
         throw err;
       }
       // As `followups list --company`: a company that does not exist is a mistake, not an empty list.
-      if (q.companyId !== undefined && !getCompany(opts.db, q.companyId)) {
+      if (q.companyId !== undefined && !(await getCompany(opts.store, q.companyId))) {
         return reply.code(400).send({ error: `unknown company_id "${q.companyId}": see \`secretaria companies list\`` });
       }
-      return reply.header("Cache-Control", "no-store").send(listPage(opts.db, q));
+      return reply.header("Cache-Control", "no-store").send(await listPage(opts.store, q));
     });
 
     app.post("/api/agenda/followups/:id/resend", async (req, reply) => {
@@ -208,7 +208,7 @@ export function apiRoutes(opts: ApiRoutesOptions): HttpRoutes {
       if (Object.keys(req.query as object).length) return reply.code(400).send({ error: "resend takes no query parameters" });
       try {
         const result = await resendFollowup(
-          { db: opts.db, gateway: opts.gateway, clock: opts.clock, whaticketDefaults: opts.whaticketDefaults },
+          { store: opts.store, gateway: opts.gateway, clock: opts.clock, whaticketDefaults: opts.whaticketDefaults },
           id,
         );
         report(opts, result.appointment.company_id, id, result.outcome, result.appointment.followup_attempts);
@@ -225,7 +225,7 @@ export function apiRoutes(opts: ApiRoutesOptions): HttpRoutes {
         }
         if (err instanceof ResendFailedError) {
           if (err.outcome) {
-            const row = getAppointment(opts.db, id);
+            const row = await getAppointment(opts.store, id);
             if (row) report(opts, row.company_id, id, err.outcome, row.followup_attempts);
           }
           opts.logger.warn("api_resend", { appointment_id: id, result: "failed", error: err.message });

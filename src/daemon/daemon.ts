@@ -7,10 +7,13 @@ import { WhaticketClient } from "../gateway/whaticket-client.js";
 import type { WhaticketGateway } from "../gateway/whaticket.js";
 import type { Logger } from "../logger.js";
 import { missingWhaticketConfig } from "../services/followup-service.js";
+import { hostname } from "node:os";
 import { listCompanies } from "../store/companies.js";
-import { openDb, type Db } from "../store/db.js";
-import { setDaemonState } from "../store/followups.js";
+import { forgetDaemons, markDaemonStopped, recordDaemonTick, registerDaemon } from "../store/daemons.js";
 import { assertMigrated } from "../store/migrator.js";
+import { openStore } from "../store/open.js";
+import type { Store } from "../store/store.js";
+import { scheduleIntervalSeconds } from "./health-routes.js";
 import { DaemonEventHub } from "./events.js";
 import type { RunningHttpServer } from "./http-server.js";
 import { createScheduler, type Scheduler, type SchedulerDeps, type TickResult } from "./scheduler.js";
@@ -23,6 +26,8 @@ import { createScheduler, type Scheduler, type SchedulerDeps, type TickResult } 
 export const DEFAULT_SCHEDULE = "* * * * *";
 export const DEFAULT_PORT = 9464;
 export const DEFAULT_HOST = "127.0.0.1";
+/** How often a serving daemon marks itself alive between ticks. */
+const HEARTBEAT_MS = 15_000;
 
 export interface DaemonOptions {
   dbPath: string;
@@ -44,7 +49,7 @@ export interface DaemonOptions {
   /** Observers of the delivery loop (the HTTP routes subscribe theirs too); default a fresh hub. */
   events?: DaemonEventHub;
   /** Finer delivery settings (lease, batch size, stop timeout, backoff) for tests and benchmarks. */
-  delivery?: Pick<SchedulerDeps, "leaseMs" | "batchSize" | "stopTimeoutMs" | "retry" | "limiter">;
+  delivery?: Pick<SchedulerDeps, "leaseMs" | "batchSize" | "stopTimeoutMs" | "retry" | "owner">;
 }
 
 /** Throws a UsageError unless `expr` is a schedule node-cron accepts. */
@@ -55,7 +60,8 @@ export function validateSchedule(expr: string): void {
 }
 
 export class Daemon {
-  private db: Db | null = null;
+  private store: Store | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
   private gateway: WhaticketGateway | null = null;
   private scheduler: Scheduler | null = null;
   private http: RunningHttpServer | null = null;
@@ -109,18 +115,18 @@ export class Daemon {
     const env = o.env ?? process.env;
     const logger = o.logger;
     try {
-      const db = openDb(o.dbPath);
-      this.db = db;
-      assertMigrated(db, o.dbPath);
+      const store = await openStore(o.dbPath);
+      this.store = store;
+      await assertMigrated(store);
       const defaults = whaticketFromEnv(env);
-      const missing = missingWhaticketConfig(listCompanies(db), defaults);
+      const missing = missingWhaticketConfig(await listCompanies(store), defaults);
       if (missing) throw new UserError(missing);
 
       const concurrency = o.concurrency ?? 8;
       this.gateway = o.gateway ?? new WhaticketClient({ maxSockets: Math.max(8, concurrency * 2), timeoutMs: o.sendTimeoutMs });
       const events = o.events ?? new DaemonEventHub();
       this.scheduler = createScheduler({
-        db,
+        store,
         gateway: this.gateway,
         clock: o.clock,
         logger,
@@ -132,16 +138,32 @@ export class Daemon {
         ...(o.delivery ?? {}),
       });
       const started = o.clock();
-      setDaemonState(db, { daemon_started_at: iso(started), daemon_pid: String(process.pid) }, iso(started));
+      const schedule = o.schedule ?? DEFAULT_SCHEDULE;
+      const register = (url: string | null) =>
+        registerDaemon(store, {
+          id: this.scheduler!.owner, host: hostname(), pid: process.pid, started_at: iso(started), schedule: serve ? schedule : "once",
+          interval_s: serve ? scheduleIntervalSeconds(schedule) : 0, http_url: url,
+          webhook_on: serve && env.SECRETARIA_WEBHOOK_TOKEN ? 1 : 0, api_on: serve && env.SECRETARIA_API_TOKEN ? 1 : 0,
+          simulated_clock: env.SECRETARIA_NOW ? 1 : 0,
+        });
+      await register(null);
       if (!serve) return;
 
       // Loaded only when serving: `--once` needs neither fastify nor the reply engine.
       const { daemonRoutes } = await import("./routes.js");
       const { startHttpServer } = await import("./http-server.js");
-      const schedule = o.schedule ?? DEFAULT_SCHEDULE;
-      const routes = daemonRoutes({ db, clock: o.clock, logger, env, gateway: this.gateway, whaticketDefaults: defaults, events, scheduler: this.scheduler, schedule });
+      const routes = daemonRoutes({ store, clock: o.clock, logger, env, gateway: this.gateway, whaticketDefaults: defaults, events, scheduler: this.scheduler, schedule });
       this.http = await startHttpServer({ host: o.host ?? DEFAULT_HOST, port: o.port ?? DEFAULT_PORT, routes, logger });
+      await register(this.http.url);
+      // Daemons not seen for a week are forgotten (every restart registers a new id).
+      await forgetDaemons(store, iso(new Date(started.getTime() - 7 * 86_400_000))).catch(() => 0);
       this.task = cron.schedule(schedule, () => this.runTick(), { name: "secretaria-delivery", logger: cronLogger(logger) });
+      // Alive between ticks too: `secretaria status` and /healthz of other daemons read this.
+      const owner = this.scheduler.owner;
+      this.heartbeat = setInterval(() => {
+        recordDaemonTick(store, owner, { at: iso(o.clock()) }).catch((err: Error) => logger.warn("heartbeat_failed", { error: err.message }));
+      }, HEARTBEAT_MS);
+      this.heartbeat.unref();
       logger.info("daemon_started", {
         url: this.http.url,
         schedule,
@@ -178,20 +200,21 @@ export class Daemon {
         await this.task.destroy();
         this.task = null;
       }
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      this.heartbeat = null;
       if (this.scheduler) await this.scheduler.stop();
       if (this.http) await this.http.close();
       if (this.gateway) await this.gateway.close();
-      if (this.db) {
-        try {
-          setDaemonState(this.db, { daemon_stopped_at: iso(this.opts.clock()) }, iso(this.opts.clock()));
-        } catch {
+      if (this.store) {
+        if (this.scheduler) {
           // A database that failed to open or migrate has nothing to record.
+          await markDaemonStopped(this.store, this.scheduler.owner, iso(this.opts.clock())).catch(() => undefined);
         }
-        this.db.close();
+        await this.store.close();
       }
       if (this.scheduler) logger.info("daemon_stopped", {});
     } finally {
-      this.db = null;
+      this.store = null;
       this.resolveStopped();
     }
   }

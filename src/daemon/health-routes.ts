@@ -1,7 +1,9 @@
 import cron from "node-cron";
 import type { Clock } from "../clock.js";
-import type { Db } from "../store/db.js";
+import { iso } from "../clock.js";
+import { listDaemons } from "../store/daemons.js";
 import { pingDatabase } from "../store/metrics-queries.js";
+import type { Store } from "../store/store.js";
 import type { HttpRoutes } from "./http-server.js";
 import type { DaemonMetrics } from "./metrics.js";
 
@@ -35,7 +37,11 @@ export function scheduleIntervalSeconds(expr: string): number {
 }
 
 export interface HealthRoutesOptions {
-  db: Db;
+  store: Store;
+  /** This daemon's id (its lease owner). */
+  owner?: string;
+  /** SECRETARIA_NOW is set: the clock is frozen, retries and expiry do not move. */
+  simulatedClock?: boolean;
   metrics: DaemonMetrics;
   clock: Clock;
   /** The gap between two scheduled ticks, in seconds (60 for the default `* * * * *`). */
@@ -54,11 +60,31 @@ export interface HealthReport {
   last_tick_age_seconds: number | null;
   /** The last Whaticket exchange of this daemon (any outcome), null before the first. */
   last_send_at: string | null;
+  /** This daemon's id, and every daemon on the database seen within three of its intervals. */
+  daemon: string | null;
+  daemons: Array<{ id: string; host: string; pid: number; last_tick_at: string | null; heartbeat_at: string; alive: boolean }>;
+  /** "simulated" when SECRETARIA_NOW froze this daemon's clock. */
+  clock: "system" | "simulated";
 }
 
-/** The health verdict at `now`. Pure apart from the database ping. */
-export function healthReport(opts: HealthRoutesOptions & { startedAt: Date }, now: Date): { httpStatus: 200 | 503; body: HealthReport } {
-  const databaseOk = pingDatabase(opts.db);
+/** A read that does not answer within this long counts as an unreachable database: /healthz itself must answer promptly. */
+const PING_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)));
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
+/** The health verdict at `now`. Pure apart from the database reads. */
+export async function healthReport(opts: HealthRoutesOptions & { startedAt: Date }, now: Date): Promise<{ httpStatus: 200 | 503; body: HealthReport }> {
+  const databaseOk = await withTimeout(pingDatabase(opts.store), PING_TIMEOUT_MS, false);
+  const seenSince = iso(new Date(now.getTime() - STALLED_AFTER_INTERVALS * opts.tickIntervalSeconds * 1000));
+  const rows = databaseOk ? await withTimeout(listDaemons(opts.store, iso(new Date(now.getTime() - 86_400_000))).catch(() => []), PING_TIMEOUT_MS, []) : [];
+  const daemons = rows.map((d) => ({
+    id: d.id, host: d.host, pid: d.pid, last_tick_at: d.last_tick_at, heartbeat_at: d.heartbeat_at,
+    alive: !d.stopped_at && d.heartbeat_at >= seenSince,
+  }));
   const last = opts.metrics.lastSuccessfulTickAt();
   const lastSend = opts.metrics.lastSendResultAt();
   const age = last ? Math.max(0, (now.getTime() - last.getTime()) / 1000) : null;
@@ -77,6 +103,9 @@ export function healthReport(opts: HealthRoutesOptions & { startedAt: Date }, no
       last_tick_at: last ? last.toISOString() : null,
       last_tick_age_seconds: age === null ? null : Math.round(age * 10) / 10,
       last_send_at: lastSend ? lastSend.toISOString() : null,
+      daemon: opts.owner ?? null,
+      daemons,
+      clock: opts.simulatedClock ? "simulated" : "system",
     },
   };
 }
@@ -89,7 +118,7 @@ export function healthRoutes(opts: HealthRoutesOptions): HttpRoutes {
       return reply.header("Content-Type", opts.metrics.contentType).header("Cache-Control", "no-store").send(text);
     });
     app.get("/healthz", async (_req, reply) => {
-      const { httpStatus, body } = healthReport(withStart, opts.clock());
+      const { httpStatus, body } = await healthReport(withStart, opts.clock());
       return reply.code(httpStatus).header("Cache-Control", "no-store").send(body);
     });
   };

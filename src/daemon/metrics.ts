@@ -4,8 +4,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import { FOLLOWUP_STATUSES } from "../domain/lifecycle.js";
 import type { SendOutcome } from "../gateway/whaticket.js";
 import { silentLogger, type Logger } from "../logger.js";
-import type { Db } from "../store/db.js";
-import { auditCountsSince, companyPauses, followupStateCounts } from "../store/metrics-queries.js";
+import { listDaemons } from "../store/daemons.js";
+import { companyPauses, followupCounters, followupStateCounts } from "../store/metrics-queries.js";
+import type { Store } from "../store/store.js";
 import type { DaemonEvents, SendInfo, TickSummary } from "./events.js";
 
 /**
@@ -14,8 +15,10 @@ import type { DaemonEvents, SendInfo, TickSummary } from "./events.js";
  *
  * Two kinds of sources:
  * - durable state, read at scrape time: the release notes' counters and the replies come from
- *   the audit log (so they survive restarts and include `followups resend` run by another
- *   process), follow-ups per state from the appointments, paused companies from companies;
+ *   followup_counters, kept by a trigger on the audit log in the same transaction as each audit
+ *   row (so they survive restarts, include `followups resend` run by another process and every
+ *   other daemon's sends, and never skip or double-count); follow-ups per state from the
+ *   appointments, paused companies from companies, live daemons from their heartbeats;
  * - this process's own work, through the DaemonEvents it observes: send latency and failures,
  *   ticks, skips.
  */
@@ -36,6 +39,7 @@ export const METRIC = {
   tickDuration: "secretaria_tick_duration_seconds",
   tickInterval: "secretaria_tick_interval_seconds",
   companyPaused: "secretaria_company_paused",
+  daemonUp: "secretaria_daemon_up",
   scrapeErrors: "secretaria_metrics_scrape_errors_total",
 } as const;
 
@@ -52,7 +56,7 @@ const SEND_OUTCOMES: readonly SendOutcome["kind"][] = ["sent", "transient", "per
 const NO_COMPANY = "unknown";
 
 export interface DaemonMetricsOptions {
-  db: Db;
+  store: Store;
   logger?: Logger;
   /** Stamps send results (events carry no time). Default the system clock. */
   clock?: Clock;
@@ -71,13 +75,13 @@ export interface DaemonMetricsOptions {
 export class DaemonMetrics implements DaemonEvents {
   readonly registry = new Registry();
 
-  private readonly db: Db;
+  private readonly store: Store;
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly stateCacheMs: number;
 
-  /** The last audit_log id folded into the counters. */
-  private auditCursor = 0;
+  /** One read of the counters per scrape, shared by the four metrics that show them. */
+  private counterSync: Promise<void> | null = null;
   private stateCountedAt = Number.NEGATIVE_INFINITY;
   private lastOkTick: Date | null = null;
   private lastSendAt: Date | null = null;
@@ -98,10 +102,13 @@ export class DaemonMetrics implements DaemonEvents {
   private readonly ticksFailed: Counter;
   private readonly tickDuration: Histogram<"result">;
   private readonly companyPaused: Gauge<"company">;
+  private readonly daemonUp: Gauge<"daemon" | "host">;
+  private readonly tickIntervalSeconds: number;
   private readonly scrapeErrors: Counter;
 
   constructor(opts: DaemonMetricsOptions) {
-    this.db = opts.db;
+    this.store = opts.store;
+    this.tickIntervalSeconds = opts.tickIntervalSeconds ?? 60;
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? systemClock;
     this.stateCacheMs = opts.stateCacheMs ?? 10_000;
@@ -203,6 +210,13 @@ export class DaemonMetrics implements DaemonEvents {
       registers,
       collect: () => this.syncPauses(),
     });
+    this.daemonUp = new Gauge({
+      name: METRIC.daemonUp,
+      help: "1 for each daemon on this database that ticked or beat within three schedule intervals (every host), 0 for one that stopped or went silent in the last day.",
+      labelNames: ["daemon", "host"],
+      registers,
+      collect: () => this.syncDaemons(),
+    });
     this.scrapeErrors = new Counter({
       name: METRIC.scrapeErrors,
       help: "Scrapes in which reading the database failed (the affected metrics kept their last values).",
@@ -276,19 +290,25 @@ export class DaemonMetrics implements DaemonEvents {
 
   // ── durable sources ──
 
-  /** Folds the audit rows written since the last scrape (by any process) into the counters. */
-  private syncAudit(): void {
-    this.guard(() => {
+  private syncAudit(): Promise<void> {
+    this.counterSync ??= this.readCounters().finally(() => (this.counterSync = null));
+    return this.counterSync;
+  }
+
+  /** Sets the counters to the database's totals (one small table, written by every process). */
+  private readCounters(): Promise<void> {
+    return this.guard(async () => {
+      const [companies, rows] = await Promise.all([companyPauses(this.store), followupCounters(this.store)]);
+      for (const m of [this.sent, this.positive, this.negative, this.replies]) m.reset();
       // Every known company shows 0 from the start, so rate() and increase() have a first sample.
-      for (const c of companyPauses(this.db)) {
+      for (const c of companies) {
         this.sent.inc({ company: c.id }, 0);
         this.positive.inc({ company: c.id }, 0);
         this.negative.inc({ company: c.id }, 0);
         for (const outcome of SEND_OUTCOMES) this.sendAttempts.inc({ company: c.id, outcome }, 0);
       }
-      const delta = auditCountsSince(this.db, this.auditCursor);
-      for (const row of delta.rows) {
-        const company = row.company_id ?? NO_COMPANY;
+      for (const row of rows) {
+        const company = row.company_id || NO_COMPANY;
         if (row.action === "followup_sent") {
           this.sent.inc({ company }, row.n);
           continue;
@@ -299,36 +319,45 @@ export class DaemonMetrics implements DaemonEvents {
         if (row.response === "positive") this.positive.inc({ company }, row.n);
         if (row.response === "negative") this.negative.inc({ company }, row.n);
       }
-      this.auditCursor = delta.lastId;
     });
   }
 
-  private syncStates(): void {
+  private syncDaemons(): Promise<void> {
+    return this.guard(async () => {
+      const now = this.clock();
+      const rows = await listDaemons(this.store, new Date(now.getTime() - 86_400_000).toISOString());
+      const aliveSince = new Date(now.getTime() - 3 * this.tickIntervalSeconds * 1000).toISOString();
+      this.daemonUp.reset();
+      for (const d of rows) this.daemonUp.set({ daemon: d.id, host: d.host }, !d.stopped_at && d.heartbeat_at >= aliveSince ? 1 : 0);
+    });
+  }
+
+  private async syncStates(): Promise<void> {
     // A monotonic clock: the injected Clock may be frozen (SECRETARIA_NOW), the cache must still expire.
     const now = performance.now();
     if (now - this.stateCountedAt < this.stateCacheMs) return;
-    this.guard(() => {
-      const counts = followupStateCounts(this.db);
+    await this.guard(async () => {
+      const [counts, pauses] = await Promise.all([followupStateCounts(this.store), companyPauses(this.store)]);
       this.byState.reset();
-      const companies = new Set([...companyPauses(this.db).map((c) => c.id), ...counts.map((r) => r.company_id)]);
+      const companies = new Set([...pauses.map((c) => c.id), ...counts.map((r) => r.company_id)]);
       for (const company of companies) for (const state of FOLLOWUP_STATUSES) this.byState.set({ company, state }, 0);
       for (const r of counts) this.byState.set({ company: r.company_id, state: r.followup_status }, r.n);
       this.stateCountedAt = now;
     });
   }
 
-  private syncPauses(): void {
-    this.guard(() => {
-      const rows = companyPauses(this.db);
+  private syncPauses(): Promise<void> {
+    return this.guard(async () => {
+      const rows = await companyPauses(this.store);
       this.companyPaused.reset();
       for (const c of rows) this.companyPaused.set({ company: c.id }, c.paused ? 1 : 0);
     });
   }
 
   /** A failing read keeps the last values and is counted; /metrics still answers (and /healthz says why). */
-  private guard(fn: () => void): void {
+  private async guard(fn: () => Promise<void>): Promise<void> {
     try {
-      fn();
+      await fn();
       this.loggedScrapeError = false;
     } catch (err) {
       this.scrapeErrors.inc();

@@ -2,7 +2,7 @@ import type { Clock } from "../clock.js";
 import type { WhaticketDefaults } from "../config.js";
 import type { WhaticketGateway } from "../gateway/whaticket.js";
 import type { Logger } from "../logger.js";
-import type { Db } from "../store/db.js";
+import type { Store } from "../store/store.js";
 import type { DaemonEventHub } from "./events.js";
 import type { HttpRoutes } from "./http-server.js";
 import type { Scheduler } from "./scheduler.js";
@@ -13,8 +13,8 @@ import { DaemonMetrics } from "./metrics.js";
 
 /** What the daemon hands every HTTP feature (metrics and health, the Whaticket webhook, the agenda API). */
 export interface DaemonRouteDeps {
-  /** The daemon's own connection (shared with the delivery loop; better-sqlite3 is synchronous). */
-  db: Db;
+  /** The daemon's store (shared with the delivery loop). */
+  store: Store;
   clock: Clock;
   logger: Logger;
   env: NodeJS.ProcessEnv;
@@ -34,11 +34,11 @@ export interface DaemonRouteDeps {
  */
 export function daemonRoutes(deps: DaemonRouteDeps): HttpRoutes[] {
   const tickIntervalSeconds = scheduleIntervalSeconds(deps.schedule ?? "* * * * *");
-  const metrics = new DaemonMetrics({ db: deps.db, logger: deps.logger, clock: deps.clock, tickIntervalSeconds });
+  const metrics = new DaemonMetrics({ store: deps.store, logger: deps.logger, clock: deps.clock, tickIntervalSeconds });
   deps.events.subscribe(metrics);
   return [
     daemonWebhookRoutes(deps),
-    healthRoutes({ db: deps.db, metrics, clock: deps.clock, tickIntervalSeconds }),
+    healthRoutes({ store: deps.store, metrics, clock: deps.clock, tickIntervalSeconds, owner: deps.scheduler.owner, simulatedClock: !!deps.env.SECRETARIA_NOW }),
     apiRoutes({ ...deps, token: deps.env.SECRETARIA_API_TOKEN }),
   ];
 }

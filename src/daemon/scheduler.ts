@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import type { Clock } from "../clock.js";
 import { iso } from "../clock.js";
 import { whaticketFromEnv, type WhaticketDefaults } from "../config.js";
+import { isInQuietHours, moveOutOfQuietHours, parseQuietHours } from "../domain/hours.js";
 import { EXPIRY_MS } from "../domain/lifecycle.js";
 import { maskPhone } from "../domain/phone.js";
 import type { WhaticketGateway } from "../gateway/whaticket.js";
@@ -12,10 +13,10 @@ import {
 import type { AppointmentRow } from "../store/appointments.js";
 import { writeAudit } from "../store/audit.js";
 import { listCompanies, type CompanyRow } from "../store/companies.js";
-import type { Db } from "../store/db.js";
-import { claimDue, reclaimExpiredLeases, releaseAllClaims, setDaemonState, sweepUnsendable } from "../store/followups.js";
+import { recordDaemonTick } from "../store/daemons.js";
+import { claimDue, deferClaim, reclaimExpiredLeases, releaseAllClaims, reserveSendSlots, sweepUnsendable } from "../store/followups.js";
+import type { Store } from "../store/store.js";
 import { noDaemonEvents, type DaemonEvents, type TickSummary } from "./events.js";
-import { RateLimiter } from "./rate-limiter.js";
 
 /**
  * One pass of the delivery loop ("tick"): sweep what can no longer be sent, take back rows of
@@ -24,12 +25,17 @@ import { RateLimiter } from "./rate-limiter.js";
  * lets go out right away, so a slow company never holds back the others and no claimed row
  * waits long enough for its lease to run out.
  *
- * The clock, the gateway and the rate limiter are injected: the demo drives a scheduler in
- * process with a ManualClock and the fake Whaticket.
+ * No send happens inside a company's quiet hours: a company in them is not claimed for, and a
+ * claimed row whose send time falls in them (a batch that straddles 20:00) goes back to
+ * scheduled at their end. A company's rate limit is one budget in the database, shared by every
+ * daemon (reserveSendSlots): each claimed row waits for its reserved instant before it is sent.
+ *
+ * The clock and the gateway are injected: the demo drives a scheduler in process with a
+ * ManualClock and the fake Whaticket. Rate-limit waits use real time.
  */
 
 export interface SchedulerDeps {
-  db: Db;
+  store: Store;
   gateway: WhaticketGateway;
   clock: Clock;
   logger?: Logger;
@@ -48,8 +54,6 @@ export interface SchedulerDeps {
   batchSize?: number;
   /** On stop, how long to wait for sends in flight before giving their rows back. Default 15 s. */
   stopTimeoutMs?: number;
-  /** Default: a RateLimiter on the monotonic clock. */
-  limiter?: RateLimiter;
   /** Lease owner id; default host:pid:random. */
   owner?: string;
 }
@@ -82,9 +86,16 @@ interface Lane {
   paused: boolean;
   exhausted: boolean;
   inFlight: number;
+  /** The last send instant reserved from the company's shared budget (epoch ms), 0 when none. */
+  reservedUntil: number;
 }
 
 const emptySummary = (): TickSummary => ({ sent: 0, retried: 0, failed: 0, paused: 0, expired: 0, skipped: 0, reclaimed: 0 });
+
+/** How far ahead of now a rate-limited company's sends are reserved and claimed. */
+const RESERVE_AHEAD_MS = 2_000;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Wakes the dispatch loop when a send finishes, on stop, or after a timeout. */
 class Wakeup {
@@ -106,18 +117,17 @@ class Wakeup {
 }
 
 export function createScheduler(deps: SchedulerDeps): Scheduler {
-  const { db, clock } = deps;
+  const { store, clock } = deps;
   const logger = deps.logger ?? silentLogger;
   const events = deps.events ?? noDaemonEvents;
   const concurrency = Math.max(1, deps.concurrency ?? 8);
   const batchSize = Math.max(1, deps.batchSize ?? 16);
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const stopTimeoutMs = deps.stopTimeoutMs ?? 15_000;
-  const limiter = deps.limiter ?? new RateLimiter();
   const owner = deps.owner ?? leaseOwner("daemon");
   const retry = retrySettings(deps.retry);
   const delivery: DeliveryDeps = {
-    db,
+    store,
     gateway: deps.gateway,
     clock,
     whaticketDefaults: deps.whaticketDefaults ?? whaticketFromEnv(),
@@ -130,13 +140,13 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const inFlight = new Set<Promise<void>>();
   const wake = new Wakeup();
 
-  function sweep(summary: TickSummary): void {
+  async function sweep(summary: TickSummary): Promise<void> {
     const now = clock();
-    summary.reclaimed = reclaimExpiredLeases(db, iso(now));
+    summary.reclaimed = await reclaimExpiredLeases(store, iso(now));
     if (summary.reclaimed) logger.warn("leases_reclaimed", { count: summary.reclaimed, note: "rows of a daemon that stopped mid-send are claimed again" });
-    const skipped = sweepUnsendable(db, { now: iso(now), expiryCutoff: iso(new Date(now.getTime() - EXPIRY_MS)) }, (rows) => {
+    const skipped = await sweepUnsendable(store, { now: iso(now), expiryCutoff: iso(new Date(now.getTime() - EXPIRY_MS)) }, async (t, rows) => {
       for (const r of rows) {
-        writeAudit(db, { action: "followup_skipped", appointment_id: r.id, company_id: r.company_id, payload: { reason: r.followup_skip_reason }, created_at: iso(now) });
+        await writeAudit(t, { action: "followup_skipped", appointment_id: r.id, company_id: r.company_id, payload: { reason: r.followup_skip_reason }, created_at: iso(now) });
       }
     });
     const counts = new Map<string, number>();
@@ -154,9 +164,12 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   }
 
   function lanesFor(companies: CompanyRow[]): Lane[] {
-    const now = clock().getTime();
+    const at = clock();
+    const now = at.getTime();
     const lanes: Lane[] = [];
     for (const company of companies) {
+      // Quiet hours: nothing is claimed for this company now (first sends, retries, reclaimed leases, backlog alike).
+      if (isInQuietHours(at, company.timezone, parseQuietHours(company.quiet_hours))) continue;
       let probing = false;
       if (company.paused_reason) {
         const pausedAt = company.paused_at ? Date.parse(company.paused_at) : now;
@@ -164,7 +177,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         probing = true;
       }
       const rate = deps.rateLimit ?? company.rate_limit;
-      lanes.push({ company, rate: rate > 0 ? rate : 0, probing, paused: false, exhausted: false, inFlight: 0 });
+      lanes.push({ company, rate: rate > 0 ? rate : 0, probing, paused: false, exhausted: false, inFlight: 0, reservedUntil: 0 });
     }
     return lanes;
   }
@@ -213,10 +226,21 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     events.onSendResult(c.id, r.outcome, { appointmentId: row.id, attempt: r.attempt, resend: false, result });
   }
 
-  function launch(lane: Lane, row: AppointmentRow, summary: TickSummary): void {
+  function launch(lane: Lane, row: AppointmentRow, summary: TickSummary, sendAtMs: number | null): void {
     lane.inFlight++;
     const p: Promise<void> = (async () => {
       try {
+        // The company's shared budget reserved this instant for this row.
+        if (sendAtMs !== null && sendAtMs > Date.now()) await sleep(sendAtMs - Date.now());
+        // The claim checked quiet hours; a row of a batch claimed just before they began must not go out in them.
+        const now = clock();
+        const quiet = parseQuietHours(lane.company.quiet_hours);
+        if (isInQuietHours(now, lane.company.timezone, quiet)) {
+          const next = moveOutOfQuietHours(now, lane.company.timezone, quiet);
+          await deferClaim(store, { id: row.id, owner, now: iso(now), next: iso(next) });
+          logger.info("followup_deferred", { id: row.id, company: lane.company.id, reason: "quiet_hours", next: iso(next) });
+          return;
+        }
         const r = await deliverClaimed(delivery, lane.company, row, owner);
         report(lane, row, r, summary);
       } catch (err) {
@@ -232,7 +256,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   }
 
   /** One round over the companies: claims what may go out now. */
-  function fill(lanes: Lane[], start: number, summary: TickSummary): { claimed: number; live: boolean; waitMs: number } {
+  async function fill(lanes: Lane[], start: number, summary: TickSummary): Promise<{ claimed: number; live: boolean; waitMs: number }> {
     let claimed = 0;
     let live = false;
     let waitMs = Infinity;
@@ -251,17 +275,17 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         live = true;
         continue;
       }
-      let want = Math.min(batchSize, free, lane.probing ? 1 : batchSize);
-      if (lane.rate > 0) {
-        const available = limiter.available(lane.company.id, lane.rate);
-        if (available < 1) {
-          live = true;
-          waitMs = Math.min(waitMs, limiter.msUntilAvailable(lane.company.id, lane.rate));
-          continue;
-        }
-        want = Math.min(want, available);
+      // Rows already waiting for more than two seconds of budget: claim more later (their lease keeps running).
+      const ahead = lane.reservedUntil - Date.now();
+      if (lane.rate > 0 && ahead > RESERVE_AHEAD_MS) {
+        live = true;
+        waitMs = Math.min(waitMs, ahead - RESERVE_AHEAD_MS);
+        continue;
       }
-      const rows = claimDue(db, {
+      let want = Math.min(batchSize, free, lane.probing ? 1 : batchSize);
+      // Rate-limited: claim about two seconds of the budget at a time, so no claimed row waits long.
+      if (lane.rate > 0) want = Math.max(1, Math.min(want, Math.ceil(lane.rate * 2)));
+      const rows = await claimDue(store, {
         companyId: lane.company.id,
         owner,
         now: iso(now),
@@ -272,9 +296,13 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       if (rows.length < want) lane.exhausted = true;
       else live = true;
       if (!rows.length) continue;
-      limiter.take(lane.company.id, lane.rate, rows.length);
       claimed += rows.length;
-      for (const row of rows) launch(lane, row, summary);
+      const slots =
+        lane.rate > 0
+          ? await reserveSendSlots(store, { companyId: lane.company.id, count: rows.length, rate: lane.rate, nowMs: Date.now(), horizonMs: Number.POSITIVE_INFINITY })
+          : null;
+      if (slots?.length) lane.reservedUntil = slots[slots.length - 1]!;
+      rows.forEach((row, i) => launch(lane, row, summary, slots ? (slots[i] ?? null) : null));
     }
     return { claimed, live, waitMs };
   }
@@ -295,15 +323,15 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const summary = emptySummary();
     let error: string | undefined;
     try {
-      sweep(summary);
-      const lanes = lanesFor(listCompanies(db));
+      await sweep(summary);
+      const lanes = lanesFor(await listCompanies(store));
       let round = 0;
       while (!stopping) {
         if (inFlight.size >= concurrency) {
           await wake.wait();
           continue;
         }
-        const r = fill(lanes, round++ % Math.max(1, lanes.length), summary);
+        const r = await fill(lanes, round++ % Math.max(1, lanes.length), summary);
         if (r.claimed > 0) continue;
         // Nothing left, or (defensively) nothing that could ever wake this loop.
         if (!r.live || (inFlight.size === 0 && !Number.isFinite(r.waitMs))) break;
@@ -318,9 +346,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const durationMs = Math.round(performance.now() - started);
     const ok = error === undefined;
     try {
-      const state: Record<string, string> = { last_tick_at: iso(at), last_tick_ok: ok ? "1" : "0", last_tick_duration_ms: String(durationMs) };
-      if (ok) state.last_successful_tick_at = iso(at);
-      setDaemonState(db, state, iso(clock()));
+      await recordDaemonTick(store, owner, { at: iso(clock()), tickAt: iso(at), ok, error: error ?? null });
     } catch (err) {
       logger.error("daemon_state_failed", { error: (err as Error).message });
     }
@@ -363,7 +389,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           clearTimeout(timer);
         }
         try {
-          const released = releaseAllClaims(db, owner, iso(clock()));
+          const released = await releaseAllClaims(store, owner, iso(clock()));
           if (released) logger.warn("claims_released", { count: released, note: "sends did not finish in time; these rows go back to scheduled" });
         } catch (err) {
           logger.error("release_failed", { error: (err as Error).message });

@@ -284,7 +284,7 @@ export function webhookRoutes(deps: WebhookDeps): HttpRoutes {
  * through the daemon's gateway, the token from SECRETARIA_WEBHOOK_TOKEN (none: the route answers
  * 503 and the daemon logs `webhook_disabled` once at start).
  */
-export function daemonWebhookRoutes(d: Pick<DaemonRouteDeps, "db" | "clock" | "logger" | "env" | "gateway" | "whaticketDefaults">): HttpRoutes {
-  const service = createReplyService({ db: d.db, clock: d.clock, logger: d.logger, sender: whaticketReplySender(d.gateway, d.whaticketDefaults) });
+export function daemonWebhookRoutes(d: Pick<DaemonRouteDeps, "store" | "clock" | "logger" | "env" | "gateway" | "whaticketDefaults">): HttpRoutes {
+  const service = createReplyService({ store: d.store, clock: d.clock, logger: d.logger, sender: whaticketReplySender(d.gateway, d.whaticketDefaults) });
   return webhookRoutes({ service, token: webhookTokenFromEnv(d.env), logger: d.logger });
 }

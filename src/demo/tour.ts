@@ -20,8 +20,10 @@ import { createReplyService, whaticketReplySender } from "../services/reply-serv
 import { computeStats } from "../services/stats-service.js";
 import { findByExternalId, getAppointment, type AppointmentRow } from "../store/appointments.js";
 import { getCompany, listCompanies, type CompanyRow } from "../store/companies.js";
-import { openDb, type Db } from "../store/db.js";
-import { nextDueAt, setDaemonState } from "../store/followups.js";
+import { setDaemonState } from "../store/daemons.js";
+import { nextDueAt } from "../store/followups.js";
+import { openStore } from "../store/open.js";
+import type { Store } from "../store/store.js";
 import { listFollowups } from "../store/followup-queries.js";
 import { migrate } from "../store/migrator.js";
 import {
@@ -67,32 +69,32 @@ export async function runTour(o: TourOptions): Promise<TourSummary> {
   const hhmm = (d: Date, zone = HOME_ZONE) => DateTime.fromJSDate(d, { zone }).toFormat("HH:mm");
   const summary: TourSummary = { sent: 0, retried: 0, replies: 0, booked: 0 };
 
-  let db: Db | null = null;
+  let db: Store | null = null;
   let fake: FakeWhaticket | null = null;
   const gateway = new WhaticketClient({ timeoutMs: 5_000 });
   let server: Awaited<ReturnType<typeof startHttpServer>> | null = null;
   try {
     // ── setup ────────────────────────────────────────────────────────────────────────────
-    db = openDb(o.dbPath, { create: true });
-    const applied = migrate(db, o.dbPath, { now: clock.now });
-    setDaemonState(db, { demo: "1" }, clock.now().toISOString());
+    db = await openStore(o.dbPath, { create: true });
+    const applied = await migrate(db, { now: clock.now });
+    await setDaemonState(db, { demo: "1" }, clock.now().toISOString());
     fake = await startFakeWhaticket({ token: DEMO_TOKEN });
     out(c.bold("secretaria demo — o ciclo do follow-up, offline / the follow-up cycle, offline"));
-    out(`database ${o.dbPath} (${applied.map((m) => m.name).join(", ")} applied)`);
+    out(`database ${db.location} (${applied.map((m) => m.name).join(", ")} applied)`);
     out(`fake Whaticket listening on ${fake.url} (loopback only; nothing leaves this machine)`);
     for (const co of DEMO_COMPANIES) {
-      saveCompany(db, {
+      await saveCompany(db, {
         id: co.id, name: co.name, timezone: co.timezone, whaticketUrl: fake.url, whaticketToken: DEMO_TOKEN,
         businessHours: co.businessHours, quietHours: "20:00-08:00",
       }, clock.now);
       out(`company ${c.bold(co.name)} (${co.id}), ${co.timezone}, business hours ${co.businessHours}, quiet hours 20:00-08:00`);
     }
 
-    const replyService = createReplyService({ db, clock: clock.now, logger: silentLogger, sender: whaticketReplySender(gateway, { url: null, token: null }) });
+    const replyService = createReplyService({ store: db, clock: clock.now, logger: silentLogger, sender: whaticketReplySender(gateway, { url: null, token: null }) });
     const sends: SendEvent[] = [];
     const events: DaemonEvents = { ...noDaemonEvents, onSendResult: (companyId, outcome, info) => sends.push({ companyId, outcome, info }) };
     const scheduler = createScheduler({
-      db, gateway, clock: clock.now, logger: silentLogger, events,
+      store: db, gateway, clock: clock.now, logger: silentLogger, events,
       whaticketDefaults: { url: null, token: null }, concurrency: 4,
       // The demo's clock jumps; real daemons keep each company's rate limit (default 1 msg/s).
       rateLimit: 0,
@@ -108,20 +110,20 @@ export async function runTour(o: TourOptions): Promise<TourSummary> {
     // ── the demo day ────────────────────────────────────────────────────────────────────
     out();
     out(c.bold(`── ${day.setLocale("pt-BR").toFormat("cccc, dd/MM/yyyy")} — a agenda do dia / the day's agenda ──`));
-    const save = appointmentSaver(db, clock.now);
-    const companies = new Map(listCompanies(db).map((co) => [co.id, co]));
+    const companies = new Map((await listCompanies(db)).map((co) => [co.id, co]));
     const rows = new Map<string, AppointmentRow>();
-    db.transaction(() => {
+    await db.tx(async (t) => {
+      const save = appointmentSaver(t, clock.now);
       for (const a of DEMO_DAY_AGENDA) {
         const co = companies.get(a.company) as CompanyRow;
-        const { id } = save({
+        const { id } = await save({
           company_id: a.company, external_id: a.externalId, client_name: a.client, client_phone: normalizePhone(a.phone) ?? a.phone,
           start_time: atLocal(day, a.start, co.timezone).toISOString(), end_time: atLocal(day, a.end, co.timezone).toISOString(),
           status: a.status, allow_followup: a.consent,
         }, co);
-        rows.set(a.externalId, getAppointment(db!, id) as AppointmentRow);
+        rows.set(a.externalId, (await getAppointment(t, id)) as AppointmentRow);
       }
-    })();
+    });
     for (const a of DEMO_DAY_AGENDA) {
       const row = rows.get(a.externalId) as AppointmentRow;
       const co = companies.get(a.company) as CompanyRow;
@@ -151,7 +153,7 @@ export async function runTour(o: TourOptions): Promise<TourSummary> {
     const end = atLocal(day.plus({ days: 1 }), "09:10", HOME_ZONE);
     let messageSeq = 0;
     for (let step = 0; step < 200; step++) {
-      const due = nextDueAt(db);
+      const due = await nextDueAt(db);
       // The daemon ticks once a minute: a follow-up due at 11:00:20 goes out at the 11:01 tick.
       const tickAt = due ? new Date(Math.ceil(Math.max(due.getTime(), clock.now().getTime() + 1) / 60_000) * 60_000) : null;
       const reply = replies[0];
@@ -169,12 +171,12 @@ export async function runTour(o: TourOptions): Promise<TourSummary> {
         });
         const answer = (await res.json()) as { intent?: string | null; response?: string | null; outcome?: string };
         summary.replies++;
-        const after = getAppointment(db, row.id) as AppointmentRow;
+        const after = (await getAppointment(db, row.id)) as AppointmentRow;
         const how = answer.intent ? `ContextEngine: ${answer.intent}` : "read as a slot choice";
         out(`      ${how} → followup_response=${after.followup_response ?? "—"}; webhook answered HTTP ${res.status}`);
         if (after.followup_booked_appointment_id && after.followup_booked_appointment_id !== row.followup_booked_appointment_id) {
-          const booked = getAppointment(db, after.followup_booked_appointment_id) as AppointmentRow;
-          const co = getCompany(db, booked.company_id) as CompanyRow;
+          const booked = (await getAppointment(db, after.followup_booked_appointment_id)) as AppointmentRow;
+          const co = (await getCompany(db, booked.company_id)) as CompanyRow;
           summary.booked++;
           out(`      📅 agenda.book: new appointment #${booked.id} on ${formatSlotPtBR(new Date(booked.start_time), co.timezone)} — ${describeFollowup(booked, HOME_ZONE)}`);
         }
@@ -184,7 +186,7 @@ export async function runTour(o: TourOptions): Promise<TourSummary> {
         const before = sends.length;
         await scheduler.tick();
         for (const s of sends.slice(before)) {
-          const row = getAppointment(db, s.info.appointmentId) as AppointmentRow;
+          const row = (await getAppointment(db, s.info.appointmentId)) as AppointmentRow;
           out();
           if (s.info.result === "sent") {
             summary.sent++;
@@ -209,10 +211,10 @@ export async function runTour(o: TourOptions): Promise<TourSummary> {
     // ── the operator's view ────────────────────────────────────────────────────────────────
     out();
     out(c.bold("── secretaria stats — the response rate and the 30-day chart ──"));
-    out(renderStats(computeStats(db, { days: 30, now: clock.now() }), { color: c, width: o.width }));
+    out(renderStats(await computeStats(db, { days: 30, now: clock.now() }), { color: c, width: o.width }));
     out();
     out(c.bold("── secretaria followups list — today's follow-ups ──"));
-    const today = listFollowups(db, {
+    const today = await listFollowups(db, {
       statuses: null, sort: "-end", limit: 12, offset: 0,
       endRanges: [{ companyId: null, from: atLocal(day, "00:00", HOME_ZONE).toISOString(), to: atLocal(day.plus({ days: 1 }), "00:00", HOME_ZONE).toISOString() }],
     });
@@ -222,20 +224,19 @@ export async function runTour(o: TourOptions): Promise<TourSummary> {
     await server?.close();
     await fake?.stop();
     gateway.close();
-    db?.close();
+    await db?.close();
   }
 }
 
 /** The weeks before the demo day, replayed quietly: appointments saved, follow-ups sent at the day's end, answers read. */
 async function playHistory(
-  db: Db,
+  db: Store,
   history: HistoryEntry[],
   clock: ManualClock,
   scheduler: ReturnType<typeof createScheduler>,
   replies: ReturnType<typeof createReplyService>,
 ): Promise<void> {
-  const save = appointmentSaver(db, clock.now);
-  const companies = new Map(listCompanies(db).map((co) => [co.id, co]));
+  const companies = new Map((await listCompanies(db)).map((co) => [co.id, co]));
   const days = new Map<string, HistoryEntry[]>();
   for (const h of history) {
     const key = DateTime.fromJSDate(h.start, { zone: HOME_ZONE }).toISODate() ?? "";
@@ -245,20 +246,21 @@ async function playHistory(
   for (const [date, entries] of days) {
     const d = DateTime.fromISO(date, { zone: HOME_ZONE });
     clock.set(atLocal(d, "07:00", HOME_ZONE));
-    db.transaction(() => {
+    await db.tx(async (t) => {
+      const save = appointmentSaver(t, clock.now);
       for (const h of entries) {
-        save({
+        await save({
           company_id: h.company, external_id: h.externalId, client_name: h.client, client_phone: h.phone,
           start_time: h.start.toISOString(), end_time: h.end.toISOString(), status: "booked", allow_followup: h.consent,
         }, companies.get(h.company) as CompanyRow);
       }
-    })();
+    });
     clock.set(atLocal(d, "19:45", HOME_ZONE));
     await scheduler.runOnce();
     clock.set(atLocal(d, "20:30", HOME_ZONE));
     for (const h of entries) {
       if (!h.answer || !h.consent) continue;
-      const row = findByExternalId(db, h.company, h.externalId);
+      const row = await findByExternalId(db, h.company, h.externalId);
       if (row?.followup_status !== "sent") continue;
       await replies.processInbound({ phone: h.phone, text: h.answer, messageId: `history-${++seq}` });
     }

@@ -60,6 +60,9 @@ export type IntentRule =
   | "affirmation"
   | "weak-affirmation"
   | "affirms-wellbeing"
+  | "content-as-is"
+  | "farewell"
+  | "suggestion"
   | "fallback-feedback";
 
 export interface IntentExplanation {
@@ -123,7 +126,112 @@ function phrases(list: readonly string[], flags = ""): RegExp {
   const inline = list.filter((p) => !p.startsWith("^")).map(squeezeSource);
   // The leading space is consumed rather than looked behind: a literal first character lets
   // the regex engine skip ahead, which is most of the classifier's speed.
-  return new RegExp([` (?:${inline.join("|")})(?= )`, ...anchored].join("|"), flags);
+  const parts = inline.length > 0 ? [` (?:${inline.join("|")})(?= )`, ...anchored] : anchored;
+  return new RegExp(parts.join("|"), flags);
+}
+
+/**
+ * A phrase list read on whole clauses, with a gate: the words (or word beginnings) its phrases
+ * can start with, derived from the patterns themselves. A clause with none of them cannot match,
+ * so the regex is not run; most clauses skip most lists this way. When a pattern's start is not
+ * plain enough to derive (a class, an escape), the gate is off and the regex always runs.
+ */
+interface ClausePhrases {
+  re: RegExp;
+  words: ReadonlySet<string>;
+  prefixes: readonly string[];
+  always: boolean;
+}
+
+function clausePhrases(list: readonly string[]): ClausePhrases {
+  const lead = { words: new Set<string>(), prefixes: new Set<string>(), always: false };
+  for (const p of list) {
+    // A phrase may itself be an alternation ("monday|tuesday|…").
+    for (const alt of splitTopLevel(squeezeSource(p.startsWith("^") ? p.slice(1) : p))) if (addLeads(alt, lead)) lead.always = true;
+  }
+  return { re: phrases(list), words: lead.words, prefixes: [...lead.prefixes], always: lead.always };
+}
+
+function matches(p: ClausePhrases, clause: Clause): boolean {
+  return (p.always || hasLead(p, clause.keys)) && p.re.test(clause.line);
+}
+
+function hasLead(p: ClausePhrases, keys: readonly string[]): boolean {
+  for (const k of keys) {
+    if (p.words.has(k)) return true;
+    for (const x of p.prefixes) if (k.startsWith(x)) return true;
+  }
+  return false;
+}
+
+/** Records the possible first words of pattern `p` in `lead`; returns true if `p` can match without a word. */
+function addLeads(pattern: string, lead: { words: Set<string>; prefixes: Set<string>; always: boolean }): boolean {
+  const p = pattern.replace(/^ +/, "");
+  if (p === "" || p.startsWith("$")) return true;
+  if (p.startsWith("^")) return addLeads(p.slice(1), lead);
+  if (/^\(\?<?[!=]/.test(p)) return addLeads(p.slice(closingParen(p) + 1), lead); // lookaround: zero width
+  if (p.startsWith("(?:")) {
+    const end = closingParen(p);
+    let rest = p.slice(end + 1);
+    let optional = false;
+    const quantifier = /^(?:[?*+]|\{\d*(?:,\d*)?\})\??/.exec(rest);
+    if (quantifier) {
+      optional = !quantifier[0].startsWith("+") && !/^\{[1-9]/.test(quantifier[0]);
+      rest = rest.slice(quantifier[0].length);
+    }
+    let empty = false;
+    for (const branch of splitTopLevel(p.slice(3, end))) if (addLeads(branch + rest, lead)) empty = true;
+    if (optional && addLeads(rest, lead)) empty = true;
+    return empty;
+  }
+  if (p.startsWith("\\d")) {
+    for (const digit of "0123456789") lead.prefixes.add(digit);
+    return false;
+  }
+  const word = /^[a-z0-9]+/.exec(p)?.[0];
+  if (!word) {
+    lead.always = true;
+    return false;
+  }
+  const after = p.slice(word.length);
+  if (after === "" || /^(?: |\$|\(\?[=!])/.test(after)) lead.words.add(word);
+  else {
+    const prefix = /^[?*{]/.test(after) ? word.slice(0, -1) : word; // "sabados?", "otim[oa]", "descadastr\S*"
+    if (prefix === "") lead.always = true;
+    else lead.prefixes.add(prefix);
+  }
+  return false;
+}
+
+function closingParen(p: string): number {
+  let depth = 0;
+  for (let i = 0; i < p.length; i++) {
+    const ch = p.charAt(i);
+    if (ch === "\\") i++;
+    else if (ch === "[") i = p.indexOf("]", i);
+    else if (ch === "(") depth++;
+    else if (ch === ")" && --depth === 0) return i;
+  }
+  throw new Error(`unbalanced pattern: ${p}`);
+}
+
+function splitTopLevel(p: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < p.length; i++) {
+    const ch = p.charAt(i);
+    if (ch === "\\") i++;
+    else if (ch === "[") i = p.indexOf("]", i);
+    else if (ch === "(") depth++;
+    else if (ch === ")") depth--;
+    else if (ch === "|" && depth === 0) {
+      out.push(p.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(p.slice(start));
+  return out;
 }
 
 // Abbreviations and chat spellings, keyed by squeezed form.
@@ -148,6 +256,13 @@ const ABBREVIATIONS: ReadonlyMap<string, readonly string[]> = new Map(
       ["hr", "hora"], ["hrs", "horas"], ["daki", "daqui"], ["pro", "pro"], ["sm", "sim"], ["xim", "sim"],
       ["yea", "yeah"], ["ya", "yeah"], ["tmj", "valeu"], ["agnt", "a gente"], ["agente", "a gente"],
       ["proxma", "proxima"], ["pd", "pode"], ["pdc", "pode crer"], ["prox", "proxima"], ["sem", "sem"], ["im", "im"], ["ill", "ill"],
+      // chat slang and regional spellings
+      ["sqn", "so que nao"], ["nananinanao", "nao"], ["nananinao", "nao"], ["nanao", "nao"], ["naonao", "nao"], ["flw", "falou"], ["fmz", "firmeza"], ["xau", "tchau"], ["bjo", "bjs"], ["bju", "bjs"],
+      ["bjus", "bjs"], ["bjks", "bjs"], ["beijao", "bjs"], ["dnd", "de nada"], ["tdb", "tudo bem"], ["obrigadu", "obrigado"],
+      ["brigadu", "obrigado"], ["brigadao", "obrigado"], ["vo", "vou"], ["oce", "voce"], ["proce", "pra voce"],
+      ["bao", "bom"], ["mermo", "mesmo"], ["memo", "mesmo"], ["nois", "nos"], ["vumbora", "bora"],
+      ["demoro", "demorou"], ["fecho", "fechou"], ["tranquilao", "tranquilo"], ["tranks", "tranquilo"], ["belezinha", "beleza"],
+      ["ngm", "ninguem"], ["qlqr", "qualquer"], ["qlq", "qualquer"], ["qq", "qualquer"], ["qqr", "qualquer"], ["qer", "quero"], ["keru", "quero"], ["queru", "quero"], ["sussu", "sussa"],
     ] as const
   ).map(([k, v]) => [squeeze(k), v.split(" ").map(squeeze)] as const),
 );
@@ -160,10 +275,13 @@ const REWRITES: ReadonlyArray<readonly [RegExp, string]> = [
   [phrases(["(?:por que|porque|por q|pq|por k) nao", "why not", "por que no", "porque no"], "g"), "idiomsim"],
   [phrases(["(?:nao tenho|nao ha|sem) (?:nenhuma )?duvidas?", "com certeza", "com certeza absoluta", "certeza absoluta"], "g"), "certeza"],
   [phrases(["of course", "por supuesto", "desde luego", "claro que sim", "claro que si", "obvio que sim"], "g"), "claro sim"],
-  [phrases(["com (?:muito )?prazer", "pode crer", "sounds (?:good|great|perfect|like a plan)", "acho que sim", "creio que sim", "espero que sim", "i think so"], "g"), "sim"],
+  [phrases(["com (?:muito )?prazer", "pode crer", "pode pa", "sounds (?:good|great|perfect|like a plan)", "acho que sim", "creio que sim", "espero que sim", "i think so"], "g"), "sim"],
   [phrases(["seria (?:otimo|otima|bom|boa|perfeito|uma boa|legal|maravilhoso|excelente|interessante|incrivel)(?= $| sim )"], "g"), "quero"],
   [phrases(["(?:tenho|tenhu|temos|tengo) (?:sim |muito |bastante )?interesse", "me interessa", "interessad[oa]s?", "(?:i|id|i would|would) (?:like|love) to", "id love", "me gustaria", "quisiera", "tengo interes", "me encantaria"], "g"), "quero"],
   [phrases(["(?:to|estou|tamo|estamos) dentro", "conta comigo", "count me in", "im in"], "g"), "topo"],
+  // "tamo junto"; "não precisa se preocupar" is reassurance, a courtesy like thanks
+  [phrases(["tamo junto", "estamos juntos", "(?:nao|nem) (?:precisa |precisam )?(?:se )?preocupar"], "g"), "valeu"],
+  [phrases(["papo reto", "ta ligado", "meu deus", "(?:se|ce|voce) e louco", "pelo amor de deus"], "g"), "interjeicao"],
   [phrases(["(?:ta|esta|tá) (?:bom|bem|otimo|certo|joia|beleza|combinado)", "esta bien", "de acordo", "tudo certo entao"], "g"), "tabom"],
   [phrases(["o (?:quanto|mais) (?:antes|rapido|breve)(?: possivel)?", "quanto antes", "lo antes posible", "as soon as possible"], "g"), "asap"],
 ];
@@ -180,16 +298,17 @@ const NO_FOLLOW = words(
   "interest", "interested", "way", "por", "me", "tengo", "es", "obrigado", "obrigada", "voy", "sir", "problem", "hace",
 );
 const SKIP_AFTER_NEG = words(
+  "sinto", "vejo",
   "eu", "vou", "vai", "irei", "ira", "vamos", "to", "estou", "ta", "esta", "e", "sera", "seria", "mais", "muito",
   "me", "te", "lhe", "nos", "se", "ainda", "tao", "ja", "mesmo", "realmente", "acho", "que", "pra", "para", "a",
   "gente", "i", "will", "do", "really", "am", "ele", "ela", "voy", "lo", "we", "you",
 );
 const OBJ_SKIP = words("de", "do", "da", "a", "o", "um", "uma", "pra", "para", "pro", "me", "te", "nos", "se", "lhe", "to", "mais");
 const WANT = words("quero", "querendo", "querer", "queria", "quis", "gostaria", "pretendo", "pretendia", "quiero", "quisiera", "want", "wanna", "quiser", "interessa", "interesa", "like");
-const NEED = words("preciso", "precisando", "precisa", "precisar", "precisamos", "necessario", "necessaria", "necessidade", "necessito", "necesito", "need", "needed", "necesario", "necesitamos", "falta");
+const NEED = words("preciso", "precisando", "precisa", "precisar", "carece", "careco", "carecer", "precisarei", "precisaria", "precisaremos", "precisara", "precisamos", "necessario", "necessaria", "necessidade", "necessito", "necesito", "need", "needed", "necesario", "necesitamos", "falta");
 const ABLE = words("posso", "poder", "podendo", "consigo", "conseguir", "conseguiria", "conseguirei", "da", "dar", "dara", "daria", "rola", "rolar", "puedo", "can", "pode", "podemos", "podia", "poderia", "consegue", "vai");
 const HAVE = words("tenho", "temos", "tengo", "tenemos", "have");
-const HAVE_DECLINE_OBJ = words("tempo", "como", "condicoes", "condicao", "disponibilidade", "agenda", "grana", "dinheiro", "interesse", "previsao", "time", "money", "tiempo", "dinero", "horario", "vaga");
+const HAVE_DECLINE_OBJ = words("tempo", "como", "condicoes", "condicao", "disponibilidade", "agenda", "grana", "dinheiro", "interesse", "previsao", "time", "money", "tiempo", "dinero", "horario", "vaga", "necessidade", "precisao", "motivo", "pressa");
 const BOOK_NEGATABLE = words(
   "marcar", "agendar", "remarcar", "reagendar", "voltar", "volto", "voltarei", "retornar", "retorno", "retornarei",
   "continuar", "continuo", "ir", "vir", "seguir", "marco", "agendo", "marcaria", "agendaria", "comparecer", "book",
@@ -227,12 +346,16 @@ const BOOK_CTX = words(
 );
 /** What may precede an imperative that still opens the request: "já marca", "me encaixa", "então agenda". */
 const IMP_LEAD = words("ja", "entao", "me", "nos", "por", "favor", "please", "logo");
+/** What "num" negates when it stands for "não" ("num dá", "num quero", "num vou"). */
+const NUM_VERB = new Set<string>([...WANT, ...NEED, ...ABLE, ...HAVE, ...BOOK_NEGATABLE, "sei", "vou", "to", "estou", "e", "tem"].filter((w) => w !== "outra" && w !== "outro"));
 const NOUN_DET = words("a", "minha", "sua", "tua", "nossa", "na", "da", "de", "vossa", "essa", "esta", "dessa", "nessa", "uma", "the", "my", "your", "sem", "com", "pela", "numa", "boa", "propria", "tu", "mi", "la", "una");
 
 const YES_ALWAYS = words("sim", "s", "si", "yes", "yeah", "yep", "yup", "sure", "uhum", "aham", "ahan", "unhum", "uhun", "positivo", "afirmativo", "dale", "idiomsim");
 const YES_GUARDED = words("claro", "certeza", "certamente", "obvio", "obviamente", "logico", "isso", "exato", "exatamente", "fechado", "fechou", "combinado", "vale", "absolutely", "definitely", "demorou");
-const WEAK_YES = words("ok", "beleza", "certo", "joinha", "joia", "tranquilo", "suave", "tabom", "alright", "bueno", "fine", "perfeito", "perfect");
-const WEAK_NO = words("negativo");
+const WEAK_YES = words("ok", "beleza", "certo", "joinha", "joia", "tranquilo", "suave", "sussa", "firmeza", "tabom", "alright", "bueno", "fine", "perfeito", "perfect");
+const WEAK_NO = words("negativo", "nada");
+/** "vlw flw", "obrigado, tchau": thanks and goodbye, nothing taken from the offer. */
+const FAREWELL = words("falou", "tchau", "bye", "adeus", "fui", "inte", "flw");
 const DESIRE_ALWAYS = words("bora", "partiu", "topo", "aceito", "idiomquero", "adoraria");
 const DESIRE_WITH_OBJECT = words("quero", "querer", "queria", "gostaria", "quiero", "want", "pretendo", "preciso", "precisamos", "necesito", "need", "vamos", "lets", "vamonos");
 const DESIRE_NEEDS_BOOKING = words("preciso", "precisamos", "necesito", "need");
@@ -243,6 +366,7 @@ const DESIRE_OK = words(
   "go", "do", "dale", "muito", "denovo", "volver", "seguir", "marcar",
 );
 const MODAL = words("pode", "podemos", "poderia", "podia", "posso", "podem", "puede", "podriamos", "can", "could", "poderiamos");
+const COMPARATIVE = words("mais", "menos", "melhor", "pior", "maior", "menor", "tao", "bem", "um");
 const MODAL_SKIP = words("me", "te", "nos", "a", "gente", "sim", "ja", "entao", "so", "we", "i", "you");
 
 const SLOT = words(
@@ -291,6 +415,11 @@ const LEAD = words(
   "mas", "e", "ah", "ai", "entao", "opa", "oi", "ola", "olha", "pois", "tipo", "oba", "eba", "uai", "eita", "hey",
   "hi", "hello", "hola", "ei", "well", "oh", "hmm", "hm", "nossa", "poxa", "bem", "bom", "porem", "but", "pero",
   "entonces", "pues", "so", "alo", "ufa",
+  // regional and chat interjections, vocatives: bah/tchê (south), oxe/vixe/visse/macho (northeast),
+  // uai (Minas), caraca/mermão (Rio), mano/véi (São Paulo, Brasília), égua (Pará)
+  "bah", "tche", "oxe", "oxente", "oxi", "vixe", "vixi", "vish", "ixi", "ixe", "eita", "egua", "arre",
+  "caraca", "caramba", "mano", "mana", "mermao", "vei", "visse", "macho", "po", "pow", "orra", "ue",
+  "hein", "ne", "guri", "guria", "mds", "slk", "tlgd", "pprt", "amiga", "amigo", "miga", "migo", "interjeicao",
 );
 const STOP = words(
   "a", "o", "as", "os", "um", "uma", "uns", "umas", "de", "da", "do", "das", "dos", "em", "na", "no", "nas", "nos",
@@ -317,7 +446,10 @@ const TIME_CUE = words(
   "puede", "mejor", "bien", "perfeito", "perfect", "so", "qualquer", "ou", "tal", "sim", "quero", "vamos",
   "bora", "marcar", "agendar", "marca", "agenda", "marcamos", "agendamos",
 );
-const FILLER = /^(?:k+|(?:rs)+r?|(?:ha)+h?|(?:he)+h?|(?:hi)+|(?:ja)+|(?:ka)+|(?:ah)+|lol|kk|uhu|aff)$/;
+// Laughter (kkkk, kkkj, rsrs, hahaha, huahua, hauhau, huehue, ksks) and a few sighs.
+const FILLER = /^(?:k+j*k*|(?:rs)+r?|(?:ha)+h?|(?:he)+h?|(?:hi)+|(?:ja)+|(?:ka)+|(?:ah)+a?|(?:hu[ae]|ha[uh]|ahu|auh|uah)+[hua]?|(?:ks)+k?|lol|lmao|kk|uhu|aff|af)$/;
+/** A verb in the past ("gostei", "funcionou", "atrasaram"): "gostei não" is a complaint, not a refusal. */
+const PAST_FORM = /^[a-z]{2,}(?:ei|ou|eu|iu|aram|eram|iram|amos)$/;
 const DIGITISH = /^\d/;
 const INFINITIVE = /^[a-z]{2,}[aei]r$/;
 
@@ -326,7 +458,7 @@ const INFINITIVE = /^[a-z]{2,}[aei]r$/;
 /** A "não" that ends the thought: "agora não", "agora não dá", "por enquanto não, obrigado". */
 const NAO_TAIL = "nao(?= $| (?:da|dar|posso|consigo|rola|vai|vou|quero|preciso|tenho|obrigado|obrigada|valeu|gracias|thanks|eu|to|estou|k|rs|pra mim|mesmo|ne|viu|tabom) )";
 
-const OPT_OUT = phrases([
+const OPT_OUT = clausePhrases([
   "(?:para|pare|parem|parar) de (?:me )?(?:mandar|enviar|mandando|enviando|encher|perturbar|incomodar|ligar)",
   "nao (?:me )?(?:mande|mandem|manda|envie|enviem|envia|mandar|enviar|ligue|liguem) mais",
   "nao quero (?:mais )?receber",
@@ -335,18 +467,59 @@ const OPT_OUT = phrases([
   "(?:vou|irei) bloquear", "bloquear (?:esse|este|o) numero", "spam",
 ]);
 
-const DECLINE = phrases([
+/** A contented state said of oneself: "tô bem", "estou satisfeita", "já estou ótima". */
+const CONTENT_STATE =
+  "(?:to|estou|tamo|estamos|fico|ficamos|ja estou|ja to|me sinto|ja me sinto) (?:muito |super |bem |ja |mesmo )?(?:bem|ok|otim[oa]|tranquil[oa]|satisfeit[oa]|sussa|suave|de boa|bem servid[oa]|servid[oa]|resolvid[oa])";
+/** The whole clause is that state (with thanks at most): "tô bem, obrigado", "estou satisfeita". */
+const CONTENT_BARE = clausePhrases([
+  `^ (?:eu )?${CONTENT_STATE}(?: (?:obrigad[oa]|valeu|gracias|mesmo|gracas a deus))? $`,
+  "^ (?:ja )?(?:ta|esta|ficou|foi) (?:tudo )?resolvido $",
+]);
+/** "De boa" alone may be "sure"; thanked ("de boa, obrigado") it is "I'm good". */
+const DE_BOA_BARE = clausePhrases(["^ (?:to |estou |ja to |ja estou |ta )?(?:de boa|sussa|tranquil[oa]|suave) $"]);
+/** After a contrast the same state is a decline: "Obrigada, mas estou satisfeita com o resultado". */
+const CONTENT_AFTER_CONTRAST = clausePhrases([`^ (?:mas|porem|but|pero) (?:no momento |por enquanto |por agora |por ora |agora |hoje )?(?:eu )?(?:acho que )?${CONTENT_STATE}(?: (?:com (?:o|os) resultados?|com o que|com isso|assim|por enquanto|por agora|por ora|mesmo|obrigad[oa]|agora|no momento|hoje))? $`]);
+
+/** Another professional or place: "outra clínica", "outro psicólogo". */
+const OTHER_PLACE =
+  "(?:outro|outra|outros|outras) (?:profissional|profissionais|medico|medica|clinica|lugar|advogado|advogada|escritorio|psicologo|psicologa|terapeuta|estudio|academia|dentista|nutricionista|personal|consultorio|especialista|local)";
+
+const DECLINE = clausePhrases([
   "nem pensar", "nem a pau", "nem morto", "nem morta", "de jeito nenhum", "de jeito maneira",
   "de (?:forma|modo|maneira) (?:alguma|nenhuma)", "deus me livre", "nunca mais", "(?:to|estou|tamo|estamos) fora",
   "dispenso", "(?:vou|vo|vai) ficar devendo", "fico devendo", "(?:eu )?passo (?:dessa|desta|essa|esta|por) (?:vez|agora|enquanto|ora)",
-  "vou passar(?: dessa| desta| essa| esta)?(?: vez)?(?= $)", "^ (?:eu |dessa vez |desta vez )?passo(?: dessa vez| desta vez)? $",
+  "vou passar(?: dessa| desta| essa| esta)?(?: vez)?(?= $)", "^ (?:eu |dessa vez |desta vez )?passo(?: dessa| desta| essa| esta)?(?: vez)?(?: obrigad[oa]| valeu)? $", "^ pass $",
   "(?:ja )?tabom (?:assim|por enquanto|por agora|por ora|desse jeito)",
-  "(?:to|estou|tamo|estamos|fico|ficamos|ja estou|ja to) bem (?:assim|por enquanto|por ora|por agora|por hora|por hoje|desse jeito|so com)",
+  // "I'm fine as I am": a contented state qualified by "assim", "por enquanto", "com isso".
+  `${CONTENT_STATE} (?:assim|por enquanto|por ora|por agora|por hora|por hoje|desse jeito|so com|com (?:isso|o que|o tratamento atual)|no momento|sem)`,
+  // "tô de boa", "já estou bem servida": said of oneself, these only decline.
+  "(?:to|estou|tamo|estamos|fico|ficamos|ja estou|ja to|ta tudo|esta tudo) (?:muito |super |bem |ja )?(?:de boa|bem servid[oa]|servid[oa])",
+  "^ (?:to |estou |ja to |ja estou )?de boa (?:obrigad[oa]|valeu|gracias|thanks|por enquanto|por agora|por ora|assim)",
+  // nothing left to do: "já resolvi o que precisava", "por ora está tudo resolvido"
+  "ja (?:resolvi|resolvemos|consegui resolver|esta resolvido|ta resolvido|foi resolvido|esta tudo resolvido|ta tudo resolvido|tenho tudo)",
+  "(?:por ora|por enquanto|por agora|por hora|por hoje) (?:esta|ta|fica|e|ficou) (?:tudo )?(?:resolvido|certo|ok|tranquilo|tabom|otimo|suficiente)",
+  "(?:tenho|consegui|peguei|resolvi|recebi) (?:tudo )?(?:o )?(?:que|q) (?:preciso|precisava|queria|eu precisava|eu queria)",
+  "(?:e|era|seria|por hoje e|por agora e) so isso(?: mesmo)?(?= $| obrigad| valeu)",
+  "sem chance", "(?:nenhuma|zero) chance", "chance zero", "nem (?:sonhando|ferrando|a pau|que a vaca tussa)",
+  "(?<!nao )(?:desisti|desisto|desistimos)", "(?:vou|vamos|prefiro|preciso|tenho que) (?:declinar|recusar)", "declino", "recuso",
+  "^ (?:bem|mas bem) capaz(?: tche| bah| guri| guria)? $",
+  "pode deixar(?= $| obrigad| valeu| tranquil| por| entao| mesmo| ta| esta)",
   "nao (?:e|sera|vai ser|seria) (?:o |um |uma |a )?(?:momento|hora|boa hora|prioridade|necessario|preciso|o caso)",
   "(?:sem|nao ha|nao tem|nao existe) (?:necessidade|interesse)", "desnecessario",
-  "deixa (?:quieto|pra la|para la|estar)",
-  "(?:procurar|buscar|tentar|tenho|com|fechei com|marquei com|continuar com|ficar com|seguir com) (?:um |uma )?(?:outro|outra|outros|outras) (?:profissional|profissionais|medico|medica|clinica|lugar|advogado|advogada|escritorio|psicologo|psicologa|terapeuta|estudio|academia|dentista|nutricionista|personal)",
-  "(?<!nao )(?:vou|vamos|quero|prefiro|melhor|preciso) (?:parar|encerrar|finalizar|pausar) (?:por aqui|aqui|as sessoes|o tratamento|o acompanhamento|as aulas|(?:por )?(?:um tempo|enquanto))", "esquece(?= $)", "esqueca(?= $)",
+  "deix(?:a|ar|o|e|amos|emos) (?:isso )?(?:quieto|pra la|para la|estar)",
+  `(?:procurar|buscar|tentar|tenho|com|fechei com|marquei com|continuar com|ficar com|seguir com) (?:um |uma )?${OTHER_PLACE}`,
+  // already cared for elsewhere: "já estou sendo atendida em outro lugar", "vou fazer com outra psicóloga"
+  `(?:ja (?:estou|to|tenho|faco|sou)|estou|to|vou|prefiro|decidi|resolvi) (?:\\S+ ){0,3}(?:em|no|na|com|pelo|pela|por) (?:um |uma )?${OTHER_PLACE}`,
+  // on my own from here: "vou seguir sozinha", "consigo continuar por conta própria"
+  "(?:vou|vamos|prefiro|quero|posso|consigo|sigo|continuo|decidi) (?:(?!marcar |agendar |remarcar )\\S+ ){0,2}(?:sozinh[oa]s?|por conta(?: propria)?|sem (?:acompanhamento|ajuda))(?! ou )",
+  "(?<!nao )(?:vou|vamos|prefiro|preferi|decidi|melhor|acho melhor|quero) (?:ficar|parar) por aqui",
+  "(?<!nao )(?:vou|vamos|prefiro|preciso|quero|decidi|resolvi|melhor|acho melhor) (?:pausar|parar|dar uma pausa)(?= $| por (?:enquanto|agora|ora|um tempo))",
+  "(?:preciso|precisamos|quero|vou precisar) de (?:um |uma )?(?:tempo|tempinho|pausa|respiro|descanso|folga)(?= $| pra| para| agora| obrigad| viu)",
+  "nao (?:tem|tenho|ha|vai ter|teria|tera) (?:como|jeito)(?= $| agora| esse| este| essa| esta| no momento| por| nao| mesmo| infelizmente| nesse| neste| tche| viu| visse)",
+  "nem vem", "nem inventa", "nada feito", "dispensad[oa](?= $| obrigad| valeu)",
+  // only what I already have: "vou seguir só com os exercícios em casa"
+  "(?:vou|vamos|prefiro|quero|posso|consigo|sigo|continuo|decidi|fico|vou ficar) (?:seguir |continuar |ficar )?(?:so|somente|apenas) com (?!(?:a |o )?(?:dra?|doutora?|mesm[oa]|ela|ele|voces?|senhora?|profissional) )(?:os |as |o |a |meu |minha |meus |minhas )?\\S+", "^ (?:ah |entao )?deixa(?: assim)? $",
+  "(?<!nao )(?:vou|vamos|quero|prefiro|preferi|decidi|resolvi|optei por|acho melhor|melhor|preciso) (?:parar|encerrar|finalizar|pausar|interromper) (?:por aqui|aqui|as sessoes|o tratamento|o acompanhamento|as aulas|(?:por )?(?:um tempo|enquanto))", "esquece(?= $)", "esqueca(?= $)",
   "(?:pode|podem|quero|queria|gostaria de|preciso|vou|vamos|favor) (?:cancelar|desmarcar)",
   "(?:cancela|cancele|desmarca|desmarque)(?= $| sim| por| o| a| tudo| pra)",
   "no thanks", "no thank you", "not interested", "no need", "no way", "dont think so", "not really", "ill pass",
@@ -354,7 +527,7 @@ const DECLINE = phrases([
   "no gracias", "^ paso $", "mejor no", "ni loco", "para nada", "de ninguna manera", "no hace falta",
 ]);
 
-const POSTPONE = phrases([
+const POSTPONE = clausePhrases([
   `(?:agora|agorinha|momento|enquanto|ora|hora|ainda|hoje|vez|semana|mes)(?: \\S+)? ${NAO_TAIL}`,
   "nao (?:agora|por enquanto|por ora|por agora|por hora|no momento|neste momento|nesse momento|ainda|hoje|essa semana|esta semana|esse mes|este mes|dessa vez|desta vez|tao cedo|now|yet|today)",
   "ainda nao sei", "nao sei (?:ainda|se|agora|quando)", "^ (?:eu )?(?:ainda )?nao sei $", "sei la", "nem sei(?= $| ainda| se)",
@@ -364,8 +537,7 @@ const POSTPONE = phrases([
   "depois (?:eu|te|a gente|vejo|marco|falo|aviso|retorno|chamo|agendo|confirmo|penso|resolvo|vemos|conversamos|combinamos|volto|entro|procuro|decido|respondo|mando|ligo)",
   "depois que",
   "mais tarde", "outra hora", "outro dia", "outra vez(?= $)", "(?:outro|outra) (?:momento|oportunidade|ocasiao|ocasion)",
-  "numa proxima", "na proxima(?= $| vez| oportunidade| a gente| eu)", "proxima vez",
-  "(?:deixa|deixo|deixar|deixamos|fica|ficar|vamos deixar|vou deixar) (?:pra|para|pro) (?:a )?(?:proxima|outra|outro|frente|mais tarde|depois|futuro)",
+  "(?:deixa|deixo|deixar|deixamos|fica|ficar|vamos deixar|vou deixar) (?:pra|para|pro) (?:a |uma )?(?:proxima|outra|outro|frente|mais tarde|depois|futuro)",
   "mais (?:pra|para|a|pro) frente", "mais adiante", "futuramente", "no futuro",
   "em breve (?:eu|a gente|te|entro|marco|retorno|volto)", "um dia (?:eu|a gente)",
   "(?<!nao )(?:vou|vamos|deixa eu|deixe eu|deixa|preciso|tenho que|tenho de|vou ter que|vou precisar|irei|prefiro) (?:ver|pensar|verificar|checar|olhar|consultar|conversar|falar|analisar|avaliar|organizar|conferir|decidir|refletir|combinar com|me organizar)(?! (?:os|as) (?:horarios|datas|vagas|opcoes))",
@@ -389,16 +561,40 @@ const POSTPONE = phrases([
   "mas adelante", "despues(?= $)", "luego(?= $)", "lo pienso", "(?:voy a|lo voy a) pensar", "te aviso", "en otro momento", "por ahora",
 ]);
 
-const DECLINE_REASON = phrases([
+/**
+ * "Na próxima vez": a postponement ("fica pra próxima", "na próxima eu marco") unless it
+ * introduces a wish for the next visit ("da próxima vez podiam ter café"), see SUGGESTION.
+ */
+const NEXT_TIME = clausePhrases(["numa proxima", "na proxima(?= $| vez| oportunidade| a gente| eu)", "proxima vez", "next time"]);
+
+/**
+ * A complaint phrased as a wish: "podiam ter café", "seria bom ter estacionamento", "não
+ * atrasem". It answers nothing about booking; it keeps a "next time" from reading as a
+ * postponement and a slot word from reading as a question about free slots.
+ */
+const SUGGESTION = clausePhrases([
+  "(?:podiam|poderiam|podia|poderia|deveriam|deveria|devia|deviam|precisam|precisavam|precisava) (?:ter|ser|estar|colocar|melhorar|explicar|avisar|ligar|oferecer|disponibilizar|aumentar|diminuir|trocar|arrumar|consertar|limpar|abrir|confirmar|chegar|atender|investir|dar|fazer|pensar|rever|cuidar|mudar|servir|deixar|providenciar|organizar|respeitar|caprichar|ajustar|treinar|contratar|pontuais|mais|menos|um|uma)",
+  "seria (?:bom|legal|otimo|otima|interessante|bacana|melhor|ideal|util|bem legal|muito bom) (?:ter|se|que|colocar|voces|oferecer|haver|terem|tivesse|tivessem)",
+  "(?:nao )?(?:atrasem|esquecam|avisem|liguem|confirmem|tragam|coloquem|mandem|melhorem|sejam|tenham|facam|ponham|arrumem|consertem|troquem|limpem|expliquem|cheguem|deixem|lembrem|cobrem|atualizem|mudem|oferecam|respeitem|demorem|caprichem|ajustem|verifiquem|revejam|cuidem|treinem|contratem)",
+  "(?:faltou|faltaram|sentimos falta|senti falta)",
+  "(?:sugiro|sugestao|sugeriria|recomendaria|recomendo que)", "(?:favor|por favor|pfv) (?:nao )?(?:confirmar|avisar|ligar|mandar|enviar|trazer|chegar|atualizar|lembrar|verificar|conferir|atrasar|esquecer)", "(?:seja|sejam|fosse|fossem|esteja|estivesse) (?:mais|menos|melhor)",
+  "(?:quero|queria|gostaria de|espero) ser (?:atendid[oa]|chamad[oa]|avisad[oa]|recebid[oa]|tratad[oa])",
+  "(?:espero|gostaria|queria|quero) que (?:voces|a recepcao|a equipe|seja|sejam|fosse|nao)",
+]);
+
+const DECLINE_REASON = clausePhrases([
   "(?:to|estou|ando|tamo|estamos|fico|ficarei|vou estar|vou ficar|estarei) (?:muito |super |bem )?(?:viajando|sem tempo|sem grana|sem dinheiro|corrido|corrida|enrolado|enrolada|apertado|apertada|ocupado|ocupada|atolado|atolada|de ferias|de mudanca|doente|longe|mudando|sem agenda|de viagem|em viagem|sem condicoes|desempregad[oa]|sem trabalho)",
   "sem (?:tempo|grana|dinheiro|condicoes|condicao|agenda|disponibilidade|previsao|verba|money|time)",
   "(?:agenda|semana|mes|rotina) (?:cheia|lotada|corrida|apertada|complicada|puxada)",
   "(?:financeiramente|financeiro|orcamento) (?:apertado|complicado|dificil)",
   "(?:ta|esta|anda) (?:puxado|complicado|dificil|apertado|corrido|corrida|osso) (?:pra mim|agora|esse mes|essa semana|ultimamente)",
   "por (?:enquanto|ora|agora|hora)(?= $)", "no momento(?= $)", "busy", "no time", "vou viajar", "vou estar viajando",
+  // a bare "difícil", "complicado agora", "acho difícil": hard for me right now
+  "^ (?:(?:ta|esta|fica|e|vai ser|seria|meio|muito|bem|super|bastante|anda|acho|eu acho|ai|agora|no momento|hoje|esse mes|essa semana|por enquanto|ai) )*(?:dificil|complicado|complicada|complica|complicou|inviavel|impossivel|osso|puxado|puxada|tenso|tensa)(?: (?:agora|no momento|pra mim|para mim|esse mes|este mes|essa semana|esta semana|por enquanto|por agora|ultimamente|demais|viu|hoje|amanha|visse|tche|uai|infelizmente))* $",
+  "acho (?:meio |muito |bem )?(?:dificil|complicado|improvavel)",
 ]);
 
-const FAR_HORIZON = phrases([
+const FAR_HORIZON = clausePhrases([
   "(?:mes|ano|semestre) (?:que vem|seguinte)", "(?:proximo|outro) (?:mes|ano|semestre)",
   "daqui (?:a )?(?:uns |alguns |um |uma )?(?:\\d{1,2} |dois |tres |quatro |seis )?(?:mes|meses|ano|anos)",
   "(?:em|so em|la pra|la para|pra|para|no) (?:janeiro|fevereiro|marco|abril|maio|junho|julho|agosto|setembro|outubro|novembro|dezembro)",
@@ -406,6 +602,7 @@ const FAR_HORIZON = phrases([
   "depois d(?:o|a|as|os) (?:carnaval|ferias|natal|ano novo|festas|viagem|cirurgia|parto|mudanca|reforma|casamento|pascoa|feriado|feriadao|copa|eleicao|eleicoes|recesso|semestre|provas|obra)",
   "next (?:month|year)", "(?:mes|ano) que viene", "el proximo (?:mes|ano)",
 ]);
+const CONTRAST_OPENERS = words("mas", "porem", "but", "pero", "entretanto", "contudo");
 const RESTRICTIVE = words("so", "somente", "apenas", "talvez", "quizas", "mas", "only", "maybe", "solo", "minimo", "pero", "ainda");
 
 // A day or time the customer proposes. CLOCK_OR_DATE is the precise kind, which can even turn
@@ -417,7 +614,7 @@ const CLOCK_OR_DATE_SRC = [
 ];
 const CLOCK_OR_DATE = phrases(CLOCK_OR_DATE_SRC);
 const HESITATION = phrases(["talvez", "quem sabe", "tal vez", "maybe", "quizas"]);
-const TIME = phrases([
+const TIME = clausePhrases([
   ...CLOCK_OR_DATE_SRC,
   "(?:segunda|terca|quarta|quinta|sexta)(?! (?:vez|via|opiniao|pessoa|chance|parte|dose|sessao|consulta|reuniao|aula|tentativa|semana) )",
   "sabados?", "domingos?", "fim de semana", "final de semana",
@@ -435,7 +632,7 @@ const TIME = phrases([
 ]);
 
 // "Sim, correu tudo ótimo" answers the greeting, not the booking question.
-const WELLBEING = phrases([
+const WELLBEING = clausePhrases([
   "correu", "ocorreu",
   "tudo (?:bem|certo|certinho|otimo|otima|ok|tranquilo|joia|beleza|perfeito|show|bom|top|nos conformes|em ordem|maravilhoso|excelente|tabom)",
   "deu (?:tudo )?certo",
@@ -495,11 +692,11 @@ function nearestKeyWord(key: string): string {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-type HardNegative = "opt-out" | "negation-before-verb" | "decline-idiom" | "postponement" | "explicit-no";
+type HardNegative = "opt-out" | "negation-before-verb" | "decline-idiom" | "postponement" | "explicit-no" | "decline-reason";
 type StrongPositive = "positive-idiom" | "booking-request" | "proposes-time" | "availability-question" | "desire";
 type SoftNegative = "constraint" | "decline-reason";
 
-const HARD_ORDER: readonly HardNegative[] = ["opt-out", "negation-before-verb", "decline-idiom", "postponement", "explicit-no"];
+const HARD_ORDER: readonly HardNegative[] = ["opt-out", "negation-before-verb", "decline-idiom", "postponement", "explicit-no", "decline-reason"];
 const STRONG_ORDER: readonly StrongPositive[] = ["positive-idiom", "booking-request", "proposes-time", "availability-question", "desire"];
 
 interface Clause {
@@ -522,6 +719,12 @@ interface ClauseFacts {
   far: boolean;
   restrictive: boolean;
   hesitationOnly: boolean;
+  /** "na próxima vez": a postponement unless a suggestion follows. */
+  nextTime: boolean;
+  /** A wish for the next visit ("podiam ter café", "não atrasem"). */
+  suggestion: boolean;
+  /** The clause is only "I'm fine (as I am)"; "thanked" when that needs a thanks to mean it. */
+  contentBare: false | true | "thanked";
 }
 
 function toClauses(text: string): Clause[] {
@@ -566,7 +769,9 @@ function isTimeKey(k: string): boolean {
 
 function isNegation(keys: readonly string[], i: number): boolean {
   const k = at(keys, i);
-  if (NEG.has(k)) return !(k === "nem" && i === keys.length - 1);
+  if (NEG.has(k)) return !(k === "nem" && i === keys.length - 1 && i > 0);
+  // "num dá", "num quero" (spoken não); "num dia desses" is "em um".
+  if (k === "num") return NUM_VERB.has(at(keys, i + 1));
   if (k !== "no") return false;
   return keys.length === 1 || i === keys.length - 1 || NO_FOLLOW.has(at(keys, i + 1));
 }
@@ -583,6 +788,8 @@ type NegReading = "refusal" | "explicit" | "hesitation" | "constraint" | "loss" 
 function readNegation(keys: readonly string[], i: number, clause: Clause, hasPast: boolean): NegReading {
   const j = skipFrom(keys, i + 1, SKIP_AFTER_NEG);
   if (j >= keys.length) {
+    // Northeastern negation after the verb: "gostei não", "num funcionou não" criticise, not refuse.
+    if (i > 0 && !NUM_VERB.has(at(keys, i - 1)) && !SKIP_AFTER_NEG.has(at(keys, i - 1)) && PAST_FORM.test(at(keys, i - 1))) return null;
     // "Vocês são ótimos, não?" is a tag question; "me perguntaram se dava e eu disse que não" a story.
     if (clause.question && (keys.length >= 3 || clause.index > 0)) return null;
     if (hasPast && keys.length > 4) return null;
@@ -607,7 +814,7 @@ function readNegation(keys: readonly string[], i: number, clause: Clause, hasPas
   const m = skipFrom(keys, j + 1, OBJ_SKIP);
   const o = at(keys, m);
   if (o === "") return "refusal";
-  if (isAble && (isTimeKey(o) || TIME.test(` ${keys.slice(m).join(" ")} `))) return "constraint";
+  if (isAble && (isTimeKey(o) || TIME.re.test(` ${keys.slice(m).join(" ")} `))) return "constraint";
   if (LOSS.has(o)) return lossOrNothing(keys, m + 1);
   if (isWant && (o === "receber" || o === "mensagem" || o === "mensagens")) return "opt-out";
   if (
@@ -703,11 +910,16 @@ function readAvailability(keys: readonly string[], clause: Clause, hasPast: bool
   return false;
 }
 
-function readModal(keys: readonly string[], i: number): "affirm" | "hesitation" | null {
+function readModal(keys: readonly string[], i: number, start: number): "affirm" | "hesitation" | null {
   const m = skipFrom(keys, i + 1, MODAL_SKIP);
   const o = at(keys, m);
   if (o === "") return keys.length <= 3 ? "affirm" : null; // "pode!", "pode sim"
-  if (o === "ser") return at(keys, m + 1) === "que" ? "hesitation" : "affirm";
+  if (o === "ser") {
+    const next = at(keys, m + 1);
+    if (next === "que") return "hesitation";
+    // "a sala podia ser mais arejada": a subject and a comparison make it a complaint.
+    return i > start && COMPARATIVE.has(next) ? null : "affirm";
+  }
   if (YES_ALWAYS.has(o) || o === "crer") return "affirm";
   return null;
 }
@@ -727,17 +939,29 @@ function readClause(clause: Clause): ClauseFacts {
     far: false,
     restrictive: false,
     hesitationOnly: false,
+    nextTime: false,
+    suggestion: false,
+    contentBare: false,
   };
   const past = keys.some((k) => PAST.has(k));
 
-  if (OPT_OUT.test(line)) facts.hard.add("opt-out");
-  if (DECLINE.test(line)) facts.hard.add("decline-idiom");
-  if (POSTPONE.test(line)) facts.hard.add("postponement");
-  const reason = DECLINE_REASON.test(line);
+  if (matches(OPT_OUT, clause)) facts.hard.add("opt-out");
+  if (matches(DECLINE, clause)) facts.hard.add("decline-idiom");
+  if (matches(POSTPONE, clause)) facts.hard.add("postponement");
+  // The "fine as I am" readings only fit short clauses; "next time" needs its word.
+  if (keys.length <= 14) {
+    if (CONTRAST_OPENERS.has(at(keys, 0)) && matches(CONTENT_AFTER_CONTRAST, clause)) facts.hard.add("decline-idiom");
+    if (keys.length <= 8) facts.contentBare = matches(CONTENT_BARE, clause) ? true : matches(DE_BOA_BARE, clause) ? "thanked" : false;
+  }
+  facts.nextTime = matches(NEXT_TIME, clause);
+  facts.suggestion = matches(SUGGESTION, clause);
+  const reason = matches(DECLINE_REASON, clause);
   if (reason) facts.soft = "decline-reason";
-  facts.far = FAR_HORIZON.test(line);
+  // After a contrast the reason is the answer: "Queria muito, mas tô sem grana".
+  if (reason && clause.index > 0 && CONTRAST_OPENERS.has(at(keys, 0))) facts.hard.add("decline-reason");
+  facts.far = matches(FAR_HORIZON, clause);
   facts.restrictive = keys.some((k) => RESTRICTIVE.has(k));
-  facts.wellbeing = !clause.question && WELLBEING.test(line);
+  facts.wellbeing = !clause.question && matches(WELLBEING, clause);
 
   let hesitation = false;
   for (let i = 0; i < keys.length; i++) {
@@ -779,7 +1003,7 @@ function readClause(clause: Clause): ClauseFacts {
     } else if (DESIRE_WITH_OBJECT.has(k)) {
       if (desireSatisfied(keys, i)) facts.strong.add("desire");
     } else if (MODAL.has(k)) {
-      const r = readModal(keys, i);
+      const r = readModal(keys, i, start);
       if (r === "affirm") facts.yes = true;
       else if (r === "hesitation") facts.hard.add("postponement");
     }
@@ -791,8 +1015,10 @@ function readClause(clause: Clause): ClauseFacts {
   }
   if (keys.some((k) => WEAK_NO.has(k)) && keys.every((k) => WEAK_NO.has(k) || isFiller(k) || POLITE.has(k))) facts.weakNo = true;
 
-  if (readAvailability(keys, clause, past)) facts.strong.add("availability-question");
-  facts.time = !past && !facts.hasNeg && TIME.test(line) && !keys.some((k) => OTHER_ERRAND.has(k) || OPENING_HOURS.has(k));
+  // "Podiam ter mais horários à noite" is a wish, not a question about free slots.
+  const wish = facts.suggestion && !clause.question;
+  if (!wish && readAvailability(keys, clause, past)) facts.strong.add("availability-question");
+  facts.time = !wish && !past && !facts.hasNeg && matches(TIME, clause) && !keys.some((k) => OTHER_ERRAND.has(k) || OPENING_HOURS.has(k));
 
   // Hesitation with a precise slot is a proposal: "talvez quinta às 10h?".
   if (facts.hard.has("postponement") && !facts.hard.has("explicit-no") && CLOCK_OR_DATE.test(line) && !facts.hasNeg) {
@@ -802,6 +1028,10 @@ function readClause(clause: Clause): ClauseFacts {
     }
   }
   return facts;
+}
+
+function onlyCourtesy(keys: readonly string[]): boolean {
+  return keys.every((k) => POLITE.has(k) || isFiller(k));
 }
 
 function contentCount(clauses: readonly Clause[], politeIsContent: boolean): number {
@@ -817,7 +1047,10 @@ function contentCount(clauses: readonly Clause[], politeIsContent: boolean): num
   return n;
 }
 
-const EMOJI_YES = /[\u2705\u2714\u2611\u2713\u{1F44D}\u{1F44C}\u{1F64C}\u{1F60D}\u{1F91D}\u{1F4AF}\u{1F197}\u{1F919}]/u;
+// Alone, gestures of agreement and a broad grin answer yes (👍 👌 🙌 🤝 💯 🆗 🤙 🙆 🫡 😁 😀 😃 😄);
+// hearts, kisses, claps and folded hands (❤️ 😍 🥰 👏 🙏) are affection or thanks: feedback.
+// 🙋 (me!), 👊 (fist bump) and 💪 (let's go) are eager too.
+const EMOJI_YES = /[\u2705\u2714\u2611\u2713\u{1F44D}\u{1F44C}\u{1F64C}\u{1F91D}\u{1F4AF}\u{1F197}\u{1F919}\u{1F646}\u{1FAE1}\u{1F601}\u{1F600}\u{1F603}\u{1F604}\u{1F64B}\u{1F44A}\u{1F4AA}]/u;
 const EMOJI_NO = /[\u274C\u274E\u2716\u2717\u2718\u{1F44E}\u{1F6AB}\u26D4\u{1F645}]/u;
 const HAS_WORD = /[\p{L}\p{N}]/u;
 const HAS_EMOJI = /\p{Extended_Pictographic}/u;
@@ -852,6 +1085,12 @@ function decide(text: string): { intent: Intent; rule: IntentRule } {
   for (const f of facts) {
     if (f.far && (f.restrictive || !anyStrong)) f.hard.add("postponement");
   }
+  // "Na próxima (vez)" postpones, unless it opens a wish: "da próxima vez podiam ter café",
+  // "Sim! Mas na próxima, avisem se atrasar".
+  for (let i = 0; i < facts.length; i++) {
+    const f = facts[i] as ClauseFacts;
+    if (f.nextTime && !f.suggestion && !facts[i + 1]?.suggestion) f.hard.add("postponement");
+  }
 
   let lastHard = -1;
   let lastStrong = -1;
@@ -862,7 +1101,10 @@ function decide(text: string): { intent: Intent; rule: IntentRule } {
   }
   if (lastHard >= 0 && lastHard > lastStrong) {
     const f = facts[lastHard] as ClauseFacts;
-    return negative(HARD_ORDER.find((r) => f.hard.has(r)) ?? "explicit-no");
+    const rule = HARD_ORDER.find((r) => f.hard.has(r)) ?? "explicit-no";
+    // A reason is only a hurdle when a yes follows it: "…mas tô sem tempo essa semana, pode ser na outra?"
+    const yesAfter = rule === "decline-reason" && f.hard.size === 1 && facts.slice(lastHard + 1).some((g) => g.yes && g.hard.size === 0);
+    if (!yesAfter) return negative(rule);
   }
   if (lastStrong >= 0) {
     const f = facts[lastStrong] as ClauseFacts;
@@ -876,6 +1118,20 @@ function decide(text: string): { intent: Intent; rule: IntentRule } {
   }
   if (facts.some((f) => f.weakYes) && contentCount(clauses, true) === 0) return positive("weak-affirmation");
   if (facts.some((f) => f.weakNo) && contentCount(clauses, false) === 0) return negative("explicit-no");
+  // "Tô bem, obrigado", "Estou satisfeita": nothing but being fine as one is.
+  const all = clauses.flatMap((c) => c.keys);
+  const thanked = all.some((k) => POLITE.has(k));
+  if (
+    facts.some((f) => f.contentBare === true || (f.contentBare === "thanked" && thanked)) &&
+    clauses.every((c, i) => (facts[i] as ClauseFacts).contentBare !== false || onlyCourtesy(c.keys))
+  ) {
+    return negative("content-as-is");
+  }
+  // "vlw flw", "Obrigado, tchau": thanks and goodbye, the offer left aside.
+  if (all.some((k) => FAREWELL.has(k)) && all.some((k) => POLITE.has(k)) && all.every((k) => FAREWELL.has(k) || onlyCourtesy([k]))) {
+    return negative("farewell");
+  }
+  if (facts.some((f) => f.suggestion)) return feedback("suggestion");
   return feedback("fallback-feedback");
 }
 

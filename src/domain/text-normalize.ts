@@ -16,12 +16,19 @@ export interface NormalizedClause {
 // The follow-up's own buttons are ✅/❌, so those read as a plain "sim"/"não". Gestures such as
 // 👍 are softer: "Foi ótimo 👍" is praise, not a yes; they become words the classifier weighs
 // only when nothing else is said ("joinha" is pt-BR for the thumbs-up, "negativo" for a no).
+// Faces and hearts (😍 🥰 ❤️) are affection, not an answer: they are dropped like other emoji.
 const EMOJI_WORDS: ReadonlyArray<readonly [RegExp, string]> = [
   [/[\u2705\u2714\u2611\u2713]/gu, "sim"], // ✅ ✔ ☑ ✓
   [/[\u274C\u274E\u2716\u2717\u2718]/gu, "nao"], // ❌ ❎ ✖ ✗ ✘
-  [/[\u{1F44D}\u{1F44C}\u{1F64C}\u{1F60D}\u{1F91D}\u{1F4AF}\u{1F197}\u{1F919}]/gu, "joinha"], // 👍 👌 🙌 😍 🤝 💯 🆗 🤙
+  // 👍 👌 🙌 🤝 💯 🆗 🤙 🙆 🫡
+  [/[\u{1F44D}\u{1F44C}\u{1F64C}\u{1F91D}\u{1F4AF}\u{1F197}\u{1F919}\u{1F646}\u{1FAE1}]/gu, "joinha"],
   [/[\u{1F44E}\u{1F6AB}\u26D4\u{1F645}]/gu, "negativo"], // 👎 🚫 ⛔ 🙅
 ];
+/** One test before the four replacements: most accented replies carry none of these emoji. */
+const ANY_MAPPED_EMOJI = new RegExp(EMOJI_WORDS.map(([p]) => p.source).join("|"), "u");
+// Mineiro "nó!" is "nossa!", not "no": the accent is the only thing telling them apart.
+const NO_ACUTE = /(^|[^\p{L}])[nN](?:\u00F3|\u00D3|[oO]\u0301)(?![\p{L}\p{M}])/gu;
+const HAS_O_ACUTE = /[\u00F3\u00D3\u0301]/;
 
 // Clause delimiters. A ":" between digits is a clock ("14:30") and is rewritten before splitting.
 const DELIMITERS = /[.!?;,:\n\r\u2026\u00A1\u00BF()[\]{}"\u201C\u201D\u00AB\u00BB|]+/g;
@@ -47,7 +54,10 @@ const CONNECTORS = new Set(["mas", "porem", "but", "pero", "entretanto", "contud
 export function normalizeClauses(text: string): NormalizedClause[] {
   let s = text;
   const ascii = !NON_ASCII.test(s); // most replies: skip the Unicode passes
-  if (!ascii) for (const [pattern, word] of EMOJI_WORDS) s = s.replace(pattern, `\n${word}\n`);
+  if (!ascii) {
+    if (ANY_MAPPED_EMOJI.test(s)) for (const [pattern, word] of EMOJI_WORDS) s = s.replace(pattern, `\n${word}\n`);
+    if (HAS_O_ACUTE.test(s)) s = s.replace(NO_ACUTE, "$1nossa");
+  }
   const digits = HAS_DIGIT.test(s);
   if (digits) s = s.replace(CLOCK_WITH_MINUTES, "$1h$2");
   s = s.replace(APOSTROPHES, "").toLowerCase();
@@ -70,7 +80,8 @@ export function normalizeClauses(text: string): NormalizedClause[] {
 }
 
 function pushClause(out: NormalizedClause[], raw: string, question: boolean): void {
-  const cleaned = raw.replace(SLASH_NOT_IN_DATE, " ").replace(NOT_WORD, " ").replace(STRETCHED, "$1");
+  const unslashed = raw.includes("/") ? raw.replace(SLASH_NOT_IN_DATE, " ") : raw;
+  const cleaned = unslashed.replace(NOT_WORD, " ").replace(STRETCHED, "$1");
   let tokens: string[] = [];
   for (const t of cleaned.split(" ")) {
     if (!t) continue;

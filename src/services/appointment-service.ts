@@ -2,8 +2,8 @@ import { DateTime } from "luxon";
 import type { Clock } from "../clock.js";
 import { replanFollowup, planFollowup, type AppointmentStatus } from "../domain/lifecycle.js";
 import { normalizePhone } from "../domain/phone.js";
-import type { Db } from "../store/db.js";
-import { appointmentWriter, type AppointmentData } from "../store/appointments.js";
+import { appointmentWriter, type AppointmentData, type StoredAppointmentData } from "../store/appointments.js";
+import type { Q } from "../store/store.js";
 import type { CompanyRow } from "../store/companies.js";
 import { schedulingPolicy } from "./company-service.js";
 
@@ -125,19 +125,20 @@ export function validateAppointment(raw: RawAppointment, companies: (id: string)
  * sending leave it alone; identical data is "unchanged" and not written at all.
  * Callers run it inside a transaction.
  */
-export function appointmentSaver(db: Db, clock: Clock) {
-  const upsert = appointmentUpserter(db, clock);
-  return (data: AppointmentData, company: CompanyRow): { result: SaveResult; id: number } => upsert.save(data, company, upsert.find(data));
+export function appointmentSaver(q: Q, clock: Clock) {
+  const upsert = appointmentUpserter(q, clock);
+  return async (data: AppointmentData, company: CompanyRow): Promise<{ result: SaveResult; id: number }> =>
+    upsert.save(data, company, await upsert.find(data));
 }
 
-export type ExistingAppointment = ReturnType<ReturnType<typeof appointmentWriter>["find"]>;
+export type ExistingAppointment = StoredAppointmentData | undefined;
 
 /**
  * appointmentSaver in two steps, for bulk work that looks at the existing row first (import
  * spots a repeated external_id by its row id). Scheduling policies are cached per company.
  */
-export function appointmentUpserter(db: Db, clock: Clock) {
-  const writer = appointmentWriter(db);
+export function appointmentUpserter(q: Q, clock: Clock) {
+  const writer = appointmentWriter;
   const policies = new Map<string, ReturnType<typeof schedulingPolicy>>();
   const policyOf = (c: CompanyRow) => {
     let p = policies.get(c.id);
@@ -147,8 +148,8 @@ export function appointmentUpserter(db: Db, clock: Clock) {
   let lastNow = 0;
   let lastNowIso = "";
   return {
-    find: (data: AppointmentData): ExistingAppointment => writer.find(data.company_id, data.external_id),
-    save(data: AppointmentData, company: CompanyRow, existing: ExistingAppointment): { result: SaveResult; id: number } {
+    find: (data: AppointmentData): Promise<ExistingAppointment> => writer.find(q, data.company_id, data.external_id),
+    async save(data: AppointmentData, company: CompanyRow, existing: ExistingAppointment): Promise<{ result: SaveResult; id: number }> {
       const now = clock();
       // A fixed or coarse clock gives the same instant row after row: format it once.
       if (now.getTime() !== lastNow || !lastNowIso) {
@@ -158,7 +159,7 @@ export function appointmentUpserter(db: Db, clock: Clock) {
       const nowIso = lastNowIso;
       const input = { allow_followup: data.allow_followup, status: data.status, end_time: new Date(data.end_time) };
       if (!existing) {
-        const id = writer.insert(data, planFollowup(input, policyOf(company), now), nowIso);
+        const id = await writer.insert(q, data, planFollowup(input, policyOf(company), now), nowIso);
         return { result: "inserted", id };
       }
       const same =
@@ -180,7 +181,7 @@ export function appointmentUpserter(db: Db, clock: Clock) {
         policyOf(company),
         now,
       );
-      writer.update(existing.id, data, plan, nowIso);
+      await writer.update(q, existing.id, data, plan, nowIso);
       return { result: "updated", id: existing.id };
     },
   };

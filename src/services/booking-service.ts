@@ -5,14 +5,15 @@ import { findFreeSlots, parseSlotChoice } from "../domain/slots.js";
 import type { AppointmentRow } from "../store/appointments.js";
 import { writeAudit, type AuditAction } from "../store/audit.js";
 import type { CompanyRow } from "../store/companies.js";
-import type { Db } from "../store/db.js";
-import { bookedIntervals, isSlotFree, offeredSlotsOf, setBookedAppointment, setOfferedSlots } from "../store/replies.js";
+import { getAppointment } from "../store/appointments.js";
+import { bookedIntervals, isSlotFree, lockAgenda, offeredSlotsOf, setBookedAppointment, setOfferedSlots } from "../store/replies.js";
+import type { Q } from "../store/store.js";
 import { appointmentSaver } from "./appointment-service.js";
 
 /**
  * The `agenda.book` flow after a positive reply: offer the next free slots, read the client's
- * choice, book it as a new appointment. Synchronous SQLite work meant to run inside the caller's
- * transaction (the reply service's), so a choice is booked at most once.
+ * choice, book it as a new appointment. Runs inside the caller's transaction (the reply
+ * service's), which holds the company's agenda lock while it books, so a slot is booked at most once.
  */
 
 export const DEFAULT_SLOT_COUNT = 3;
@@ -37,8 +38,8 @@ function durationMs(a: Pick<AppointmentRow, "start_time" | "end_time">): number 
 }
 
 /** The next free slots as long as the appointment that ended, inside the company's hours, none overlapping its agenda. */
-export function searchSlots(db: Db, company: CompanyRow, followup: AppointmentRow, now: Date, opts: BookingOptions = {}): Date[] {
-  const busy = bookedIntervals(db, company.id, now, new Date(now.getTime() + (HORIZON_DAYS + 1) * DAY_MS));
+export async function searchSlots(q: Q, company: CompanyRow, followup: AppointmentRow, now: Date, opts: BookingOptions = {}): Promise<Date[]> {
+  const busy = await bookedIntervals(q, company.id, now, new Date(now.getTime() + (HORIZON_DAYS + 1) * DAY_MS));
   return findFreeSlots({
     after: now,
     durationMinutes: Math.round(durationMs(followup) / 60_000),
@@ -60,9 +61,9 @@ export interface SlotOffer {
  * Searches and stores the slots to offer. With none free the follow-up is left without offered
  * slots (closed as positive: the team takes over, as the message says).
  */
-export function offerSlots(db: Db, company: CompanyRow, followup: AppointmentRow, now: Date, opts: BookingOptions = {}): SlotOffer {
-  const slots = searchSlots(db, company, followup, now, opts);
-  setOfferedSlots(db, followup.id, slots, now.toISOString());
+export async function offerSlots(q: Q, company: CompanyRow, followup: AppointmentRow, now: Date, opts: BookingOptions = {}): Promise<SlotOffer> {
+  const slots = await searchSlots(q, company, followup, now, opts);
+  await setOfferedSlots(q, followup.id, slots, now.toISOString());
   return { slots, message: slotSuggestionsMessage(slots, company.timezone) };
 }
 
@@ -88,14 +89,14 @@ export type ChoiceResult =
  * over and its own follow-up scheduled by the usual rules. Audits `agenda_booked` on the
  * follow-up and `appointment_created` on the new appointment.
  */
-export function bookChosenSlot(
-  db: Db,
+export async function bookChosenSlot(
+  t: Q,
   clock: Clock,
   company: CompanyRow,
   followup: AppointmentRow,
   text: string,
   opts: BookingOptions = {},
-): ChoiceResult {
+): Promise<ChoiceResult> {
   const now = clock();
   const nowIso = now.toISOString();
   const offered = offeredSlotsOf(followup);
@@ -104,13 +105,14 @@ export function bookChosenSlot(
   const slot = offered[index]!;
   const end = new Date(slot.getTime() + durationMs(followup));
 
-  if (slot.getTime() <= now.getTime() || !isSlotFree(db, company.id, slot, end)) {
-    const fresh = offerSlots(db, company, followup, now, opts);
+  await lockAgenda(t, company.id);
+  if (slot.getTime() <= now.getTime() || !(await isSlotFree(t, company.id, slot, end))) {
+    const fresh = await offerSlots(t, company, followup, now, opts);
     return { kind: "slot_taken", slot, slots: fresh.slots, message: slotTakenMessage(fresh.slots, company.timezone) };
   }
 
   const externalId = bookedExternalId(followup.id);
-  const saved = appointmentSaver(db, clock)(
+  const saved = await appointmentSaver(t, clock)(
     {
       company_id: company.id,
       external_id: externalId,
@@ -123,13 +125,10 @@ export function bookChosenSlot(
     },
     company,
   );
-  setBookedAppointment(db, followup.id, saved.id, nowIso);
-  const booked = db.prepare("SELECT followup_status, followup_next_scheduled FROM appointments WHERE id = ?").get(saved.id) as {
-    followup_status: string;
-    followup_next_scheduled: string | null;
-  };
+  await setBookedAppointment(t, followup.id, saved.id, nowIso);
+  const booked = (await getAppointment(t, saved.id))!;
   const createdAction: AuditAction = saved.result === "inserted" ? "appointment_created" : "appointment_updated";
-  const createdId = writeAudit(db, {
+  const createdId = await writeAudit(t, {
     // "updated" only if an operator imported an appointment under this very external id meanwhile.
     action: createdAction,
     appointment_id: saved.id,
@@ -137,7 +136,7 @@ export function bookChosenSlot(
     payload: { external_id: externalId, source: "agenda.book", from_appointment_id: followup.id },
     created_at: nowIso,
   });
-  const bookedAuditId = writeAudit(db, {
+  const bookedAuditId = await writeAudit(t, {
     action: "agenda_booked",
     appointment_id: followup.id,
     company_id: company.id,

@@ -5,7 +5,7 @@ import {
   isValidTimeZone, parseBusinessHours, parseQuietHours,
 } from "../domain/hours.js";
 import type { SchedulingPolicy } from "../domain/lifecycle.js";
-import type { Db } from "../store/db.js";
+import type { Q, Store } from "../store/store.js";
 import { writeAudit } from "../store/audit.js";
 import { getCompany, listCompanies, upsertCompany, type CompanyInput, type CompanyRow } from "../store/companies.js";
 
@@ -88,21 +88,21 @@ function isHttpUrl(s: string): boolean {
 }
 
 /** Adds a company, or updates the given fields of an existing one (flags not given keep their value). */
-export function saveCompany(db: Db, o: CompanyOptions, clock: Clock): { company: CompanyRow; result: "created" | "updated" } {
+export function saveCompany(store: Store, o: CompanyOptions, clock: Clock): Promise<{ company: CompanyRow; result: "created" | "updated" }> {
   const now = clock().toISOString();
-  return db.transaction(() => {
-    const input = validateCompany(o, getCompany(db, o.id));
-    const result = upsertCompany(db, input, now);
+  return store.tx(async (t) => {
+    const input = validateCompany(o, await getCompany(t, o.id));
+    const result = await upsertCompany(t, input, now);
     const { whaticket_token: _secret, ...shown } = input;
-    writeAudit(db, { action: "company_saved", company_id: input.id, payload: { result, ...shown, whaticket_token_set: !!input.whaticket_token }, created_at: now });
-    return { company: getCompany(db, o.id) as CompanyRow, result };
-  }).immediate();
+    await writeAudit(t, { action: "company_saved", company_id: input.id, payload: { result, ...shown, whaticket_token_set: !!input.whaticket_token }, created_at: now });
+    return { company: (await getCompany(t, o.id)) as CompanyRow, result };
+  });
 }
 
-export function requireCompany(db: Db, id: string): CompanyRow {
-  const c = getCompany(db, id);
+export async function requireCompany(q: Q, id: string): Promise<CompanyRow> {
+  const c = await getCompany(q, id);
   if (!c) {
-    const known = listCompanies(db).map((k) => k.id);
+    const known = (await listCompanies(q)).map((k) => k.id);
     const hint = known.length ? `known: ${known.slice(0, 10).join(", ")}` : "none exists yet";
     throw new UserError(`unknown company "${id}" (${hint}): add it with \`secretaria companies add --id ${id} --name "..."\``);
   }
@@ -110,9 +110,9 @@ export function requireCompany(db: Db, id: string): CompanyRow {
 }
 
 /** A --company filter: undefined when not given, the company when known, else a usage error. */
-export function companyFilter(db: Db, id: string | undefined): CompanyRow | undefined {
+export async function companyFilter(q: Q, id: string | undefined): Promise<CompanyRow | undefined> {
   if (id === undefined) return undefined;
-  const c = getCompany(db, id);
+  const c = await getCompany(q, id);
   if (!c) throw new UsageError(`unknown company "${id}": see \`secretaria companies list\``);
   return c;
 }

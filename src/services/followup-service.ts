@@ -4,6 +4,7 @@ import type { Clock } from "../clock.js";
 import { iso } from "../clock.js";
 import type { WhaticketDefaults } from "../config.js";
 import { UserError } from "../errors.js";
+import { moveOutOfQuietHours, parseQuietHours } from "../domain/hours.js";
 import { resendRefusal } from "../domain/lifecycle.js";
 import { followupMessage } from "../domain/messages.js";
 import { decideAfterSend, DEFAULT_RETRY_POLICY, type BackoffOptions } from "../domain/retry.js";
@@ -11,7 +12,7 @@ import type { OutgoingMessage, SendOutcome, WhaticketGateway, WhaticketTarget } 
 import { getAppointment, type AppointmentRow } from "../store/appointments.js";
 import { writeAudit } from "../store/audit.js";
 import { getCompany, type CompanyRow } from "../store/companies.js";
-import { immediate, type Db } from "../store/db.js";
+import type { Store } from "../store/store.js";
 import {
   abortResend, completeResend, leaseForResend, markFailed, markSent, pauseCompany, releaseClaim, rescheduleRetry, unpauseCompany,
 } from "../store/followups.js";
@@ -123,7 +124,7 @@ export function followupTransition(outcome: SendOutcome, attemptsBefore: number,
 // ── Daemon send ─────────────────────────────────────────────────────────────────────────────
 
 export interface DeliveryDeps {
-  db: Db;
+  store: Store;
   gateway: WhaticketGateway;
   clock: Clock;
   whaticketDefaults: WhaticketDefaults;
@@ -149,19 +150,18 @@ export async function deliverClaimed(deps: DeliveryDeps, company: CompanyRow, ro
 }
 
 /** Applies a send outcome to a claimed row: state, attempts, error, audit, company pause, in one transaction. */
-export function recordOutcome(deps: Omit<DeliveryDeps, "gateway">, company: CompanyRow, row: AppointmentRow, owner: string, outcome: SendOutcome): DeliveryReport {
+export async function recordOutcome(deps: Omit<DeliveryDeps, "gateway">, company: CompanyRow, row: AppointmentRow, owner: string, outcome: SendOutcome): Promise<DeliveryReport> {
   const now = deps.clock();
   const at = iso(now);
   const attempt = row.followup_attempts + 1;
   const transition = followupTransition(outcome, row.followup_attempts, deps.retry, now);
   const ref = { id: row.id, owner, now: at };
-  const { db } = deps;
-  const recorded = immediate(db, () => {
+  const recorded = await deps.store.tx(async (t) => {
     switch (transition.to) {
       case "sent": {
-        const ok = markSent(db, ref);
+        const ok = await markSent(t, ref);
         // The message went out either way; the audit trail (and the metrics derived from it) must say so.
-        writeAudit(db, {
+        await writeAudit(t, {
           action: "followup_sent",
           appointment_id: row.id,
           company_id: row.company_id,
@@ -173,13 +173,13 @@ export function recordOutcome(deps: Omit<DeliveryDeps, "gateway">, company: Comp
           },
           created_at: at,
         });
-        if (company.paused_reason) unpauseCompany(db, company.id);
+        if (company.paused_reason) await unpauseCompany(t, company.id);
         return ok;
       }
       case "failed": {
-        const ok = markFailed(db, { ...ref, error: transition.error });
+        const ok = await markFailed(t, { ...ref, error: transition.error });
         if (ok) {
-          writeAudit(db, {
+          await writeAudit(t, {
             action: "followup_failed",
             appointment_id: row.id,
             company_id: row.company_id,
@@ -189,11 +189,15 @@ export function recordOutcome(deps: Omit<DeliveryDeps, "gateway">, company: Comp
         }
         return ok;
       }
-      case "retry":
-        return rescheduleRetry(db, { ...ref, next: iso(transition.next), error: transition.error });
+      case "retry": {
+        // A retry due inside quiet hours waits for their end (shown as such in `followups list`).
+        const quiet = parseQuietHours(company.quiet_hours);
+        const next = moveOutOfQuietHours(transition.next, company.timezone, quiet);
+        return rescheduleRetry(t, { ...ref, next: iso(next), error: transition.error });
+      }
       case "paused":
-        pauseCompany(db, { companyId: company.id, reason: transition.error, now: at });
-        return releaseClaim(db, { ...ref, error: transition.error });
+        await pauseCompany(t, { companyId: company.id, reason: transition.error, now: at });
+        return releaseClaim(t, { ...ref, error: transition.error });
     }
   });
   return { outcome, transition, attempt, recorded };
@@ -235,7 +239,7 @@ export class ResendFailedError extends UserError {
 }
 
 export interface ResendDeps {
-  db: Db;
+  store: Store;
   gateway: WhaticketGateway;
   clock: Clock;
   whaticketDefaults: WhaticketDefaults;
@@ -264,31 +268,31 @@ export function resendRefusalFor(row: AppointmentRow, now: Date): string | null 
  * `followup_sent` carries {resend: true}. Throws FollowupNotFoundError, ResendRefusedError or ResendFailedError.
  */
 export async function resendFollowup(deps: ResendDeps, id: number): Promise<ResendResult> {
-  const { db } = deps;
+  const { store } = deps;
   const owner = leaseOwner("resend");
   const start = deps.clock();
-  const leased = leaseForResend(db, { id, owner, now: iso(start), leaseUntil: iso(new Date(start.getTime() + (deps.leaseMs ?? DEFAULT_LEASE_MS))) });
+  const leased = await leaseForResend(store, { id, owner, now: iso(start), leaseUntil: iso(new Date(start.getTime() + (deps.leaseMs ?? DEFAULT_LEASE_MS))) });
   if (!leased) {
-    const row = getAppointment(db, id);
+    const row = await getAppointment(store, id);
     if (!row) throw new FollowupNotFoundError(id);
     throw new ResendRefusedError(id, resendRefusalFor(row, start) ?? "its state changed meanwhile: try again");
   }
-  const company = getCompany(db, leased.company_id);
+  const company = await getCompany(store, leased.company_id);
   const target = company ? resolveTarget(company, deps.whaticketDefaults) : null;
   if (!company || !target) {
     const reason = company ? missingTargetReason(company, deps.whaticketDefaults) : `company ${leased.company_id} does not exist`;
-    abortResend(db, { id, owner, now: iso(deps.clock()), error: reason ?? "no Whaticket target" });
+    await abortResend(store, { id, owner, now: iso(deps.clock()), error: reason ?? "no Whaticket target" });
     throw new ResendFailedError(id, null, `cannot resend follow-up ${id}: ${reason}`);
   }
   const outcome = await safeSend(deps.gateway, target, buildFollowupMessage(leased, company, deps.clock()));
   const at = iso(deps.clock());
   if (outcome.kind !== "sent") {
-    abortResend(db, { id, owner, now: at, error: outcome.error });
+    await abortResend(store, { id, owner, now: at, error: outcome.error });
     throw new ResendFailedError(id, outcome, resendFailureMessage(id, company.id, outcome));
   }
-  immediate(db, () => {
-    const ok = completeResend(db, { id, owner, now: at });
-    writeAudit(db, {
+  await store.tx(async (t) => {
+    const ok = await completeResend(t, { id, owner, now: at });
+    await writeAudit(t, {
       action: "followup_sent",
       appointment_id: id,
       company_id: leased.company_id,
@@ -302,7 +306,7 @@ export async function resendFollowup(deps: ResendDeps, id: number): Promise<Rese
       created_at: at,
     });
   });
-  return { appointment: getAppointment(db, id) as AppointmentRow, outcome };
+  return { appointment: (await getAppointment(store, id)) as AppointmentRow, outcome };
 }
 
 function resendFailureMessage(id: number, companyId: string, outcome: Exclude<SendOutcome, { kind: "sent" }>): string {

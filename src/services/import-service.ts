@@ -5,9 +5,9 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Clock } from "../clock.js";
 import { UserError } from "../errors.js";
-import type { Db } from "../store/db.js";
 import { writeAudit } from "../store/audit.js";
-import { getCompany, type CompanyRow } from "../store/companies.js";
+import { listCompanies, type CompanyRow } from "../store/companies.js";
+import type { Q, Store } from "../store/store.js";
 import { appointmentUpserter, validateAppointment, type RawAppointment } from "./appointment-service.js";
 
 export const CSV_HEADER = ["company_id", "external_id", "client_name", "client_phone", "start_time", "end_time", "allow_followup"] as const;
@@ -38,7 +38,7 @@ export function detectFormat(name: string, text: string): "csv" | "jsonl" {
 /** Where parsers put what they read: a record with its line, or a row they had to reject. */
 interface RecordSink {
   rejected(message: string): void;
-  record(line: number, raw: RawAppointment): void;
+  record(line: number, raw: RawAppointment): void | Promise<void>;
 }
 
 interface CsvRow {
@@ -50,7 +50,7 @@ interface CsvRow {
 export function parseImport(text: string, format: "csv" | "jsonl"): { records: ImportRecord[]; errors: string[] } {
   const records: ImportRecord[] = [];
   const errors: string[] = [];
-  const sink: RecordSink = { rejected: (m) => errors.push(m), record: (line, raw) => records.push({ line, raw }) };
+  const sink: RecordSink = { rejected: (m) => errors.push(m), record: (line, raw) => void records.push({ line, raw }) };
   const body = text.replace(/^\uFEFF/, "");
   if (format === "jsonl") {
     const lines = body.split(/\r?\n/);
@@ -69,7 +69,7 @@ export function parseImport(text: string, format: "csv" | "jsonl"): { records: I
   return { records, errors };
 }
 
-function jsonLine(l: string, line: number, sink: RecordSink): void {
+function jsonLine(l: string, line: number, sink: RecordSink): void | Promise<void> {
   if (!l.trim()) return;
   let v: unknown;
   try {
@@ -79,7 +79,7 @@ function jsonLine(l: string, line: number, sink: RecordSink): void {
     return;
   }
   if (!v || typeof v !== "object" || Array.isArray(v)) sink.rejected(`line ${line}: not a JSON object`);
-  else sink.record(line, v as RawAppointment);
+  else return sink.record(line, v as RawAppointment);
 }
 
 function csvOptions(firstLine: string) {
@@ -115,7 +115,7 @@ function checkHeader(record: string[]): string[] {
   return header;
 }
 
-function csvRecord({ record, info }: CsvRow, header: string[], sink: RecordSink): void {
+function csvRecord({ record, info }: CsvRow, header: string[], sink: RecordSink): void | Promise<void> {
   // info.lines is where the record ends; a quoted field with line breaks starts it earlier.
   let line = info.lines;
   for (const field of record) {
@@ -130,7 +130,7 @@ function csvRecord({ record, info }: CsvRow, header: string[], sink: RecordSink)
     const h = header[i];
     if (h) raw[h] = record[i];
   }
-  sink.record(line, raw);
+  return sink.record(line, raw);
 }
 
 export interface ImportOptions {
@@ -141,18 +141,21 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** finish() found invalid rows without skipInvalid: the transaction is rolled back, the summary still reported. */
+class ImportRefused extends Error {
+  constructor(readonly summary: ImportSummary) {
+    super("import refused");
+  }
+}
+
 /**
- * One import as it goes: each record is validated and upserted as it arrives, inside a single
- * IMMEDIATE transaction; finish() commits, or rolls back when a row is invalid and not skipped.
- * Parsers feed it row by row, so nothing holds the whole file.
+ * One import as it goes: each record is validated and upserted as it arrives, inside the
+ * caller's single transaction (runImport); finish() writes the audit row, or throws ImportRefused
+ * when a row is invalid and not skipped, so the transaction rolls back. Parsers feed it row by
+ * row, so nothing holds the whole file.
  */
 class ImportRun {
-  private readonly companies = new Map<string, CompanyRow | undefined>();
-  private readonly company = (id: string) => {
-    let c = this.companies.get(id);
-    if (c === undefined && !this.companies.has(id)) this.companies.set(id, (c = getCompany(this.db, id)));
-    return c;
-  };
+  private readonly company = (id: string) => this.companies.get(id);
   // Line of each row this import wrote or matched, by row id: a second hit is a repeat within the file.
   // Integer keys, not "company\0external_id" strings: a tenth of the memory on a million rows.
   private readonly lineById = new Map<number, number>();
@@ -160,10 +163,13 @@ class ImportRun {
   private readonly errors: string[] = [];
   private readonly counts = { inserted: 0, updated: 0, unchanged: 0 };
   private rows = 0;
-  private open = false;
 
-  constructor(private readonly db: Db, private readonly opts: Omit<ImportOptions, "onProgress">) {
-    this.upsert = appointmentUpserter(db, opts.clock);
+  constructor(
+    private readonly t: Q,
+    private readonly companies: Map<string, CompanyRow>,
+    private readonly opts: Omit<ImportOptions, "onProgress">,
+  ) {
+    this.upsert = appointmentUpserter(t, opts.clock);
   }
 
   /** A row the parser could not turn into a record ("line N: why"). */
@@ -172,15 +178,14 @@ class ImportRun {
     this.errors.push(message);
   }
 
-  record(line: number, raw: RawAppointment): void {
+  async record(line: number, raw: RawAppointment): Promise<void> {
     this.rows++;
     const v = validateAppointment(raw, this.company);
     if (!v.ok) {
       this.errors.push(`line ${line}: ${v.problems.join("; ")}`);
       return;
     }
-    this.begin();
-    const existing = this.upsert.find(v.data);
+    const existing = await this.upsert.find(v.data);
     if (existing) {
       const first = this.lineById.get(existing.id);
       if (first !== undefined) {
@@ -188,7 +193,7 @@ class ImportRun {
         return;
       }
     }
-    const { result, id } = this.upsert.save(v.data, v.company, existing);
+    const { result, id } = await this.upsert.save(v.data, v.company, existing);
     this.lineById.set(id, line);
     this.counts[result] += 1;
   }
@@ -197,8 +202,8 @@ class ImportRun {
     return this.rows;
   }
 
-  /** Commits (or, with invalid rows and no skipInvalid, rolls back) and returns the summary. */
-  finish(): ImportSummary {
+  /** Audits and returns the summary; with invalid rows and no skipInvalid, throws ImportRefused (roll back). */
+  async finish(): Promise<ImportSummary> {
     const errors = this.errors.sort((a, b) => lineOf(a) - lineOf(b));
     const refused = errors.length > 0 && !this.opts.skipInvalid;
     const summary: ImportSummary = {
@@ -206,38 +211,28 @@ class ImportRun {
       inserted: refused ? 0 : this.counts.inserted, updated: refused ? 0 : this.counts.updated, unchanged: refused ? 0 : this.counts.unchanged,
       invalid: errors.length, errors,
     };
-    if (refused) {
-      this.abort();
-      return summary;
-    }
-    this.begin();
-    try {
-      writeAudit(this.db, {
-        action: "appointments_imported",
-        payload: { file: this.opts.file, inserted: summary.inserted, updated: summary.updated, unchanged: summary.unchanged, invalid: summary.invalid },
-        created_at: this.opts.clock().toISOString(),
-      });
-      this.db.exec("COMMIT");
-      this.open = false;
-    } catch (err) {
-      this.abort();
-      throw err;
-    }
+    if (refused) throw new ImportRefused(summary);
+    await writeAudit(this.t, {
+      action: "appointments_imported",
+      payload: { file: this.opts.file, inserted: summary.inserted, updated: summary.updated, unchanged: summary.unchanged, invalid: summary.invalid },
+      created_at: this.opts.clock().toISOString(),
+    });
     return summary;
   }
+}
 
-  /** Leaves the database as it was; safe to call on any path, more than once. */
-  abort(): void {
-    if (!this.open) return;
-    this.open = false;
-    if (this.db.inTransaction) this.db.exec("ROLLBACK");
-  }
-
-  private begin(): void {
-    if (this.open) return;
-    // IMMEDIATE: take the write lock now, so a daemon cannot slip a write between our reads and writes.
-    this.db.exec("BEGIN IMMEDIATE");
-    this.open = true;
+/** Runs one import in one transaction: all of it is written, or (refused, or any error) none of it. */
+async function runImport(store: Store, opts: Omit<ImportOptions, "onProgress">, feed: (run: ImportRun) => Promise<void>): Promise<ImportSummary> {
+  try {
+    return await store.tx(async (t) => {
+      const companies = new Map((await listCompanies(t)).map((c) => [c.id, c]));
+      const run = new ImportRun(t, companies, opts);
+      await feed(run);
+      return run.finish();
+    });
+  } catch (err) {
+    if (err instanceof ImportRefused) return err.summary;
+    throw err;
   }
 }
 
@@ -245,20 +240,17 @@ class ImportRun {
  * Imports already parsed records atomically (see ImportRun); unless skipInvalid, one bad
  * record means nothing is written.
  */
-export function importAppointments(db: Db, parsed: { records: ImportRecord[]; errors: string[] }, opts: ImportOptions): ImportSummary {
-  const run = new ImportRun(db, opts);
-  try {
+export async function importAppointments(store: Store, parsed: { records: ImportRecord[]; errors: string[] }, opts: ImportOptions): Promise<ImportSummary> {
+  const summary = await runImport(store, opts, async (run) => {
     for (const e of parsed.errors) run.rejected(e);
-    parsed.records.forEach((r, i) => {
-      run.record(r.line, r.raw);
+    for (let i = 0; i < parsed.records.length; i++) {
+      const r = parsed.records[i]!;
+      await run.record(r.line, r.raw);
       if (opts.onProgress && i % 2000 === 0) opts.onProgress(i, parsed.records.length);
-    });
-    const summary = run.finish();
-    opts.onProgress?.(parsed.records.length, parsed.records.length);
-    return summary;
-  } finally {
-    run.abort();
-  }
+    }
+  });
+  opts.onProgress?.(parsed.records.length, parsed.records.length);
+  return summary;
 }
 
 export interface ImportSource {
@@ -295,14 +287,13 @@ function cannotRead(path: string, err: unknown): UserError {
  * the name, else from the first bytes. Progress is reported in bytes read (files only).
  */
 export async function importStream(
-  db: Db,
+  store: Store,
   source: ImportSource,
   opts: Omit<ImportOptions, "format" | "file"> & { format?: "csv" | "jsonl" },
 ): Promise<ImportSummary> {
   const stream = source.stream;
   stream.setEncoding("utf8");
   const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<string>;
-  let run: ImportRun | undefined;
   try {
     // Read just enough to see the first line: it tells the format and the CSV separator.
     let head = "";
@@ -323,11 +314,10 @@ export async function importStream(
       if (ended) return;
       for (let n = await chunks.next(); !n.done; n = await chunks.next()) yield n.value;
     }
-    const r = (run = new ImportRun(db, { file: source.name, format, skipInvalid: opts.skipInvalid, clock: opts.clock }));
     const progress = opts.onProgress && source.size ? () => opts.onProgress?.(bytesRead(stream), source.size ?? 0) : undefined;
-    if (format === "jsonl") await streamJsonLines(text(), r, progress);
-    else await streamCsv(text(), firstLine, r, progress);
-    const summary = r.finish();
+    const summary = await runImport(store, { file: source.name, format, skipInvalid: opts.skipInvalid, clock: opts.clock }, (r) =>
+      format === "jsonl" ? streamJsonLines(text(), r, progress) : streamCsv(text(), firstLine, r, progress),
+    );
     if (source.size) opts.onProgress?.(source.size, source.size);
     return summary;
   } catch (err) {
@@ -336,7 +326,6 @@ export async function importStream(
     if ((err as NodeJS.ErrnoException).syscall && !(err instanceof UserError)) throw cannotRead(source.name, err);
     throw err;
   } finally {
-    run?.abort();
     if (stream !== process.stdin) stream.destroy();
   }
 }
@@ -352,13 +341,13 @@ async function streamJsonLines(text: AsyncIterable<string>, run: ImportRun, prog
     const t = carry + chunk;
     let from = 0;
     for (let nl = t.indexOf("\n"); nl !== -1; nl = t.indexOf("\n", from)) {
-      jsonLine(t.slice(from, nl), ++line, run);
+      await jsonLine(t.slice(from, nl), ++line, run);
       from = nl + 1;
     }
     carry = t.slice(from);
     progress?.();
   }
-  jsonLine(carry, ++line, run);
+  await jsonLine(carry, ++line, run);
 }
 
 /** csv-parse counts "\r\n" inside quoted fields as two lines: normalise so line numbers match an editor's. */
@@ -385,7 +374,7 @@ async function streamCsv(text: AsyncIterable<string>, firstLine: string, run: Im
         header = checkHeader(row.record);
         continue;
       }
-      csvRecord(row, header, run);
+      await csvRecord(row, header, run);
       if (progress && run.count % 4096 === 0) progress();
     }
   } finally {

@@ -8,7 +8,7 @@ import type { Logger } from "../logger.js";
 import type { AppointmentRow } from "../store/appointments.js";
 import { writeAudit, type AuditAction } from "../store/audit.js";
 import { getCompany, type CompanyRow } from "../store/companies.js";
-import type { Db } from "../store/db.js";
+import type { Q, Store } from "../store/store.js";
 import {
   findOpenFollowup, insertFeedback, insertInbound, recordResponse, setInboundResult,
   type FollowupResponse, type InboundOutcome,
@@ -97,7 +97,7 @@ export interface ReplyResult {
 }
 
 export interface ReplyServiceDeps {
-  db: Db;
+  store: Store;
   clock: Clock;
   logger: Logger;
   sender: ReplySender;
@@ -133,10 +133,10 @@ interface Applied {
 }
 
 export function createReplyService(deps: ReplyServiceDeps): ReplyService {
-  const { db, clock, logger, sender } = deps;
+  const { store, clock, logger, sender } = deps;
   const classify = deps.classify ?? classifyIntent;
 
-  function apply(input: InboundInput, now: Date): Applied {
+  async function apply(t: Q, input: InboundInput, now: Date): Promise<Applied> {
     const nowIso = now.toISOString();
     const changes: Change[] = [];
     const result: ReplyResult = {
@@ -144,15 +144,15 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
       outcome: "unmatched", bot_reply: null, bot_reply_delivery: null, bot_reply_error: null,
       booked_appointment_id: null, inbound_message_id: null, changes,
     };
-    const audit = (action: AuditAction, appointmentId: number, companyId: string, payload: Record<string, unknown>) => {
-      const id = writeAudit(db, { action, appointment_id: appointmentId, company_id: companyId, payload, created_at: nowIso });
+    const audit = async (action: AuditAction, appointmentId: number, companyId: string, payload: Record<string, unknown>) => {
+      const id = await writeAudit(t, { action, appointment_id: appointmentId, company_id: companyId, payload, created_at: nowIso });
       changes.push({ table: "audit_log", action: "insert", id, values: { action, ...payload } });
     };
     const update = (row: AppointmentRow, column: string, from: unknown, to: unknown) => {
       if (from !== to) changes.push({ table: "appointments", action: "update", id: row.id, column, from, to });
     };
 
-    const inboundId = insertInbound(db, {
+    const inboundId = await insertInbound(t, {
       message_id: input.messageId ?? null,
       phone: input.phone,
       body: input.text,
@@ -167,34 +167,34 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
     changes.push({ table: "inbound_messages", action: "insert", id: inboundId, values: { message_id: input.messageId ?? null } });
 
     const text = input.text.trim();
-    const row = findOpenFollowup(db, phoneVariants(input.phone), now, input.companyId);
-    const company = row ? getCompany(db, row.company_id) ?? null : null;
+    const row = await findOpenFollowup(t, phoneVariants(input.phone), now, input.companyId);
+    const company = row ? ((await getCompany(t, row.company_id)) ?? null) : null;
     const intentOf = () => (result.intent = classify(text.slice(0, CLASSIFY_MAX_CHARS)));
 
     if (!row || !company) {
       intentOf();
-      setInboundResult(db, inboundId, { appointment_id: null, intent: result.intent, outcome: "unmatched" });
+      await setInboundResult(t, inboundId, { appointment_id: null, intent: result.intent, outcome: "unmatched" });
       return { result, company: null, phone: input.phone };
     }
     result.matched = true;
     result.appointment_id = row.id;
     result.company_id = row.company_id;
 
-    const respond = (response: FollowupResponse, feedback: string | null) => {
-      recordResponse(db, row.id, response, nowIso, row.followup_status);
+    const respond = async (response: FollowupResponse, feedback: string | null) => {
+      await recordResponse(t, row.id, response, nowIso, row.followup_status);
       update(row, "followup_response", row.followup_response, response);
       update(row, "followup_status", row.followup_status, response);
       update(row, "followup_responded_at", row.followup_responded_at, nowIso);
       if (row.followup_offered_slots !== null) update(row, "followup_offered_slots", row.followup_offered_slots, null);
       result.response = response;
-      audit("followup_response", row.id, row.company_id, { response, feedback });
+      await audit("followup_response", row.id, row.company_id, { response, feedback });
     };
 
     let outcome: InboundOutcome;
     if (row.followup_status === "positive") {
       // Awaiting the slot choice: a choice books; a no closes; anything else gets the options again.
       // One instant for the whole message: the booking's timestamps match the response's.
-      const choice = bookChosenSlot(db, () => now, company, row, text, deps.booking);
+      const choice = await bookChosenSlot(t, () => now, company, row, text, deps.booking);
       if (choice.kind === "booked") {
         outcome = "booked";
         result.bot_reply = choice.message;
@@ -215,7 +215,7 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
         if (intent === "followup_negative") {
           // "não quero mais": the client's last word is no; the audit trail keeps the earlier yes.
           outcome = "negative";
-          respond("negative", null);
+          await respond("negative", null);
           result.bot_reply = NEGATIVE_REPLY;
         } else {
           outcome = "not_understood";
@@ -227,22 +227,22 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
       const response = RESPONSE_OF[intent];
       outcome = response;
       if (response === "feedback") {
-        const feedbackId = insertFeedback(db, row.id, text, nowIso);
+        const feedbackId = await insertFeedback(t, row.id, text, nowIso);
         changes.push({ table: "feedback_events", action: "insert", id: feedbackId, values: { appointment_id: row.id, feedback_type: "followup_text", text } });
-        respond("feedback", text);
+        await respond("feedback", text);
         result.bot_reply = FEEDBACK_REPLY;
       } else if (response === "negative") {
-        respond("negative", null);
+        await respond("negative", null);
         result.bot_reply = NEGATIVE_REPLY;
       } else {
-        respond("positive", null);
-        const offer = offerSlots(db, company, { ...row, followup_status: "positive", followup_offered_slots: null }, now, deps.booking);
+        await respond("positive", null);
+        const offer = await offerSlots(t, company, { ...row, followup_status: "positive", followup_offered_slots: null }, now, deps.booking);
         update(row, "followup_offered_slots", null, slotsJson(offer.slots));
         result.bot_reply = offer.message;
       }
     }
     result.outcome = outcome;
-    setInboundResult(db, inboundId, { appointment_id: row.id, intent: result.intent, outcome });
+    await setInboundResult(t, inboundId, { appointment_id: row.id, intent: result.intent, outcome });
     return { result, company, phone: row.client_phone };
   }
 
@@ -251,16 +251,16 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
     let applied: Applied;
     if (opts.dryRun) {
       try {
-        db.transaction(() => {
-          throw new DryRunRollback(apply(input, now));
-        }).immediate();
+        await store.tx(async (t) => {
+          throw new DryRunRollback(await apply(t, input, now));
+        });
         throw new Error("unreachable: the dry-run transaction must roll back");
       } catch (err) {
         if (!(err instanceof DryRunRollback)) throw err;
         applied = err.result;
       }
     } else {
-      applied = db.transaction(() => apply(input, now)).immediate();
+      applied = await store.tx((t) => apply(t, input, now));
     }
     const { result, company } = applied;
     logger.info("reply_processed", {
@@ -288,7 +288,7 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
     else if (outcome.messageId !== undefined) payload.message_id = outcome.messageId;
     try {
       const at = clock().toISOString();
-      const id = db.transaction(() => writeAudit(db, { action: "followup_bot_reply", appointment_id: result.appointment_id, company_id: company.id, payload, created_at: at })).immediate();
+      const id = await writeAudit(store, { action: "followup_bot_reply", appointment_id: result.appointment_id, company_id: company.id, payload, created_at: at });
       result.changes.push({ table: "audit_log", action: "insert", id, values: { action: "followup_bot_reply", outcome: outcome.kind } });
     } catch (err) {
       // The response is committed and the answer is out; a missing audit row must not turn that into an error.

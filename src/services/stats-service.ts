@@ -1,5 +1,5 @@
 import { lastLocalDays } from "../domain/local-days.js";
-import type { Db } from "../store/db.js";
+import type { Q } from "../store/store.js";
 import { getCompany, listCompanies, type CompanyRow } from "../store/companies.js";
 import { dailyCounts, stateCounts, type CompanyDayRange, type CompanyWindow } from "../store/stats.js";
 import { UsageError } from "../errors.js";
@@ -72,14 +72,14 @@ function zeroCounters(): Counters {
   return { sent: 0, pending: 0, positive: 0, negative: 0, feedback: 0, failed: 0, skipped: 0, response_rate: 0 };
 }
 
-export function computeStats(db: Db, opts: StatsOptions): StatsReport {
+export async function computeStats(q: Q, opts: StatsOptions): Promise<StatsReport> {
   let companies: CompanyRow[];
   if (opts.companyId) {
-    const c = getCompany(db, opts.companyId);
+    const c = await getCompany(q, opts.companyId);
     if (!c) throw new UsageError(`unknown company "${opts.companyId}": see \`secretaria companies list\``);
     companies = [c];
   } else {
-    companies = listCompanies(db);
+    companies = await listCompanies(q);
   }
 
   const dayRanges: CompanyDayRange[] = [];
@@ -97,7 +97,7 @@ export function computeStats(db: Db, opts: StatsOptions): StatsReport {
   for (const d of dayRanges) {
     if (!daily.has(d.date)) daily.set(d.date, { date: d.date, sent: 0, positive: 0, negative: 0, feedback: 0 });
   }
-  for (const r of dailyCounts(db, dayRanges)) {
+  for (const r of await dailyCounts(q, dayRanges)) {
     const c = perCompany.get(r.company_id)!;
     const day = daily.get(r.date)!;
     for (const k of ["sent", "positive", "negative", "feedback"] as const) {
@@ -105,7 +105,7 @@ export function computeStats(db: Db, opts: StatsOptions): StatsReport {
       day[k] += r[k];
     }
   }
-  for (const s of stateCounts(db, windows)) {
+  for (const s of await stateCounts(q, windows)) {
     const c = perCompany.get(s.company_id)!;
     c.pending = s.queued + s.awaiting;
     c.failed = s.failed;

@@ -1,5 +1,5 @@
 import type { AppointmentStatus, FollowupPlan, FollowupStatus, SkipReason } from "../domain/lifecycle.js";
-import type { Db } from "./db.js";
+import { caseInsensitiveLike, type Q } from "./store.js";
 
 /** An appointments row as stored (times are UTC ISO-8601 strings, booleans 0/1). */
 export interface AppointmentRow {
@@ -43,76 +43,55 @@ export interface AppointmentData {
 
 const isoOrNull = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-export function getAppointment(db: Db, id: number): AppointmentRow | undefined {
-  return db.prepare("SELECT * FROM appointments WHERE id = ?").get(id) as AppointmentRow | undefined;
+export function getAppointment(q: Q, id: number): Promise<AppointmentRow | undefined> {
+  return q.get<AppointmentRow>("SELECT * FROM appointments WHERE id = ?", [id]);
 }
 
-export function findByExternalId(db: Db, companyId: string, externalId: string): AppointmentRow | undefined {
-  return db.prepare("SELECT * FROM appointments WHERE company_id = ? AND external_id = ?").get(companyId, externalId) as
-    | AppointmentRow
-    | undefined;
+export function findByExternalId(q: Q, companyId: string, externalId: string): Promise<AppointmentRow | undefined> {
+  return q.get<AppointmentRow>("SELECT * FROM appointments WHERE company_id = ? AND external_id = ?", [companyId, externalId]);
 }
 
-/** Prepared statements for bulk work (import): prepare once, run many times inside one transaction. */
-export function appointmentWriter(db: Db) {
-  const find = db.prepare(
-    "SELECT id, client_name, client_phone, start_time, end_time, status, allow_followup, followup_status FROM appointments WHERE company_id = ? AND external_id = ?",
-  );
-  const insert = db.prepare(
-    `INSERT INTO appointments (company_id, external_id, client_name, client_phone, start_time, end_time, status, allow_followup,
-        followup_status, followup_skip_reason, followup_next_scheduled, followup_due_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const updateData = db.prepare(
-    `UPDATE appointments SET client_name = @client_name, client_phone = @client_phone, start_time = @start_time, end_time = @end_time,
-        status = @status, allow_followup = @allow_followup, updated_at = @now WHERE id = @id`,
-  );
-  // Only touches rows still before sending: the WHERE guards against a daemon that claimed the row meanwhile.
-  const updatePlan = db.prepare(
-    `UPDATE appointments SET followup_status = @followup_status, followup_skip_reason = @followup_skip_reason,
-        followup_next_scheduled = @followup_next_scheduled, followup_due_at = @followup_due_at,
-        followup_attempts = 0, followup_last_error = NULL, updated_at = @now
-     WHERE id = @id AND followup_status IN ('scheduled', 'skipped')`,
-  );
-  return {
-    find(companyId: string, externalId: string) {
-      return find.get(companyId, externalId) as
-        | Pick<AppointmentRow, "id" | "client_name" | "client_phone" | "start_time" | "end_time" | "status" | "allow_followup" | "followup_status">
-        | undefined;
-    },
-    insert(data: AppointmentData, plan: FollowupPlan, nowIso: string): number {
-      // Positional, not named: binding from an object costs a property lookup per column per row, felt on a 1M-row import.
-      const r = insert.run(
-        data.company_id, data.external_id, data.client_name, data.client_phone, data.start_time, data.end_time, data.status,
-        data.allow_followup ? 1 : 0, plan.followup_status, plan.followup_skip_reason,
-        isoOrNull(plan.followup_next_scheduled), isoOrNull(plan.followup_due_at), nowIso, nowIso,
-      );
-      return Number(r.lastInsertRowid);
-    },
-    update(id: number, data: AppointmentData, plan: FollowupPlan | null, nowIso: string): void {
-      updateData.run({
-        id,
-        client_name: data.client_name,
-        client_phone: data.client_phone,
-        start_time: data.start_time,
-        end_time: data.end_time,
-        status: data.status,
-        allow_followup: data.allow_followup ? 1 : 0,
-        now: nowIso,
-      });
-      if (plan) {
-        updatePlan.run({
-          id,
-          followup_status: plan.followup_status,
-          followup_skip_reason: plan.followup_skip_reason,
-          followup_next_scheduled: isoOrNull(plan.followup_next_scheduled),
-          followup_due_at: isoOrNull(plan.followup_due_at),
-          now: nowIso,
-        });
-      }
-    },
-  };
-}
+const FIND_SQL =
+  "SELECT id, client_name, client_phone, start_time, end_time, status, allow_followup, followup_status FROM appointments WHERE company_id = ? AND external_id = ?";
+const INSERT_SQL = `INSERT INTO appointments (company_id, external_id, client_name, client_phone, start_time, end_time, status, allow_followup,
+    followup_status, followup_skip_reason, followup_next_scheduled, followup_due_at, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
+const UPDATE_DATA_SQL = `UPDATE appointments SET client_name = ?, client_phone = ?, start_time = ?, end_time = ?,
+    status = ?, allow_followup = ?, updated_at = ? WHERE id = ?`;
+// Only touches rows still before sending: the WHERE guards against a daemon that claimed the row meanwhile.
+const UPDATE_PLAN_SQL = `UPDATE appointments SET followup_status = ?, followup_skip_reason = ?,
+    followup_next_scheduled = ?, followup_due_at = ?, followup_attempts = 0, followup_last_error = NULL, updated_at = ?
+  WHERE id = ? AND followup_status IN ('scheduled', 'skipped')`;
+
+export type StoredAppointmentData = Pick<
+  AppointmentRow,
+  "id" | "client_name" | "client_phone" | "start_time" | "end_time" | "status" | "allow_followup" | "followup_status"
+>;
+
+/** The writes of add and import: run inside the caller's transaction. Parameters are positional: a 1M-row import feels every lookup. */
+export const appointmentWriter = {
+  find(q: Q, companyId: string, externalId: string): Promise<StoredAppointmentData | undefined> {
+    return q.get(FIND_SQL, [companyId, externalId]);
+  },
+  async insert(q: Q, data: AppointmentData, plan: FollowupPlan, nowIso: string): Promise<number> {
+    const row = await q.get<{ id: number }>(INSERT_SQL, [
+      data.company_id, data.external_id, data.client_name, data.client_phone, data.start_time, data.end_time, data.status,
+      data.allow_followup ? 1 : 0, plan.followup_status, plan.followup_skip_reason,
+      isoOrNull(plan.followup_next_scheduled), isoOrNull(plan.followup_due_at), nowIso, nowIso,
+    ]);
+    return row!.id;
+  },
+  async update(q: Q, id: number, data: AppointmentData, plan: FollowupPlan | null, nowIso: string): Promise<void> {
+    await q.run(UPDATE_DATA_SQL, [
+      data.client_name, data.client_phone, data.start_time, data.end_time, data.status, data.allow_followup ? 1 : 0, nowIso, id,
+    ]);
+    if (plan) {
+      await q.run(UPDATE_PLAN_SQL, [
+        plan.followup_status, plan.followup_skip_reason, isoOrNull(plan.followup_next_scheduled), isoOrNull(plan.followup_due_at), nowIso, id,
+      ]);
+    }
+  },
+};
 
 export interface AppointmentFilter {
   companyId?: string;
@@ -123,7 +102,7 @@ export interface AppointmentFilter {
   offset: number;
 }
 
-export function listAppointments(db: Db, f: AppointmentFilter): { rows: AppointmentRow[]; total: number } {
+export async function listAppointments(q: Q, f: AppointmentFilter): Promise<{ rows: AppointmentRow[]; total: number }> {
   const where: string[] = [];
   const params: Record<string, unknown> = { limit: f.limit, offset: f.offset };
   if (f.companyId) {
@@ -139,12 +118,16 @@ export function listAppointments(db: Db, f: AppointmentFilter): { rows: Appointm
     params.to = f.to;
   }
   if (f.search) {
-    where.push("(client_name LIKE @search ESCAPE '\\' OR client_phone LIKE @search ESCAPE '\\' OR external_id = @exact)");
+    const like = caseInsensitiveLike(q);
+    where.push(`(client_name ${like} @search ESCAPE '\\' OR client_phone LIKE @search ESCAPE '\\' OR external_id = @exact)`);
     params.search = `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     params.exact = f.search;
   }
   const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-  const rows = db.prepare(`SELECT * FROM appointments ${clause} ORDER BY start_time, id LIMIT @limit OFFSET @offset`).all(params) as AppointmentRow[];
-  const { n } = db.prepare(`SELECT count(*) AS n FROM appointments ${clause}`).get(params) as { n: number };
+  const rows = await q.all<AppointmentRow>(`SELECT * FROM appointments ${clause} ORDER BY start_time, id LIMIT @limit OFFSET @offset`, params);
+  const countParams = { ...params };
+  delete countParams.limit;
+  delete countParams.offset;
+  const { n } = (await q.get<{ n: number }>(`SELECT count(*) AS n FROM appointments ${clause}`, countParams))!;
   return { rows, total: n };
 }

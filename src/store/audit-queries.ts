@@ -1,4 +1,4 @@
-import type { Db } from "./db.js";
+import type { Q } from "./store.js";
 
 /**
  * The audit trail, newest first (by id: the order entries were written, whatever clock wrote
@@ -56,7 +56,7 @@ export function auditListSql(f: AuditFilter): { sql: string; countSql: string; p
     const fallback = f.since.find((s) => s.companyId === null);
     if (fallback) {
       params.sfAny = fallback.from;
-      const others = named.length ? `(company_id IS NULL OR company_id NOT IN (${named.map((_, i) => `@sc${i}`).join(", ")}))` : "1";
+      const others = named.length ? `(company_id IS NULL OR company_id NOT IN (${named.map((_, i) => `@sc${i}`).join(", ")}))` : "TRUE";
       alternatives.push(`(${others} AND created_at >= @sfAny)`);
     }
     where.push(alternatives.length === 1 ? alternatives[0]! : `(${alternatives.join(" OR ")})`);
@@ -69,14 +69,14 @@ export function auditListSql(f: AuditFilter): { sql: string; countSql: string; p
   };
 }
 
-export function listAudit(db: Db, f: AuditFilter): { rows: AuditRow[]; total: number } {
+export async function listAudit(q: Q, f: AuditFilter): Promise<{ rows: AuditRow[]; total: number }> {
   const { sql, countSql, params } = auditListSql(f);
-  const rows = db.prepare(sql).all({ ...params, limit: f.limit, offset: f.offset }) as AuditRow[];
-  const { n } = db.prepare(countSql).get(params) as { n: number };
+  const rows = await q.all<AuditRow>(sql, { ...params, limit: f.limit, offset: f.offset });
+  const { n } = (await q.get<{ n: number }>(countSql, params))!;
   return { rows, total: n };
 }
 
 /** The actions present, for the "unknown --action" hint. */
-export function auditActions(db: Db): string[] {
-  return (db.prepare("SELECT DISTINCT action FROM audit_log ORDER BY action").all() as { action: string }[]).map((r) => r.action);
+export async function auditActions(q: Q): Promise<string[]> {
+  return (await q.all<{ action: string }>("SELECT DISTINCT action FROM audit_log ORDER BY action")).map((r) => r.action);
 }

@@ -1,4 +1,4 @@
-import type { Db } from "./db.js";
+import type { Q } from "./store.js";
 
 /** Audit actions. followup_sent and followup_response come from the release notes; the rest are the engine's own. */
 export type AuditAction =
@@ -23,9 +23,10 @@ export interface AuditEntry {
   created_at: string;
 }
 
-export function writeAudit(db: Db, e: AuditEntry): number {
-  const r = db
-    .prepare("INSERT INTO audit_log (action, appointment_id, company_id, payload, created_at) VALUES (?, ?, ?, ?, ?)")
-    .run(e.action, e.appointment_id ?? null, e.company_id ?? null, JSON.stringify(e.payload ?? {}), e.created_at);
-  return Number(r.lastInsertRowid);
+export async function writeAudit(q: Q, e: AuditEntry): Promise<number> {
+  const row = await q.get<{ id: number }>(
+    "INSERT INTO audit_log (action, appointment_id, company_id, payload, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+    [e.action, e.appointment_id ?? null, e.company_id ?? null, JSON.stringify(e.payload ?? {}), e.created_at],
+  );
+  return row!.id;
 }

@@ -1,4 +1,4 @@
-import type { Db } from "./db.js";
+import type { Q } from "./store.js";
 
 export interface CompanyRow {
   id: string;
@@ -20,18 +20,18 @@ export interface CompanyRow {
 
 export type CompanyInput = Omit<CompanyRow, "created_at" | "updated_at" | "paused_reason" | "paused_at">;
 
-export function getCompany(db: Db, id: string): CompanyRow | undefined {
-  return db.prepare("SELECT * FROM companies WHERE id = ?").get(id) as CompanyRow | undefined;
+export function getCompany(q: Q, id: string): Promise<CompanyRow | undefined> {
+  return q.get<CompanyRow>("SELECT * FROM companies WHERE id = ?", [id]);
 }
 
-export function listCompanies(db: Db): CompanyRow[] {
-  return db.prepare("SELECT * FROM companies ORDER BY id").all() as CompanyRow[];
+export function listCompanies(q: Q): Promise<CompanyRow[]> {
+  return q.all<CompanyRow>("SELECT * FROM companies ORDER BY id");
 }
 
 /** Insert or update by id; returns whether the row was created. */
-export function upsertCompany(db: Db, c: CompanyInput, nowIso: string): "created" | "updated" {
-  const existed = !!db.prepare("SELECT 1 FROM companies WHERE id = ?").get(c.id);
-  db.prepare(
+export async function upsertCompany(q: Q, c: CompanyInput, nowIso: string): Promise<"created" | "updated"> {
+  const existed = !!(await q.get("SELECT 1 AS x FROM companies WHERE id = ?", [c.id]));
+  await q.run(
     `INSERT INTO companies (id, name, timezone, whaticket_url, whaticket_token, whatsapp_id, business_hours, quiet_hours,
         followup_delay_minutes, rate_limit, followup_template, created_at, updated_at)
      VALUES (@id, @name, @timezone, @whaticket_url, @whaticket_token, @whatsapp_id, @business_hours, @quiet_hours,
@@ -41,10 +41,11 @@ export function upsertCompany(db: Db, c: CompanyInput, nowIso: string): "created
         quiet_hours = excluded.quiet_hours, followup_delay_minutes = excluded.followup_delay_minutes,
         rate_limit = excluded.rate_limit, followup_template = excluded.followup_template, updated_at = excluded.updated_at,
         -- new Whaticket settings lift a pause caused by the old ones (401/403)
-        paused_reason = CASE WHEN excluded.whaticket_url IS NOT companies.whaticket_url OR excluded.whaticket_token IS NOT companies.whaticket_token
-          OR excluded.whatsapp_id IS NOT companies.whatsapp_id THEN NULL ELSE companies.paused_reason END,
-        paused_at = CASE WHEN excluded.whaticket_url IS NOT companies.whaticket_url OR excluded.whaticket_token IS NOT companies.whaticket_token
-          OR excluded.whatsapp_id IS NOT companies.whatsapp_id THEN NULL ELSE companies.paused_at END`,
-  ).run({ ...c, now: nowIso });
+        paused_reason = CASE WHEN excluded.whaticket_url IS DISTINCT FROM companies.whaticket_url OR excluded.whaticket_token IS DISTINCT FROM companies.whaticket_token
+          OR excluded.whatsapp_id IS DISTINCT FROM companies.whatsapp_id THEN NULL ELSE companies.paused_reason END,
+        paused_at = CASE WHEN excluded.whaticket_url IS DISTINCT FROM companies.whaticket_url OR excluded.whaticket_token IS DISTINCT FROM companies.whaticket_token
+          OR excluded.whatsapp_id IS DISTINCT FROM companies.whatsapp_id THEN NULL ELSE companies.paused_at END`,
+    { ...c, now: nowIso },
+  );
   return existed ? "updated" : "created";
 }

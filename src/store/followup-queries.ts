@@ -3,7 +3,7 @@ import type { FollowupStatus } from "../domain/lifecycle.js";
 import { localDayRange } from "../domain/local-days.js";
 import type { CompanyRow } from "./companies.js";
 import type { AppointmentRow } from "./appointments.js";
-import type { Db } from "./db.js";
+import { caseInsensitiveLike, type Q } from "./store.js";
 
 /**
  * The follow-up list (`followups list`, the panel's table): filters, sort, one page and the
@@ -45,8 +45,8 @@ const ORDER_BY: Record<FollowupSort, string> = {
   "-next": "followup_next_scheduled IS NULL, followup_next_scheduled DESC, id DESC",
   sent: "followup_sent_at IS NULL, followup_sent_at ASC, id ASC",
   "-sent": "followup_sent_at IS NULL, followup_sent_at DESC, id DESC",
-  client: "client_name COLLATE NOCASE ASC, id ASC",
-  "-client": "client_name COLLATE NOCASE DESC, id DESC",
+  client: "/*nocase*/client_name ASC, id ASC",
+  "-client": "/*nocase*/client_name DESC, id DESC",
   id: "id ASC",
   "-id": "id DESC",
 };
@@ -82,7 +82,7 @@ export type FollowupItem = Pick<
 const ITEM_COLUMNS = `id, company_id, client_name, client_phone, end_time, followup_status, followup_next_scheduled,
   followup_sent_at, followup_response, followup_attempts, followup_last_error, followup_skip_reason, followup_responded_at`;
 
-function whereClause(f: FollowupListFilter): { sql: string; params: Record<string, unknown> } {
+function whereClause(q: Q, f: FollowupListFilter): { sql: string; params: Record<string, unknown> } {
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   if (f.statuses) {
@@ -101,7 +101,7 @@ function whereClause(f: FollowupListFilter): { sql: string; params: Record<strin
       const terms: string[] = [];
       if (r.companyId !== null) {
         // Unary +: no per-company index scans for the OR (whole companies); the end_time envelope below is the seek.
-        terms.push(`+company_id = @rc${i}`);
+        terms.push(`${q.dialect === "sqlite" ? "+" : ""}company_id = @rc${i}`);
         params[`rc${i}`] = r.companyId;
       }
       if (r.from) {
@@ -112,7 +112,7 @@ function whereClause(f: FollowupListFilter): { sql: string; params: Record<strin
         terms.push(`end_time < @rt${i}`);
         params[`rt${i}`] = r.to;
       }
-      return terms.length ? `(${terms.join(" AND ")})` : "1";
+      return terms.length ? `(${terms.join(" AND ")})` : "TRUE";
     });
     where.push(alternatives.length === 1 ? alternatives[0]! : `(${alternatives.join(" OR ")})`);
     if (alternatives.length > 1) {
@@ -137,18 +137,18 @@ function whereClause(f: FollowupListFilter): { sql: string; params: Record<strin
     // Phones are stored as digits: "(11) 99999-0000" finds 5511999990000.
     if (digits.length >= 3 && /^[\d\s+().-]+$/.test(search)) {
       params.phone = `%${digits}%`;
-      where.push("(client_name LIKE @name ESCAPE '\\' OR client_phone LIKE @phone)");
+      where.push(`(client_name ${caseInsensitiveLike(q)} @name ESCAPE '\\' OR client_phone LIKE @phone)`);
     } else {
-      where.push("client_name LIKE @name ESCAPE '\\'");
+      where.push(`client_name ${caseInsensitiveLike(q)} @name ESCAPE '\\'`);
     }
   }
   return { sql: where.length ? `WHERE ${where.join(" AND ")}` : "", params };
 }
 
 /** The SQL of one page, exposed for EXPLAIN QUERY PLAN in benchmarks. */
-export function followupPageSql(f: FollowupListFilter): { sql: string; countSql: string; params: Record<string, unknown> } {
-  const { sql: where, params } = whereClause(f);
-  const order = ORDER_BY[f.sort];
+export function followupPageSql(q: Q, f: FollowupListFilter): { sql: string; countSql: string; params: Record<string, unknown> } {
+  const { sql: where, params } = whereClause(q, f);
+  const order = ORDER_BY[f.sort].replace("/*nocase*/client_name", q.dialect === "sqlite" ? "client_name COLLATE NOCASE" : "lower(client_name)");
   const sql = `SELECT ${ITEM_COLUMNS} FROM appointments
     WHERE id IN (SELECT id FROM appointments ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset)
     ORDER BY ${order}`;
@@ -156,13 +156,13 @@ export function followupPageSql(f: FollowupListFilter): { sql: string; countSql:
   return { sql, countSql, params: { ...params, limit: f.limit, offset: f.offset } };
 }
 
-export function listFollowups(db: Db, f: FollowupListFilter): { items: FollowupItem[]; total: number } {
-  const { sql, countSql, params } = followupPageSql(f);
-  const items = db.prepare(sql).all(params) as FollowupItem[];
+export async function listFollowups(q: Q, f: FollowupListFilter): Promise<{ items: FollowupItem[]; total: number }> {
+  const { sql, countSql, params } = followupPageSql(q, f);
+  const items = await q.all<FollowupItem>(sql, params);
   const countParams = { ...params };
   delete countParams.limit;
   delete countParams.offset;
-  const { n } = db.prepare(countSql).get(countParams) as { n: number };
+  const { n } = (await q.get<{ n: number }>(countSql, countParams))!;
   return { items, total: n };
 }
 

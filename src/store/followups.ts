@@ -1,15 +1,15 @@
-import type { Statement } from "better-sqlite3";
 import type { AppointmentRow } from "./appointments.js";
-import { immediate, type Db } from "./db.js";
+import { bySql, type Q, type Store } from "./store.js";
 
 /**
  * The delivery hot path: every query the daemon and `followups resend` run, once each, with the
  * index it relies on. Instants are UTC ISO-8601 strings (iso()), so string order is time order.
  *
- * Writes run under BEGIN IMMEDIATE: the write lock is taken before the statement reads, so two
- * daemons on one file serialise their claims instead of one failing on a stale snapshot. Every
- * change after a claim is conditional on the lease owner, so a daemon whose lease was taken over
- * never overwrites the other's work.
+ * SQLite: writes run under BEGIN IMMEDIATE, so two daemons on one file serialise their claims.
+ * PostgreSQL (READ COMMITTED): the claim locks the rows it picks with FOR UPDATE SKIP LOCKED, so
+ * daemons on several hosts claim disjoint rows without waiting for each other. Every change after
+ * a claim is conditional on the lease owner, so a daemon whose lease was taken over never
+ * overwrites the other's work.
  */
 export const FOLLOWUP_SQL = {
   /**
@@ -29,6 +29,19 @@ export const FOLLOWUP_SQL = {
                      AND COALESCE(followup_due_at, followup_next_scheduled) >= @expiryCutoff
                    ORDER BY followup_next_scheduled
                    LIMIT @limit)
+    RETURNING *`,
+  /** The same claim on PostgreSQL: rows another daemon is claiming right now are skipped, not waited for. */
+  claimDuePg: `
+    UPDATE appointments
+       SET followup_status = 'sending', lease_owner = @owner, lease_expires_at = @leaseUntil, updated_at = @now
+     WHERE id IN (SELECT id FROM appointments
+                   WHERE company_id = @companyId AND followup_status = 'scheduled' AND followup_next_scheduled <= @now
+                     AND allow_followup = 1 AND status = 'booked'
+                     AND COALESCE(followup_due_at, followup_next_scheduled) >= @expiryCutoff
+                   ORDER BY followup_next_scheduled
+                   LIMIT @limit
+                   FOR UPDATE SKIP LOCKED)
+       AND followup_status = 'scheduled'
     RETURNING *`,
 
   /**
@@ -51,7 +64,7 @@ export const FOLLOWUP_SQL = {
    * statistics SQLite prefers an index on followup_status and reads every future follow-up too.
    */
   sweepUnsendable: `
-    UPDATE appointments INDEXED BY appointments_followup_due
+    UPDATE appointments /*INDEXED*/
        SET followup_status = 'skipped',
            followup_skip_reason = CASE WHEN status <> 'booked' THEN 'cancelled'
                                        WHEN allow_followup = 0 THEN 'no_consent'
@@ -133,26 +146,19 @@ export const FOLLOWUP_SQL = {
 
   /** When the next scheduled follow-up is due (the demo's simulated clock jumps there). Index: appointments_followup_due (its first entry), forced as in the sweep. */
   nextDueAt: `
-    SELECT followup_next_scheduled AS due FROM appointments INDEXED BY appointments_followup_due
+    SELECT followup_next_scheduled AS due FROM appointments /*INDEXED*/
      WHERE followup_status = 'scheduled' AND followup_next_scheduled IS NOT NULL
      ORDER BY followup_next_scheduled LIMIT 1`,
 
   pauseCompany: "UPDATE companies SET paused_reason = @reason, paused_at = @now WHERE id = @companyId",
   unpauseCompany: "UPDATE companies SET paused_reason = NULL, paused_at = NULL WHERE id = ? AND paused_reason IS NOT NULL",
-  setDaemonState: `
-    INSERT INTO daemon_state (key, value, updated_at) VALUES (?, ?, ?)
-    ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-  getDaemonState: "SELECT key, value FROM daemon_state",
 } as const;
 
-/** Statements prepared once per connection: the hot path runs them thousands of times. */
-const prepared = new WeakMap<Db, Map<string, Statement>>();
-function stmt(db: Db, name: keyof typeof FOLLOWUP_SQL): Statement {
-  let m = prepared.get(db);
-  if (!m) prepared.set(db, (m = new Map()));
-  let s = m.get(name);
-  if (!s) m.set(name, (s = db.prepare(FOLLOWUP_SQL[name])));
-  return s;
+/** SQLite has no statistics here: its planner is told which index the due scans use. PostgreSQL plans by itself. */
+function sqlOf(q: Q, name: keyof typeof FOLLOWUP_SQL): string {
+  const sql = FOLLOWUP_SQL[name];
+  if (q.dialect === "sqlite") return sql.replace("/*INDEXED*/", "INDEXED BY appointments_followup_due");
+  return sql;
 }
 
 export interface ClaimParams {
@@ -171,15 +177,20 @@ export interface ClaimParams {
  * there were no lease, so the suite can show that its checks catch the double sends that follow.
  */
 const UNSAFE_NO_LEASE = process.env.SECRETARIA_UNSAFE_NO_LEASE === "1";
-const CLAIM_IGNORING_LEASES = FOLLOWUP_SQL.claimDue.replace("followup_status = 'scheduled' AND", "followup_status IN ('scheduled', 'sending') AND");
+const ignoringLeases = (sql: string) =>
+  sql.replace("followup_status = 'scheduled' AND", "followup_status IN ('scheduled', 'sending') AND").replace(
+    "AND followup_status = 'scheduled'\n    RETURNING",
+    "\n    RETURNING",
+  );
 
-export function claimDue(db: Db, p: ClaimParams): AppointmentRow[] {
-  if (UNSAFE_NO_LEASE) return immediate(db, () => db.prepare(CLAIM_IGNORING_LEASES).all(p) as AppointmentRow[]);
-  return immediate(db, () => stmt(db, "claimDue").all(p) as AppointmentRow[]);
+export function claimDue(store: Store, p: ClaimParams): Promise<AppointmentRow[]> {
+  let sql: string = store.dialect === "postgres" ? FOLLOWUP_SQL.claimDuePg : FOLLOWUP_SQL.claimDue;
+  if (UNSAFE_NO_LEASE) sql = ignoringLeases(sql);
+  return store.tx((t) => t.all<AppointmentRow>(sql, p));
 }
 
-export function reclaimExpiredLeases(db: Db, now: string): number {
-  return immediate(db, () => stmt(db, "reclaimExpiredLeases").run({ now }).changes);
+export function reclaimExpiredLeases(q: Q, now: string): Promise<number> {
+  return q.run(sqlOf(q, "reclaimExpiredLeases"), { now });
 }
 
 export interface SkippedRow {
@@ -189,10 +200,10 @@ export interface SkippedRow {
 }
 
 /** Runs the sweep; `audit` is called in the same transaction with the rows it changed. */
-export function sweepUnsendable(db: Db, p: { now: string; expiryCutoff: string }, audit: (rows: SkippedRow[]) => void): SkippedRow[] {
-  return immediate(db, () => {
-    const rows = stmt(db, "sweepUnsendable").all(p) as SkippedRow[];
-    if (rows.length) audit(rows);
+export function sweepUnsendable(store: Store, p: { now: string; expiryCutoff: string }, audit: (t: Q, rows: SkippedRow[]) => Promise<void>): Promise<SkippedRow[]> {
+  return store.tx(async (t) => {
+    const rows = await t.all<SkippedRow>(sqlOf(t, "sweepUnsendable"), p);
+    if (rows.length) await audit(t, rows);
     return rows;
   });
 }
@@ -204,63 +215,93 @@ export interface LeaseRef {
 }
 
 /** Call inside the transaction that writes the audit. False when this owner no longer holds the row. */
-export function markSent(db: Db, r: LeaseRef): boolean {
-  return stmt(db, "markSent").run(r).changes === 1;
+export async function markSent(q: Q, r: LeaseRef): Promise<boolean> {
+  return (await q.run(FOLLOWUP_SQL.markSent, r)) === 1;
 }
 
-export function rescheduleRetry(db: Db, r: LeaseRef & { next: string; error: string }): boolean {
-  return stmt(db, "rescheduleRetry").run(r).changes === 1;
+export async function rescheduleRetry(q: Q, r: LeaseRef & { next: string; error: string }): Promise<boolean> {
+  return (await q.run(FOLLOWUP_SQL.rescheduleRetry, r)) === 1;
 }
 
-export function markFailed(db: Db, r: LeaseRef & { error: string }): boolean {
-  return stmt(db, "markFailed").run(r).changes === 1;
+export async function markFailed(q: Q, r: LeaseRef & { error: string }): Promise<boolean> {
+  return (await q.run(FOLLOWUP_SQL.markFailed, r)) === 1;
 }
 
-export function releaseClaim(db: Db, r: LeaseRef & { error: string | null }): boolean {
-  return stmt(db, "releaseClaim").run(r).changes === 1;
+/** The company's Whaticket setup is wrong: the claimed row goes back unsent, its due time kept. */
+export async function releaseClaim(q: Q, r: LeaseRef & { error: string | null }): Promise<boolean> {
+  return (await q.run(FOLLOWUP_SQL.releaseClaim, r)) === 1;
 }
 
-export function releaseAllClaims(db: Db, owner: string, now: string): number {
-  return immediate(db, () => stmt(db, "releaseAllClaims").run({ owner, now }).changes);
+export function releaseAllClaims(q: Q, owner: string, now: string): Promise<number> {
+  return q.run(FOLLOWUP_SQL.releaseAllClaims, { owner, now });
 }
 
 /** Undefined when refused or unknown (the caller reads the row to say why). */
-export function leaseForResend(db: Db, p: { id: number; owner: string; now: string; leaseUntil: string }): AppointmentRow | undefined {
-  return immediate(db, () => stmt(db, "leaseForResend").get(p) as AppointmentRow | undefined);
+export function leaseForResend(q: Q, p: { id: number; owner: string; now: string; leaseUntil: string }): Promise<AppointmentRow | undefined> {
+  return q.get<AppointmentRow>(FOLLOWUP_SQL.leaseForResend, p);
 }
 
 /** Call inside the transaction that writes the audit. */
-export function completeResend(db: Db, r: LeaseRef): boolean {
-  return stmt(db, "completeResend").run(r).changes === 1;
+export async function completeResend(q: Q, r: LeaseRef): Promise<boolean> {
+  return (await q.run(FOLLOWUP_SQL.completeResend, r)) === 1;
 }
 
-export function abortResend(db: Db, r: LeaseRef & { error: string }): boolean {
-  return immediate(db, () => stmt(db, "abortResend").run(r).changes === 1);
+export async function abortResend(q: Q, r: LeaseRef & { error: string }): Promise<boolean> {
+  return (await q.run(FOLLOWUP_SQL.abortResend, r)) === 1;
 }
 
 /** The earliest due time among scheduled follow-ups, or null when none is scheduled. */
-export function nextDueAt(db: Db): Date | null {
-  const row = stmt(db, "nextDueAt").get() as { due: string | null } | undefined;
+export async function nextDueAt(q: Q): Promise<Date | null> {
+  const row = await q.get<{ due: string | null }>(sqlOf(q, "nextDueAt"));
   return row?.due ? new Date(row.due) : null;
 }
 
 /** Whaticket refused the company's token or connection: stop sending for it until fixed or re-probed. */
-export function pauseCompany(db: Db, p: { companyId: string; reason: string; now: string }): void {
-  stmt(db, "pauseCompany").run(p);
+export async function pauseCompany(q: Q, p: { companyId: string; reason: string; now: string }): Promise<void> {
+  await q.run(FOLLOWUP_SQL.pauseCompany, p);
 }
 
 /** A send for a paused company went through: it is healthy again. */
-export function unpauseCompany(db: Db, companyId: string): void {
-  stmt(db, "unpauseCompany").run(companyId);
+export async function unpauseCompany(q: Q, companyId: string): Promise<void> {
+  await q.run(FOLLOWUP_SQL.unpauseCompany, [companyId]);
 }
 
-export function setDaemonState(db: Db, values: Record<string, string>, now: string): void {
-  immediate(db, () => {
-    for (const [k, v] of Object.entries(values)) stmt(db, "setDaemonState").run(k, v, now);
+/** A quiet-hours or rate-limit hold: the claimed row goes back to scheduled at `next`, nothing burned. */
+export async function deferClaim(q: Q, r: LeaseRef & { next: string }): Promise<boolean> {
+  return (
+    (await q.run(
+      `UPDATE appointments SET followup_status = 'scheduled', followup_next_scheduled = @next,
+              lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
+        WHERE id = @id AND followup_status = 'sending' AND lease_owner = @owner`,
+      r,
+    )) === 1
+  );
+}
+
+/**
+ * A company's send budget, shared by every daemon on the database: a GCRA schedule (the next
+ * free send instant, epoch ms) advanced by 1/rate per message. Reserves up to `count` send
+ * instants no later than `horizonMs` ahead and returns them; the caller waits until each one.
+ * Any window of one second then holds at most `rate` sends, however many daemons share it.
+ */
+export function reserveSendSlots(store: Store, p: { companyId: string; count: number; rate: number; nowMs: number; horizonMs: number }): Promise<number[]> {
+  return store.tx(async (t) => {
+    await t.run("INSERT INTO send_budget (company_id, next_at_ms) VALUES (?, 0) ON CONFLICT (company_id) DO NOTHING", [p.companyId]);
+    const row = await t.get<{ next_at_ms: number }>(
+      bySql(t, {
+        sqlite: "SELECT next_at_ms FROM send_budget WHERE company_id = ?",
+        postgres: "SELECT next_at_ms FROM send_budget WHERE company_id = ? FOR UPDATE",
+      }),
+      [p.companyId],
+    );
+    const interval = 1000 / p.rate;
+    let at = Math.max(Number(row?.next_at_ms ?? 0), p.nowMs);
+    const slots: number[] = [];
+    while (slots.length < p.count && at <= p.nowMs + p.horizonMs) {
+      slots.push(at);
+      at += interval;
+    }
+    if (slots.length) await t.run("UPDATE send_budget SET next_at_ms = ? WHERE company_id = ?", [Math.ceil(at), p.companyId]);
+    return slots;
   });
-}
-
-export function getDaemonState(db: Db): Record<string, string> {
-  const rows = stmt(db, "getDaemonState").all() as { key: string; value: string }[];
-  return Object.fromEntries(rows.map((r) => [r.key, r.value]));
 }

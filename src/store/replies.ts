@@ -1,5 +1,5 @@
 import type { AppointmentRow } from "./appointments.js";
-import type { Db } from "./db.js";
+import type { Q } from "./store.js";
 
 /**
  * The SQL of inbound replies: matching a phone to its open follow-up, storing inbound messages
@@ -27,7 +27,7 @@ const OPEN = `followup_sent_at IS NOT NULL AND followup_sent_at >= @since
  * The latest open follow-up sent to any of `phones` (the same number with and without the
  * Brazilian ninth digit) within the reply window, optionally of one company.
  */
-export function findOpenFollowup(db: Db, phones: string[], now: Date, companyId?: string): AppointmentRow | undefined {
+export async function findOpenFollowup(q: Q, phones: string[], now: Date, companyId?: string): Promise<AppointmentRow | undefined> {
   if (phones.length === 0) return undefined;
   const params: Record<string, unknown> = { since: new Date(now.getTime() - REPLY_WINDOW_MS).toISOString() };
   const names = phones.map((p, i) => {
@@ -40,11 +40,14 @@ export function findOpenFollowup(db: Db, phones: string[], now: Date, companyId?
     params.company = companyId;
   }
   sql += " ORDER BY followup_sent_at DESC, id DESC LIMIT 1";
-  return db.prepare(sql).get(params) as AppointmentRow | undefined;
+  // PostgreSQL: the row stays locked until the reply's transaction ends, so two messages from one
+  // client at once are applied one after the other (the second sees the first's answer).
+  if (q.dialect === "postgres") sql += " FOR UPDATE";
+  return q.get<AppointmentRow>(sql, params);
 }
 
 /** Every open follow-up (newest first): what `reply simulate` offers to pick on a terminal. */
-export function listOpenFollowups(db: Db, now: Date, opts: { companyId?: string; limit?: number } = {}): AppointmentRow[] {
+export function listOpenFollowups(q: Q, now: Date, opts: { companyId?: string; limit?: number } = {}): Promise<AppointmentRow[]> {
   const params: Record<string, unknown> = { since: new Date(now.getTime() - REPLY_WINDOW_MS).toISOString(), limit: opts.limit ?? 50 };
   let sql = `SELECT * FROM appointments WHERE ${OPEN}`;
   if (opts.companyId !== undefined) {
@@ -52,7 +55,7 @@ export function listOpenFollowups(db: Db, now: Date, opts: { companyId?: string;
     params.company = opts.companyId;
   }
   sql += " ORDER BY followup_sent_at DESC, id DESC LIMIT @limit";
-  return db.prepare(sql).all(params) as AppointmentRow[];
+  return q.all<AppointmentRow>(sql, params);
 }
 
 export interface InboundMessage {
@@ -67,47 +70,47 @@ export interface InboundMessage {
  * stored before (a redelivery). Callers run it in the same transaction as the state change it
  * causes, so the message is applied exactly once. Messages without an id are not de-duplicated.
  */
-export function insertInbound(db: Db, m: InboundMessage): number | null {
-  const r = db
-    .prepare(
-      `INSERT INTO inbound_messages (message_id, phone, body, received_at, outcome)
-       VALUES (@message_id, @phone, @body, @received_at, 'unmatched')
-       ON CONFLICT (message_id) DO NOTHING`,
-    )
-    .run(m);
-  return r.changes === 1 ? Number(r.lastInsertRowid) : null;
+export async function insertInbound(q: Q, m: InboundMessage): Promise<number | null> {
+  const row = await q.get<{ id: number }>(
+    `INSERT INTO inbound_messages (message_id, phone, body, received_at, outcome)
+     VALUES (@message_id, @phone, @body, @received_at, 'unmatched')
+     ON CONFLICT (message_id) DO NOTHING
+     RETURNING id`,
+    m,
+  );
+  return row ? row.id : null;
 }
 
-export function setInboundResult(db: Db, id: number, r: { appointment_id: number | null; intent: string | null; outcome: InboundOutcome }): void {
-  db.prepare("UPDATE inbound_messages SET appointment_id = @appointment_id, intent = @intent, outcome = @outcome WHERE id = @id").run({ id, ...r });
+export async function setInboundResult(q: Q, id: number, r: { appointment_id: number | null; intent: string | null; outcome: InboundOutcome }): Promise<void> {
+  await q.run("UPDATE inbound_messages SET appointment_id = @appointment_id, intent = @intent, outcome = @outcome WHERE id = @id", { id, ...r });
 }
 
-export function insertFeedback(db: Db, appointmentId: number, text: string, at: string): number {
-  const r = db
-    .prepare("INSERT INTO feedback_events (appointment_id, feedback_type, text, created_at) VALUES (?, 'followup_text', ?, ?)")
-    .run(appointmentId, text, at);
-  return Number(r.lastInsertRowid);
+export async function insertFeedback(q: Q, appointmentId: number, text: string, at: string): Promise<number> {
+  const row = await q.get<{ id: number }>(
+    "INSERT INTO feedback_events (appointment_id, feedback_type, text, created_at) VALUES (?, 'followup_text', ?, ?) RETURNING id",
+    [appointmentId, text, at],
+  );
+  return row!.id;
 }
 
 /**
  * Records the client's response and closes (or, for positive, moves on) the follow-up. Guarded by
  * the state it was read in: returns false when it is no longer in `fromStatus`.
  */
-export function recordResponse(db: Db, id: number, response: FollowupResponse, at: string, fromStatus: string): boolean {
-  const r = db
-    .prepare(
-      `UPDATE appointments SET followup_response = @response, followup_status = @response, followup_responded_at = @at,
-          followup_offered_slots = NULL, updated_at = @at
-       WHERE id = @id AND followup_status = @fromStatus`,
-    )
-    .run({ id, response, at, fromStatus });
-  return r.changes === 1;
+export async function recordResponse(q: Q, id: number, response: FollowupResponse, at: string, fromStatus: string): Promise<boolean> {
+  const changed = await q.run(
+    `UPDATE appointments SET followup_response = @response, followup_status = @response, followup_responded_at = @at,
+        followup_offered_slots = NULL, updated_at = @at
+     WHERE id = @id AND followup_status = @fromStatus`,
+    { id, response, at, fromStatus },
+  );
+  return changed === 1;
 }
 
 /** The slots offered for the client's choice (UTC instants), or null when none could be offered. */
-export function setOfferedSlots(db: Db, id: number, slots: Date[] | null, at: string): void {
+export async function setOfferedSlots(q: Q, id: number, slots: Date[] | null, at: string): Promise<void> {
   const json = slots && slots.length ? JSON.stringify(slots.map((s) => s.toISOString())) : null;
-  db.prepare("UPDATE appointments SET followup_offered_slots = ?, updated_at = ? WHERE id = ?").run(json, at, id);
+  await q.run("UPDATE appointments SET followup_offered_slots = ?, updated_at = ? WHERE id = ?", [json, at, id]);
 }
 
 /** The offered slots as stored; malformed JSON reads as none. */
@@ -126,12 +129,10 @@ export function offeredSlotsOf(row: Pick<AppointmentRow, "followup_offered_slots
 }
 
 /** Links the follow-up to the appointment booked from it; that ends the slot choice. */
-export function setBookedAppointment(db: Db, id: number, bookedId: number, at: string): void {
-  db.prepare("UPDATE appointments SET followup_booked_appointment_id = ?, followup_offered_slots = NULL, updated_at = ? WHERE id = ?").run(
-    bookedId,
-    at,
-    id,
-  );
+export async function setBookedAppointment(q: Q, id: number, bookedId: number, at: string): Promise<void> {
+  await q.run("UPDATE appointments SET followup_booked_appointment_id = ?, followup_offered_slots = NULL, updated_at = ? WHERE id = ?", [
+    bookedId, at, id,
+  ]);
 }
 
 /**
@@ -141,20 +142,25 @@ export function setBookedAppointment(db: Db, id: number, bookedId: number, at: s
 const LOOKBACK_MS = 31 * 24 * 60 * 60 * 1000;
 
 /** A company's booked appointments that overlap [from, to), as intervals. */
-export function bookedIntervals(db: Db, companyId: string, from: Date, to: Date): Array<{ start: Date; end: Date }> {
-  const rows = db
-    .prepare(
-      `SELECT start_time, end_time FROM appointments
-       WHERE company_id = ? AND start_time >= ? AND start_time < ? AND end_time > ? AND status = 'booked'`,
-    )
-    .all(companyId, new Date(from.getTime() - LOOKBACK_MS).toISOString(), to.toISOString(), from.toISOString()) as Array<{
-    start_time: string;
-    end_time: string;
-  }>;
+export async function bookedIntervals(q: Q, companyId: string, from: Date, to: Date): Promise<Array<{ start: Date; end: Date }>> {
+  const rows = await q.all<{ start_time: string; end_time: string }>(
+    `SELECT start_time, end_time FROM appointments
+     WHERE company_id = ? AND start_time >= ? AND start_time < ? AND end_time > ? AND status = 'booked'`,
+    [companyId, new Date(from.getTime() - LOOKBACK_MS).toISOString(), to.toISOString(), from.toISOString()],
+  );
   return rows.map((r) => ({ start: new Date(r.start_time), end: new Date(r.end_time) }));
 }
 
-/** Whether [start, end) is still free in the company's agenda. */
-export function isSlotFree(db: Db, companyId: string, start: Date, end: Date): boolean {
-  return bookedIntervals(db, companyId, start, end).length === 0;
+/**
+ * Serialises bookings in one company's agenda until the transaction ends: two customers choosing
+ * the same free slot at once book it once. SQLite's write lock already does; PostgreSQL (READ
+ * COMMITTED) locks the company's row.
+ */
+export async function lockAgenda(q: Q, companyId: string): Promise<void> {
+  if (q.dialect === "postgres") await q.get("SELECT id FROM companies WHERE id = ? FOR UPDATE", [companyId]);
+}
+
+/** Whether [start, end) is still free in the company's agenda. Call after lockAgenda, in the booking's transaction. */
+export async function isSlotFree(q: Q, companyId: string, start: Date, end: Date): Promise<boolean> {
+  return (await bookedIntervals(q, companyId, start, end)).length === 0;
 }

@@ -1,4 +1,4 @@
-import type { Db } from "./db.js";
+import { bySql, type Q } from "./store.js";
 
 /**
  * Aggregates for `stats` and the panel, computed by SQLite (GROUP BY / count), never by loading
@@ -55,6 +55,10 @@ const DAYS_CTE = `WITH days AS (
   SELECT value ->> '$.company_id' AS company_id, value ->> '$.date' AS date,
          value ->> '$.start' AS start, value ->> '$.stop' AS stop
   FROM json_each(@days))`;
+const DAYS_CTE_PG = `WITH days AS (
+  SELECT value ->> 'company_id' AS company_id, value ->> 'date' AS date,
+         value ->> 'start' AS start, value ->> 'stop' AS stop
+  FROM jsonb_array_elements(CAST(@days AS jsonb)) AS value)`;
 
 // One row per (company, day); each count is an index range count (no rows read, no sorter).
 const countIn = (where: string) =>
@@ -62,36 +66,42 @@ const countIn = (where: string) =>
 const answered = (response: string) =>
   countIn(`a.followup_response = '${response}' AND a.followup_responded_at >= d.start AND a.followup_responded_at < d.stop`);
 
-export const DAILY_COUNTS_SQL = `${DAYS_CTE}
+const dailyBody = `
 SELECT d.company_id, d.date,
   ${countIn("a.followup_sent_at >= d.start AND a.followup_sent_at < d.stop")} AS sent,
   ${answered("positive")} AS positive,
   ${answered("negative")} AS negative,
   ${answered("feedback")} AS feedback
 FROM days d`;
+export const DAILY_COUNTS_SQL = { sqlite: DAYS_CTE + dailyBody, postgres: DAYS_CTE_PG + dailyBody };
 
-export const STATE_COUNTS_SQL = `WITH windows AS (
+const WINDOWS_CTE = `WITH windows AS (
   SELECT value ->> '$.company_id' AS company_id, value ->> '$.start' AS start, value ->> '$.stop' AS stop
-  FROM json_each(@windows))
+  FROM json_each(@windows))`;
+const WINDOWS_CTE_PG = `WITH windows AS (
+  SELECT value ->> 'company_id' AS company_id, value ->> 'start' AS start, value ->> 'stop' AS stop
+  FROM jsonb_array_elements(CAST(@windows AS jsonb)) AS value)`;
+const stateBody = `
 SELECT w.company_id,
   (SELECT count(*) FROM appointments a WHERE a.company_id = w.company_id AND a.followup_status IN ('scheduled', 'sending')) AS queued,
   -- Unary + keeps the planner on (company, status, …, sent_at) instead of reading every row sent in the window.
   (SELECT count(*) FROM appointments a WHERE a.company_id = w.company_id AND a.followup_status = 'sent'
-      AND +a.followup_sent_at >= w.start AND +a.followup_sent_at < w.stop) AS awaiting,
+      AND /*+*/a.followup_sent_at >= w.start AND /*+*/a.followup_sent_at < w.stop) AS awaiting,
   (SELECT count(*) FROM appointments a WHERE a.company_id = w.company_id AND a.followup_status = 'failed'
       AND a.end_time >= w.start AND a.end_time < w.stop) AS failed,
   (SELECT count(*) FROM appointments a WHERE a.company_id = w.company_id AND a.followup_status = 'skipped'
       AND a.end_time >= w.start AND a.end_time < w.stop) AS skipped
 FROM windows w`;
+export const STATE_COUNTS_SQL = { sqlite: WINDOWS_CTE + stateBody.replaceAll("/*+*/", "+"), postgres: WINDOWS_CTE_PG + stateBody };
 
 /** Sends and answers per company and local day, one row for every day given. */
-export function dailyCounts(db: Db, days: CompanyDayRange[]): DailyCountRow[] {
+export async function dailyCounts(q: Q, days: CompanyDayRange[]): Promise<DailyCountRow[]> {
   if (!days.length) return [];
-  return db.prepare(DAILY_COUNTS_SQL).all({ days: JSON.stringify(days) }) as DailyCountRow[];
+  return q.all<DailyCountRow>(bySql(q, DAILY_COUNTS_SQL), { days: JSON.stringify(days) });
 }
 
 /** Pending, failed and skipped follow-ups per company (see StateCountRow for each window rule). */
-export function stateCounts(db: Db, windows: CompanyWindow[]): StateCountRow[] {
+export async function stateCounts(q: Q, windows: CompanyWindow[]): Promise<StateCountRow[]> {
   if (!windows.length) return [];
-  return db.prepare(STATE_COUNTS_SQL).all({ windows: JSON.stringify(windows) }) as StateCountRow[];
+  return q.all<StateCountRow>(bySql(q, STATE_COUNTS_SQL), { windows: JSON.stringify(windows) });
 }

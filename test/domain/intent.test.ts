@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { classifyIntent, explainIntent, normalizeText, type Intent, type IntentRule } from "../../src/domain/intent.js";
 import { devSamplePath } from "../helpers/dev-sample.js";
 
@@ -353,11 +354,17 @@ describe("emoji", () => {
       ["👍🏻", P, "emoji-yes"],
       ["👌", P, "emoji-yes"],
       ["🙌", P, "emoji-yes"],
-      ["😍", P, "emoji-yes"],
+      ["😍", F, "emoji-feedback"],
       ["❌", N, "emoji-no"],
       ["👎", N, "emoji-no"],
       ["🚫", N, "emoji-no"],
       ["🙏🏻", F, "emoji-feedback"],
+      ["🤝", P, "emoji-yes"],
+      ["😁", P, "emoji-yes"],
+      ["🙅‍♀️", N, "emoji-no"],
+      ["🥰", F, "emoji-feedback"],
+      ["😍😍", F, "emoji-feedback"],
+      ["👏🙏", F, "emoji-feedback"],
       ["❤️", F, "emoji-feedback"],
       ["👏👏", F, "emoji-feedback"],
     ]);
@@ -444,6 +451,137 @@ describe("typos", () => {
   });
 });
 
+describe("regional and informal Portuguese", () => {
+  test("interjections and vocatives from across Brazil do not hide the answer", () => {
+    check([
+      ["Bah, tchê, quero sim", P],
+      ["Oxente, marca pra quinta", P, "booking-request"],
+      ["Uai, claro que quero", P],
+      ["Égua, bora!", P, "desire"],
+      ["Mermão, fechou", P, "affirmation"],
+      ["Vixe, agora não vai dar", N],
+      ["Bah, foi tri bom", F],
+      ["Nó, que atendimento bão", F], // mineiro "nó" is "nossa", not "no"
+      ["Massa demais o atendimento, visse", F],
+    ]);
+  });
+
+  test("negation after the verb: a refusal for wanting and needing, a complaint otherwise", () => {
+    check([
+      ["precisa não, visse", N],
+      ["carece não", N],
+      ["num dá", N, "negation-before-verb"],
+      ["num quero não", N],
+      ["gostei não, atrasaram muito", F],
+      ["num funcionou não o wifi", F],
+      ["num dia desses eu passo aí pra pagar", F],
+    ]);
+  });
+});
+
+describe("internet slang and laughter", () => {
+  test("laughter is filler; abbreviations expand", () => {
+    check([
+      ["kkkkj sim", P, "affirmation"],
+      ["huahuahua bora", P],
+      ["ksksks pode marcar", P, "booking-request"],
+      ["hahaha", F],
+      ["rsrsrs adorei", F],
+      ["pdc, bora", P],
+      ["sussa", P, "weak-affirmation"],
+      ["fmz", P, "weak-affirmation"],
+      ["quero sqn", N],
+      ["qlqr dia de manhã", P, "proposes-time"],
+    ]);
+  });
+
+  test("thanks and goodbye is a no; thanks alone is feedback", () => {
+    check([
+      ["vlw flw", N, "farewell"],
+      ["obrigado, tchau", N, "farewell"],
+      ["valeu!", F],
+      ["tmj", F],
+      ["bjs", F],
+      ["sim, bjs", P],
+    ]);
+  });
+});
+
+describe("polite and curt declines", () => {
+  test("being fine as one is declines; feeling better is feedback", () => {
+    check([
+      ["tô bem, obrigado", N, "content-as-is"],
+      ["Estou satisfeita", N, "content-as-is"],
+      ["tô de boa", N, "decline-idiom"],
+      ["De boa, valeu", N, "content-as-is"],
+      ["Obrigada, mas no momento estou tranquila", N, "decline-idiom"],
+      ["Obrigada, estou bem melhor depois da sessão", F],
+      ["Estou muito satisfeita com o atendimento", F],
+      ["de boa", F],
+    ]);
+  });
+
+  test("nothing left to do, or going on alone", () => {
+    check([
+      ["já resolvi o que precisava, obrigado", N, "decline-idiom"],
+      ["por enquanto tá tudo resolvido", N],
+      ["vou seguir sozinha daqui", N, "decline-idiom"],
+      ["vou continuar só com os exercícios", N, "decline-idiom"],
+      ["quero continuar só com a Dra. Ana", P],
+      ["já estou sendo atendido em outra clínica", N, "decline-idiom"],
+      ["Obrigado, mas vou encerrar por aqui", N, "decline-idiom"],
+    ]);
+  });
+
+  test("curt declines without 'não'", () => {
+    check([
+      ["nem", N, "explicit-no"],
+      ["nada", N, "explicit-no"],
+      ["sem chance", N, "decline-idiom"],
+      ["desisti", N, "decline-idiom"],
+      ["pode deixar, obrigada", N, "decline-idiom"],
+      ["Pode deixar que eu indico vocês", F],
+      ["pode deixar marcado", P, "booking-request"],
+      ["difícil", N, "decline-reason"],
+      ["agora complica", N, "decline-reason"],
+      ["Foi difícil achar o prédio", F],
+      ["não tem como esse mês", N, "decline-idiom"],
+      ["passo dessa", N, "decline-idiom"],
+      ["deixa", N, "decline-idiom"],
+    ]);
+  });
+
+  test("a reason after a contrast is the answer", () => {
+    check([
+      ["Queria, mas tô sem grana", N, "decline-reason"],
+      ["Quero sim, mas tô sem tempo essa semana, pode ser na outra?", P],
+    ]);
+  });
+});
+
+describe("contrasts and wishes for next time", () => {
+  test("a clear yes first, then a complaint or a request: positive", () => {
+    check([
+      ["Sim, pode marcar, mas da próxima vez não atrasem", P],
+      ["Quero marcar! Só que na próxima, avisem se atrasar", P],
+      ["Bora, mas a sala podia ser mais ventilada", P],
+    ]);
+  });
+
+  test("a complaint phrased as a wish is feedback, not a yes nor a postponement", () => {
+    check([
+      ["Da próxima vez podiam ter água gelada", F, "suggestion"],
+      ["Na próxima, liguem antes", F, "suggestion"],
+      ["Seria bom ter mais vagas no estacionamento", F],
+      ["Podiam ter mais horários no sábado", F, "suggestion"],
+      ["O consultório podia ser mais silencioso", F],
+      ["na próxima eu marco", N, "postponement"],
+      ["fica pra próxima vez", N, "postponement"],
+      ["Podiam ter horário no sábado?", P],
+    ]);
+  });
+});
+
 // --- the labeled sample ------------------------------------------------------------------------
 
 interface Labeled {
@@ -474,12 +612,54 @@ function score(name: string, rows: readonly Labeled[]): number {
 describe("labeled sample data/replies-dev.jsonl", () => {
   const path = devSamplePath();
   // Outside CI a checkout without shared/ skips with the reason; in CI a missing sample is a failure.
-  test("accuracy is at least 95%", { skip: path || process.env.CI ? false : "replies-dev.jsonl not found (set SECRETARIA_REPLIES_DEV)" }, () => {
+  test("every reply is classified as labeled", { skip: path || process.env.CI ? false : "replies-dev.jsonl not found (set SECRETARIA_REPLIES_DEV)" }, () => {
     assert.ok(path, "replies-dev.jsonl not found: shared/ must sit beside the repository (or set SECRETARIA_REPLIES_DEV)");
     const rows = readSample(path as string);
     assert.ok(rows.length > 100, `only ${rows.length} labeled lines in ${path}`);
     const accuracy = score("dev", rows);
-    assert.ok(accuracy >= 0.95, `accuracy ${(100 * accuracy).toFixed(1)}% < 95%`);
+    assert.equal(accuracy, 1, `accuracy ${(100 * accuracy).toFixed(1)}% < 100%`);
+  });
+});
+
+// --- test/fixtures/replies-extra.jsonl ----------------------------------------------------------
+// Replies written for issue 15 in rounds, grouped by kind (regional, slang, polite-decline,
+// curt-decline, emoji, contrast, general); each line {"text","intent","kind","round"}. Each round
+// was scored before the classifier was changed for it; those first-pass scores are the honest
+// estimate of accuracy on unseen replies. This test keeps the classifier at >= 97% on all of them.
+
+interface ExtraRow extends Labeled {
+  kind: string;
+  round: number;
+}
+
+const EXTRA_FIXTURE = fileURLToPath(new URL("../fixtures/replies-extra.jsonl", import.meta.url));
+
+describe("labeled fixture test/fixtures/replies-extra.jsonl", () => {
+  const rows = readSample(EXTRA_FIXTURE) as ExtraRow[];
+
+  test("is well formed, large, and copies nothing from the dev sample", () => {
+    assert.ok(rows.length >= 400, `only ${rows.length} rows`);
+    const kinds = new Set(rows.map((r) => r.kind));
+    for (const k of ["regional", "slang", "polite-decline", "curt-decline", "emoji", "contrast"]) assert.ok(kinds.has(k), `no ${k} rows`);
+    const verbatim = (t: string): string => t.trim().toLowerCase();
+    const seen = new Set<string>();
+    for (const r of rows) {
+      assert.ok(r.intent === P || r.intent === N || r.intent === F, `bad intent in ${JSON.stringify(r)}`);
+      assert.ok(!seen.has(verbatim(r.text)), `${JSON.stringify(r.text)} appears twice`);
+      seen.add(verbatim(r.text));
+    }
+    const path = devSamplePath();
+    if (!path) return;
+    const dev = new Set(readSample(path).map((r) => verbatim(r.text)));
+    for (const r of rows) assert.ok(!dev.has(verbatim(r.text)), `${JSON.stringify(r.text)} is in the dev sample`);
+  });
+
+  test("accuracy is at least 97%, reported by kind", () => {
+    const byKind = new Map<string, ExtraRow[]>();
+    for (const r of rows) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r]);
+    for (const [kind, list] of [...byKind].sort()) score(`extra:${kind}`, list);
+    const accuracy = score("extra", rows);
+    assert.ok(accuracy >= 0.97, `accuracy ${(100 * accuracy).toFixed(1)}% < 97%`);
   });
 });
 

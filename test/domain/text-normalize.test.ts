@@ -25,10 +25,20 @@ describe("normalizeText", () => {
     assert.equal(normalizeText("✅"), "sim");
     assert.equal(normalizeText("❌ Não, obrigado"), "nao nao obrigado");
     assert.equal(normalizeText("👍👍 pode marcar"), "joinha joinha pode marcar");
-    assert.equal(normalizeText("👍🏽 👌 🙌 😍"), "joinha joinha joinha joinha");
+    assert.equal(normalizeText("👍🏽 👌 🙌 🤝"), "joinha joinha joinha joinha");
+    assert.equal(normalizeText("Amei 😍🥰"), "amei");
+    assert.equal(normalizeText("🙆‍♀️ 🫡"), "joinha joinha");
     assert.equal(normalizeText("👎 🚫"), "negativo negativo");
     assert.equal(normalizeText("✔️"), "sim");
     assert.equal(normalizeText("Top 🔥🔥 ❤️ 🙏🏻"), "top");
+  });
+
+  test("mineiro 'nó' (with its accent) is 'nossa'; a plain 'no' stays", () => {
+    assert.equal(normalizeText("Nó, que trem bão"), "nossa que trem bao");
+    assert.equal(normalizeText("NÓ!"), "nossa");
+    assert.equal(normalizeText("no thanks"), "no thanks");
+    assert.equal(normalizeText("nós vamos"), "nos vamos");
+    assert.equal(normalizeText("um nó na garganta"), "um nossa na garganta");
   });
 
   test("strips punctuation and collapses whitespace", () => {

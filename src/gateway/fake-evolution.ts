@@ -1,0 +1,324 @@
+import http from "node:http";
+import { randomBytes } from "node:crypto";
+import type { AddressInfo, Socket } from "node:net";
+
+/**
+ * A fake Evolution API v2 server: a real HTTP server on loopback speaking
+ * `POST /message/sendText/{instance}` with the `apikey` header, answering like Evolution v2.3.6
+ * (see evolution-client.ts for the sources): 201 with the stored message, 404 for an unknown
+ * instance (checked before the key, like instanceExistsGuard), 401 for a missing or wrong key,
+ * 400 `{response: {message: [{exists: false, jid, number}]}}` for a number not on WhatsApp.
+ * Failures are programmable and every request is recorded.
+ */
+
+/** What a programmed failure answers: an HTTP status (with a body), or a broken exchange. */
+export type FakeEvolutionFailure = number | "drop" | "timeout";
+
+export interface FakeEvolutionOptions {
+  /** Accepted `apikey` values (the global key or instance tokens). When unset any non-empty key is accepted. */
+  apiKeys?: string[];
+  /** Instances that exist. Default ["secretaria"]. */
+  instances?: string[];
+  /** Delay before answering, in ms. Default 0. */
+  latencyMs?: number;
+  port?: number;
+  host?: string;
+  /** Keep every request in `received`. Default true. */
+  record?: boolean;
+}
+
+export interface FakeEvolutionRequest {
+  instance: string;
+  number: string;
+  text: string;
+  /** The `apikey` header the client sent (so tests can check it). */
+  apiKey: string;
+  at: number;
+  /** What the fake answered; 0 when it dropped or held the request. */
+  status: number;
+}
+
+export interface FailOptions {
+  /** How many requests this applies to. Default 1. */
+  times?: number;
+  /** Retry-After header value (seconds or an HTTP date). */
+  retryAfter?: string | number;
+}
+
+interface Programmed {
+  failure: FakeEvolutionFailure;
+  body?: unknown;
+  retryAfter?: string;
+}
+
+const MAX_REQUEST_BYTES = 256 * 1024;
+const SEND_ROUTE = /^\/message\/sendText\/([^/]+)$/;
+
+/** The error body Evolution's express handler writes (src/main.ts). */
+export function evolutionErrorBody(status: number, message: unknown): object {
+  return { status, error: http.STATUS_CODES[status] ?? "Internal Server Error", response: { message } };
+}
+
+export class FakeEvolution {
+  readonly options: FakeEvolutionOptions;
+  readonly received: FakeEvolutionRequest[] = [];
+  requestCount = 0;
+  deliveredCount = 0;
+  connectionsSeen = 0;
+
+  private server: http.Server | null = null;
+  private baseUrl: string | null = null;
+  private stopping: Promise<void> | null = null;
+  private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly nextFailures: Programmed[] = [];
+  private readonly numberFailures = new Map<string, Programmed>();
+  private readonly notOnWhatsApp = new Set<string>();
+  private readonly countsByNumber = new Map<string, number>();
+  private rejectAll = false;
+
+  constructor(options: FakeEvolutionOptions = {}) {
+    this.options = { ...options };
+  }
+
+  /** Starts listening; returns the base URL (http://127.0.0.1:PORT). */
+  async start(): Promise<string> {
+    if (this.stopping) throw new Error("FakeEvolution was stopped; create a new one");
+    if (this.baseUrl) return this.baseUrl;
+    const server = http.createServer((req, res) => this.handle(req, res));
+    server.on("connection", (socket: Socket) => {
+      this.connectionsSeen++;
+      this.sockets.add(socket);
+      socket.once("close", () => this.sockets.delete(socket));
+    });
+    server.on("clientError", (_err, socket) => socket.destroy());
+    this.server = server;
+    const host = this.options.host ?? "127.0.0.1";
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.options.port ?? 0, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    this.baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    return this.baseUrl;
+  }
+
+  get url(): string {
+    if (!this.baseUrl) throw new Error("FakeEvolution is not started: await start() first");
+    return this.baseUrl;
+  }
+
+  /** Closes the server and every socket, held ones included. Safe to call twice. */
+  close(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    const server = this.server;
+    this.stopping = (async () => {
+      for (const t of this.timers) clearTimeout(t);
+      this.timers.clear();
+      if (!server) return;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of this.sockets) socket.destroy();
+      this.sockets.clear();
+      await closed;
+    })();
+    return this.stopping;
+  }
+
+  stop(): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * The next request(s) answer `failure`: a status with `body` (default: Evolution's error body
+   * for that status), "drop" (socket destroyed) or "timeout" (held until the client gives up).
+   */
+  failNext(failure: FakeEvolutionFailure, body?: unknown, opts: FailOptions = {}): void {
+    const p = programmed(failure, body, opts);
+    for (let i = 0; i < (opts.times ?? 1); i++) this.nextFailures.push(p);
+  }
+
+  /** Every send to this number answers `failure` until cleared or reset. */
+  failNumber(number: string, failure: FakeEvolutionFailure, body?: unknown, opts: FailOptions = {}): void {
+    this.numberFailures.set(digits(number), programmed(failure, body, opts));
+  }
+
+  /** This number is not on WhatsApp: 400 with `[{exists: false, jid, number}]`, as Evolution answers. */
+  markNotOnWhatsApp(number: string): void {
+    this.notOnWhatsApp.add(digits(number));
+  }
+
+  clearNumber(number: string): void {
+    this.numberFailures.delete(digits(number));
+    this.notOnWhatsApp.delete(digits(number));
+  }
+
+  /** When on, every request answers 401 (a revoked key). */
+  rejectTokens(on = true): void {
+    this.rejectAll = on;
+  }
+
+  setLatency(ms: number): void {
+    this.options.latencyMs = ms;
+  }
+
+  countFor(number: string): number {
+    return this.countsByNumber.get(digits(number)) ?? 0;
+  }
+
+  /** Forgets requests and programmed failures; options stay. */
+  reset(): void {
+    this.received.length = 0;
+    this.nextFailures.length = 0;
+    this.numberFailures.clear();
+    this.notOnWhatsApp.clear();
+    this.countsByNumber.clear();
+    this.rejectAll = false;
+    this.requestCount = 0;
+    this.deliveredCount = 0;
+    this.connectionsSeen = this.sockets.size;
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const route = SEND_ROUTE.exec(path);
+    if (!route || req.method !== "POST") {
+      req.resume();
+      reply(res, 404, evolutionErrorBody(404, [`Cannot ${req.method ?? "GET"} ${path}`]));
+      return;
+    }
+    let instance: string;
+    try {
+      instance = decodeURIComponent(route[1]!);
+    } catch {
+      instance = route[1]!;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
+    });
+    req.on("end", () => this.answer(req, res, instance, size > MAX_REQUEST_BYTES ? null : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", () => res.destroy());
+  }
+
+  private answer(req: http.IncomingMessage, res: http.ServerResponse, instance: string, raw: string | null): void {
+    const header = req.headers.apikey;
+    const apiKey = typeof header === "string" ? header : "";
+    let parsed: unknown;
+    try {
+      parsed = raw === null ? undefined : (JSON.parse(raw) as unknown);
+    } catch {
+      parsed = undefined;
+    }
+    const fields = isRecord(parsed) ? parsed : {};
+    const number = typeof fields.number === "string" ? fields.number : "";
+    const text = typeof fields.text === "string" ? fields.text : "";
+    const entry: FakeEvolutionRequest = { instance, number, text, apiKey, at: Date.now(), status: 0 };
+    this.requestCount++;
+    if (number !== "") this.countsByNumber.set(digits(number), (this.countsByNumber.get(digits(number)) ?? 0) + 1);
+    if (this.options.record !== false) this.received.push(entry);
+
+    const decision = this.decide(instance, apiKey, raw, parsed, number, text);
+    const respond = (): void => {
+      if (res.destroyed || res.writableEnded) return;
+      if (decision.failure === "drop") {
+        req.socket.destroy();
+        return;
+      }
+      if (decision.failure === "timeout") return;
+      entry.status = decision.failure;
+      if (decision.retryAfter !== undefined) res.setHeader("Retry-After", decision.retryAfter);
+      if (decision.failure >= 200 && decision.failure < 300) this.deliveredCount++;
+      reply(res, decision.failure, decision.body ?? evolutionErrorBody(decision.failure, defaultMessage(decision.failure)));
+    };
+    const latency = this.options.latencyMs ?? 0;
+    if (latency > 0) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        respond();
+      }, latency);
+      this.timers.add(timer);
+    } else {
+      respond();
+    }
+  }
+
+  /** Order as Evolution: programmed failures, instance guard, apikey guard, validation, number check, send. */
+  private decide(instance: string, apiKey: string, raw: string | null, parsed: unknown, number: string, text: string): Programmed & { body?: unknown } {
+    const next = this.nextFailures.shift();
+    if (next) return next;
+    const instances = this.options.instances ?? ["secretaria"];
+    if (!instances.includes(instance)) return { failure: 404, body: evolutionErrorBody(404, [`The "${instance}" instance does not exist`]) };
+    const keys = this.options.apiKeys;
+    if (this.rejectAll || apiKey === "" || (keys !== undefined && !keys.includes(apiKey))) {
+      return { failure: 401, body: evolutionErrorBody(401, "Unauthorized") };
+    }
+    if (raw === null) return { failure: 413, body: evolutionErrorBody(413, ["request entity too large"]) };
+    if (!isRecord(parsed)) return { failure: 400, body: evolutionErrorBody(400, ["instance is not of a type(s) object"]) };
+    if (!/^\d{8,15}$/.test(number)) return { failure: 400, body: evolutionErrorBody(400, ['"number" must be a phone number with the country code']) };
+    if (text.trim() === "") return { failure: 400, body: evolutionErrorBody(400, ["Text is required"]) };
+    const d = digits(number);
+    const perNumber = this.numberFailures.get(d);
+    if (perNumber) return perNumber;
+    if (this.notOnWhatsApp.has(d)) {
+      return { failure: 400, body: evolutionErrorBody(400, [{ jid: `${d}@s.whatsapp.net`, exists: false, number: d }]) };
+    }
+    const now = Math.floor(Date.now() / 1000);
+    return {
+      failure: 201,
+      body: {
+        key: { remoteJid: `${d}@s.whatsapp.net`, fromMe: true, id: `3EB0${randomBytes(8).toString("hex").toUpperCase()}` },
+        pushName: "",
+        status: "PENDING",
+        message: { conversation: text },
+        messageType: "conversation",
+        messageTimestamp: now,
+        instanceId: `fake-${instance}`,
+        source: "unknown",
+      },
+    };
+  }
+}
+
+export async function startFakeEvolution(opts: FakeEvolutionOptions = {}): Promise<FakeEvolution> {
+  const fake = new FakeEvolution(opts);
+  await fake.start();
+  return fake;
+}
+
+function programmed(failure: FakeEvolutionFailure, body: unknown, opts: FailOptions): Programmed {
+  if (typeof failure === "number" && (!Number.isInteger(failure) || failure < 200 || failure > 599)) {
+    throw new RangeError(`FakeEvolution: status ${failure} is not an HTTP status between 200 and 599`);
+  }
+  const p: Programmed = { failure };
+  if (body !== undefined) p.body = body;
+  if (opts.retryAfter !== undefined) p.retryAfter = String(opts.retryAfter);
+  return p;
+}
+
+function defaultMessage(status: number): unknown {
+  if (status === 401) return "Unauthorized";
+  if (status === 429) return ["rate-overlimit"];
+  if (status >= 500) return "Internal Server Error";
+  return ["Bad Request"];
+}
+
+function reply(res: http.ServerResponse, status: number, payload: unknown): void {
+  const text = typeof payload === "string" ? payload : JSON.stringify(payload);
+  res.statusCode = status;
+  res.setHeader("Content-Type", typeof payload === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8");
+  res.setHeader("Content-Length", Buffer.byteLength(text));
+  res.end(text);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function digits(number: string): string {
+  return number.replace(/\D/g, "");
+}
