@@ -138,10 +138,14 @@ function phrases(list: readonly string[], flags = ""): RegExp {
  */
 interface ClausePhrases {
   re: RegExp;
-  words: ReadonlySet<string>;
-  prefixes: readonly string[];
-  always: boolean;
+  /** This list's bit in a clause's `leads`; 0 when the gate is off. */
+  bit: number;
 }
+
+/** Per word, the lists it can start a phrase of (bits); word beginnings ("descadastr", "otim") apart. */
+const LEAD_WORDS = new Map<string, number>();
+const LEAD_PREFIXES: Array<readonly [prefix: string, bit: number]> = [];
+let nextLeadBit = 1;
 
 function clausePhrases(list: readonly string[]): ClausePhrases {
   const lead = { words: new Set<string>(), prefixes: new Set<string>(), always: false };
@@ -149,19 +153,37 @@ function clausePhrases(list: readonly string[]): ClausePhrases {
     // A phrase may itself be an alternation ("monday|tuesday|…").
     for (const alt of splitTopLevel(squeezeSource(p.startsWith("^") ? p.slice(1) : p))) if (addLeads(alt, lead)) lead.always = true;
   }
-  return { re: phrases(list), words: lead.words, prefixes: [...lead.prefixes], always: lead.always };
+  if (lead.always || nextLeadBit > 1 << 30) return { re: phrases(list), bit: 0 };
+  const bit = nextLeadBit;
+  nextLeadBit <<= 1;
+  for (const w of lead.words) LEAD_WORDS.set(w, (LEAD_WORDS.get(w) ?? 0) | bit);
+  for (const x of lead.prefixes) LEAD_PREFIXES.push([x, bit]);
+  return { re: phrases(list), bit };
 }
 
 function matches(p: ClausePhrases, clause: Clause): boolean {
-  return (p.always || hasLead(p, clause.keys)) && p.re.test(clause.line);
+  return (p.bit === 0 || (clause.leads & p.bit) !== 0) && p.re.test(clause.line);
 }
 
-function hasLead(p: ClausePhrases, keys: readonly string[]): boolean {
+// Like the typo cache below: bounded, and it changes no answer.
+const PREFIX_CACHE = new Map<string, number>();
+const PREFIX_CACHE_LIMIT = 10_000;
+
+/** The lists a clause's words can start a phrase of. */
+function leadsOf(keys: readonly string[]): number {
+  let bits = 0;
   for (const k of keys) {
-    if (p.words.has(k)) return true;
-    for (const x of p.prefixes) if (k.startsWith(x)) return true;
+    bits |= LEAD_WORDS.get(k) ?? 0;
+    let p = PREFIX_CACHE.get(k);
+    if (p === undefined) {
+      p = 0;
+      for (const [x, bit] of LEAD_PREFIXES) if (k.startsWith(x)) p |= bit;
+      if (PREFIX_CACHE.size >= PREFIX_CACHE_LIMIT) PREFIX_CACHE.clear();
+      PREFIX_CACHE.set(k, p);
+    }
+    bits |= p;
   }
-  return false;
+  return bits;
 }
 
 /** Records the possible first words of pattern `p` in `lead`; returns true if `p` can match without a word. */
@@ -704,6 +726,8 @@ interface Clause {
   line: string; // " k1 k2 … "
   question: boolean;
   index: number;
+  /** Bits of the phrase lists whose first words occur here (see clausePhrases). */
+  leads: number;
 }
 
 interface ClauseFacts {
@@ -739,14 +763,14 @@ function toClauses(text: string): Clause[] {
     }
     const line = ` ${keys.join(" ")} `;
     if (!REWRITE_ANY.test(line)) {
-      out.push({ keys, line, question: c.question, index: out.length });
+      out.push({ keys, line, question: c.question, index: out.length, leads: leadsOf(keys) });
       continue;
     }
     let rewritten = line;
     for (const [pattern, replacement] of REWRITES) rewritten = rewritten.replace(pattern, ` ${replacement}`);
     const finalKeys = rewritten.split(" ").filter((k) => k.length > 0);
     if (finalKeys.length === 0) continue;
-    out.push({ keys: finalKeys, line: ` ${finalKeys.join(" ")} `, question: c.question, index: out.length });
+    out.push({ keys: finalKeys, line: ` ${finalKeys.join(" ")} `, question: c.question, index: out.length, leads: leadsOf(finalKeys) });
   }
   return out;
 }

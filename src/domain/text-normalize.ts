@@ -27,8 +27,8 @@ const EMOJI_WORDS: ReadonlyArray<readonly [RegExp, string]> = [
 /** One test before the four replacements: most accented replies carry none of these emoji. */
 const ANY_MAPPED_EMOJI = new RegExp(EMOJI_WORDS.map(([p]) => p.source).join("|"), "u");
 // Mineiro "nó!" is "nossa!", not "no": the accent is the only thing telling them apart.
-const NO_ACUTE = /(^|[^\p{L}])[nN](?:\u00F3|\u00D3|[oO]\u0301)(?![\p{L}\p{M}])/gu;
-const HAS_O_ACUTE = /[\u00F3\u00D3\u0301]/;
+const NO_ACUTE = /(^|[^\p{L}])[nN](?:\u00F3|\u00D3|o\u0301|O\u0301)(?![\p{L}\p{M}])/gu;
+const HAS_O_ACUTE = /\u00F3|\u00D3|\u0301/;
 
 // Clause delimiters. A ":" between digits is a clock ("14:30") and is rewritten before splitting.
 const DELIMITERS = /[.!?;,:\n\r\u2026\u00A1\u00BF()[\]{}"\u201C\u201D\u00AB\u00BB|]+/g;

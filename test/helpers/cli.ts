@@ -3,13 +3,15 @@
  * database files (removed when the test process exits), and open a database migrated
  * by the real migrator.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openDb, type Db } from "../../src/store/db.js";
 import { migrate } from "../../src/store/migrator.js";
+import { openStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/store.js";
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const BIN = join(REPO_ROOT, "bin", "secretaria.js");
@@ -83,18 +85,55 @@ export function tempDir(): string {
   return dir;
 }
 
-/** The path of a database file that does not exist yet, in its own temp folder. */
-export function tempDb(): string {
+/**
+ * The engine this run of the suite uses: SQLite always; PostgreSQL when SECRETARIA_TEST_ENGINE=postgres
+ * (npm test runs the suite a second time so when SECRETARIA_TEST_PG_URL, an admin URL, is set).
+ */
+export const TEST_ENGINE: "sqlite" | "postgres" = process.env.SECRETARIA_TEST_ENGINE === "postgres" ? "postgres" : "sqlite";
+export const ON_POSTGRES = TEST_ENGINE === "postgres";
+/** For `{ skip: SQLITE_ONLY }` on tests of the SQLite file itself (permissions, WAL, file locks). */
+export const SQLITE_ONLY = ON_POSTGRES ? "about the SQLite file itself; the PostgreSQL run covers the rest" : false;
+
+const PG_ADMIN_URL = process.env.SECRETARIA_TEST_PG_URL ?? "";
+if (ON_POSTGRES && !PG_ADMIN_URL) throw new Error("SECRETARIA_TEST_ENGINE=postgres needs SECRETARIA_TEST_PG_URL (an admin URL, see scripts/pg-cluster.sh)");
+const pgDatabases: string[] = [];
+process.on("exit", () => {
+  if (!pgDatabases.length) return;
+  const drops = pgDatabases.flatMap((d) => ["-c", `DROP DATABASE IF EXISTS ${d} WITH (FORCE)`]);
+  try {
+    execFileSync("psql", [PG_ADMIN_URL, "-q", ...drops], { stdio: "ignore", timeout: 30_000 });
+  } catch {
+    // a throwaway cluster: what is left goes with it
+  }
+});
+
+/** A new, empty PostgreSQL database on the test cluster; its URL. Dropped when the test process exits. */
+export function tempPgDb(): string {
+  const name = `t_${process.pid}_${randomBytes(4).toString("hex")}`;
+  execFileSync("psql", [PG_ADMIN_URL, "-q", "-c", `CREATE DATABASE ${name}`], { stdio: ["ignore", "ignore", "pipe"], timeout: 30_000 });
+  pgDatabases.push(name);
+  const u = new URL(PG_ADMIN_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** The path of a SQLite database file that does not exist yet, in its own temp folder. */
+export function tempSqliteDb(): string {
   return join(tempDir(), "secretaria.db");
 }
 
+/** A database that does not exist yet for this run's engine: a SQLite file path, or the URL of a new empty PostgreSQL database. */
+export function tempDb(): string {
+  return ON_POSTGRES ? tempPgDb() : tempSqliteDb();
+}
+
 /** Opens (creating if needed) and migrates the database through the real migrator. */
-export function migratedDb(path: string, opts: { to?: number } = {}): Db {
-  const db = openDb(path, { create: true });
+export async function migratedDb(location: string, opts: { to?: number } = {}): Promise<Store> {
+  const db = await openStore(location, { create: true, poolSize: 4 });
   try {
-    migrate(db, path, { to: opts.to, now: () => new Date("2026-01-01T00:00:00Z") });
+    await migrate(db, { to: opts.to, now: () => new Date("2026-01-01T00:00:00Z") });
   } catch (err) {
-    db.close();
+    await db.close();
     throw err;
   }
   return db;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fixedClock } from "../../src/clock.js";
 import { saveCompany } from "../../src/services/company-service.js";
 import { appointmentWriter } from "../../src/store/appointments.js";
-import type { Db } from "../../src/store/db.js";
+import type { Q, Store } from "../../src/store/store.js";
 import { BIN, REPO_ROOT } from "./cli.js";
 
 /** Distinctive, so a leak into any log line is unmistakable. */
@@ -21,12 +21,12 @@ export function phoneFor(i: number): string {
   return `55119${String(i).padStart(8, "0")}`;
 }
 
-export function addCompany(
-  db: Db,
+export async function addCompany(
+  db: Store,
   id: string,
   o: { url?: string; token?: string; rate?: number; template?: string; whatsappId?: string; timezone?: string } = {},
-): void {
-  saveCompany(
+): Promise<void> {
+  await saveCompany(
     db,
     {
       id,
@@ -55,17 +55,18 @@ export interface SeedOptions {
 }
 
 /** Inserts n follow-ups already scheduled (as add/import would leave them); returns their ids. */
-export function seedDue(db: Db, o: SeedOptions): number[] {
+export async function seedDue(db: Store, o: SeedOptions): Promise<number[]> {
   const due = o.dueAt ?? new Date(T0.getTime() - 60_000);
   const end = new Date(due.getTime() - 60 * 60_000);
   const start = new Date(end.getTime() - 60 * 60_000);
-  const w = appointmentWriter(db);
+  const w = appointmentWriter;
   const ids: number[] = [];
-  db.transaction(() => {
+  await db.tx(async (t) => {
     for (let k = 0; k < o.n; k++) {
       const i = (o.from ?? 0) + k;
       ids.push(
-        w.insert(
+        await w.insert(
+          t,
           {
             company_id: o.company,
             external_id: `${o.company}-${i}`,
@@ -81,17 +82,17 @@ export function seedDue(db: Db, o: SeedOptions): number[] {
         ),
       );
     }
-  })();
+  });
   return ids;
 }
 
-export function statusCounts(db: Db): Record<string, number> {
-  const rows = db.prepare("SELECT followup_status AS s, count(*) AS n FROM appointments GROUP BY followup_status").all() as { s: string; n: number }[];
+export async function statusCounts(db: Q): Promise<Record<string, number>> {
+  const rows = await db.all<{ s: string; n: number }>("SELECT followup_status AS s, count(*) AS n FROM appointments GROUP BY followup_status");
   return Object.fromEntries(rows.map((r) => [r.s, r.n]));
 }
 
-export function auditCount(db: Db, action: string): number {
-  return (db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = ?").get(action) as { n: number }).n;
+export async function auditCount(db: Q, action: string): Promise<number> {
+  return (await db.get<{ n: number }>("SELECT count(*) AS n FROM audit_log WHERE action = ?", [action]))!.n;
 }
 
 export interface RunningCli {

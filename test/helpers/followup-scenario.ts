@@ -17,7 +17,7 @@ import { appointmentSaver } from "../../src/services/appointment-service.js";
 import { saveCompany } from "../../src/services/company-service.js";
 import { createReplyService, whaticketReplySender } from "../../src/services/reply-service.js";
 import { getCompany } from "../../src/store/companies.js";
-import type { Db } from "../../src/store/db.js";
+import type { Q, Store } from "../../src/store/store.js";
 import { migratedDb, tempDb } from "./cli.js";
 
 export const WHATICKET_TOKEN = "scenario-whaticket-token";
@@ -26,7 +26,7 @@ export const SCENARIO_NOW = new Date("2026-03-10T12:00:00.000Z");
 
 export interface Scenario {
   dbPath: string;
-  db: Db;
+  db: Store;
   clock: ManualClock;
   fake: FakeWhaticket;
   gateway: WhaticketClient;
@@ -53,23 +53,22 @@ export interface Scenario {
 const phone = (company: number, n: number) => `55119${company}${String(n).padStart(7, "0")}`;
 
 /** `observe` gets the database before the tick and returns the observer of the scheduler's events (e.g. the metrics). */
-export async function buildScenario(opts: { observe?: (db: Db, clock: ManualClock) => DaemonEvents } = {}): Promise<Scenario> {
+export async function buildScenario(opts: { observe?: (db: Store, clock: ManualClock) => DaemonEvents } = {}): Promise<Scenario> {
   const dbPath = tempDb();
-  const db = migratedDb(dbPath);
+  const db = await migratedDb(dbPath);
   const clock = new ManualClock(SCENARIO_NOW);
   const fake = await startFakeWhaticket({ token: WHATICKET_TOKEN });
   const gateway = new WhaticketClient({ timeoutMs: 5_000 });
   try {
     for (const [id, name] of [["clinica", "Clínica Sol"], ["estudio", "Estúdio Lua"]] as const) {
-      saveCompany(db, { id, name, whaticketUrl: fake.url, whaticketToken: WHATICKET_TOKEN, quietHours: "off", rateLimit: "0" }, clock.now);
+      await saveCompany(db, { id, name, whaticketUrl: fake.url, whaticketToken: WHATICKET_TOKEN, quietHours: "off", rateLimit: "0" }, clock.now);
     }
-    const save = appointmentSaver(db, clock.now);
     const ended = new Date(SCENARIO_NOW.getTime() - 2 * 3600_000);
     const later = new Date(SCENARIO_NOW.getTime() + 3 * 3600_000);
     const ids: Record<string, number> = {};
-    const add = (company: "clinica" | "estudio", ci: number, n: number, name: string, end = ended) => {
-      const c = getCompany(db, company)!;
-      const { id } = save(
+    const add = async (t: Q, company: "clinica" | "estudio", ci: number, n: number, name: string, end = ended) => {
+      const c = (await getCompany(t, company))!;
+      const { id } = await appointmentSaver(t, clock.now)(
         {
           company_id: company,
           external_id: `${company}-${n}`,
@@ -85,18 +84,18 @@ export async function buildScenario(opts: { observe?: (db: Db, clock: ManualCloc
       ids[`${company}-${n}`] = id;
       return id;
     };
-    db.transaction(() => {
+    await db.tx(async (t) => {
       const names = ["Ana Souza", "Bruno Lima", "Carla Dias", "Davi Rocha", "Eva Nunes", "Fábio Reis"];
-      names.forEach((name, i) => add("clinica", 1, i + 1, name));
-      ["Gabi Alves", "Hugo Melo", "Iris Prado"].forEach((name, i) => add("estudio", 2, i + 1, name));
-      add("clinica", 1, 7, "Júlia Costa", later);
-      add("estudio", 2, 4, "Kauã Pires", later);
-    })();
+      for (const [i, name] of names.entries()) await add(t, "clinica", 1, i + 1, name);
+      for (const [i, name] of ["Gabi Alves", "Hugo Melo", "Iris Prado"].entries()) await add(t, "estudio", 2, i + 1, name);
+      await add(t, "clinica", 1, 7, "Júlia Costa", later);
+      await add(t, "estudio", 2, 4, "Kauã Pires", later);
+    });
 
     // clinica-6's number does not exist on WhatsApp: a permanent failure, never a send.
     fake.failNumber(phone(1, 6), 400, "ERR_WAPP_INVALID_CONTACT");
     const scheduler = createScheduler({
-      db,
+      store: db,
       gateway,
       clock: clock.now,
       logger: silentLogger,
@@ -111,7 +110,7 @@ export async function buildScenario(opts: { observe?: (db: Db, clock: ManualCloc
 
     // Answers arrive 10 minutes later, through the same service as the webhook.
     clock.advance(10 * 60_000);
-    const replies = createReplyService({ db, clock: clock.now, logger: silentLogger, sender: whaticketReplySender(gateway, { url: null, token: null }) });
+    const replies = createReplyService({ store: db, clock: clock.now, logger: silentLogger, sender: whaticketReplySender(gateway, { url: null, token: null }) });
     const answers: [number, number, string][] = [
       [1, 1, "Sim, quero marcar"],
       [1, 2, "Sim, quero marcar"],
@@ -149,13 +148,13 @@ export async function buildScenario(opts: { observe?: (db: Db, clock: ManualCloc
       async close() {
         gateway.close();
         await fake.stop();
-        if (db.open) db.close();
+        await db.close();
       },
     };
   } catch (err) {
     gateway.close();
     await fake.stop();
-    if (db.open) db.close();
+    await db.close();
     throw err;
   }
 }

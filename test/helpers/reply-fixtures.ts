@@ -12,7 +12,7 @@ import type { ReplySender } from "../../src/services/reply-service.js";
 import { getAppointment, type AppointmentRow } from "../../src/store/appointments.js";
 import { writeAudit } from "../../src/store/audit.js";
 import type { CompanyRow } from "../../src/store/companies.js";
-import type { Db } from "../../src/store/db.js";
+import type { Q, Store } from "../../src/store/store.js";
 import { migratedDb, tempDb } from "./cli.js";
 
 export const COMPANY = "clinica";
@@ -25,17 +25,17 @@ export const SENT_AT = "2026-11-30T19:00:00.000Z";
 export const REPLY_AT = new Date("2026-11-30T19:30:00.000Z");
 
 export interface ReplyFixture {
-  db: Db;
+  db: Store;
   dbPath: string;
   clock: ManualClock;
   company: CompanyRow;
 }
 
-export function replyFixture(opts: { whaticketUrl?: string; whaticketToken?: string; businessHours?: string; now?: Date } = {}): ReplyFixture {
+export async function replyFixture(opts: { whaticketUrl?: string; whaticketToken?: string; businessHours?: string; now?: Date } = {}): Promise<ReplyFixture> {
   const dbPath = tempDb();
-  const db = migratedDb(dbPath);
+  const db = await migratedDb(dbPath);
   const clock = new ManualClock(opts.now ?? REPLY_AT);
-  const { company } = saveCompany(
+  const { company } = await saveCompany(
     db,
     {
       id: COMPANY,
@@ -50,8 +50,8 @@ export function replyFixture(opts: { whaticketUrl?: string; whaticketToken?: str
   return { db, dbPath, clock, company };
 }
 
-export function addCompany(db: Db, id: string, now: Date): CompanyRow {
-  return saveCompany(db, { id, name: id, timezone: "America/Sao_Paulo" }, () => now).company;
+export async function addCompany(db: Store, id: string, now: Date): Promise<CompanyRow> {
+  return (await saveCompany(db, { id, name: id, timezone: "America/Sao_Paulo" }, () => now)).company;
 }
 
 export interface AppointmentSpec {
@@ -66,9 +66,9 @@ export interface AppointmentSpec {
 }
 
 /** Inserts an appointment through the real saver (its follow-up planned by the usual rules). */
-export function addAppointment(f: Pick<ReplyFixture, "db" | "company">, s: AppointmentSpec, now: Date): number {
-  const company = s.companyId ? ((f.db.prepare("SELECT * FROM companies WHERE id = ?").get(s.companyId) as CompanyRow)) : f.company;
-  return appointmentSaver(f.db, () => now)(
+export async function addAppointment(f: Pick<ReplyFixture, "db" | "company">, s: AppointmentSpec, now: Date): Promise<number> {
+  const company = s.companyId ? ((await f.db.get<CompanyRow>("SELECT * FROM companies WHERE id = ?", [s.companyId]))!) : f.company;
+  const saved = await appointmentSaver(f.db, () => now)(
     {
       company_id: company.id,
       external_id: s.externalId,
@@ -80,21 +80,21 @@ export function addAppointment(f: Pick<ReplyFixture, "db" | "company">, s: Appoi
       allow_followup: s.allowFollowup ?? true,
     },
     company,
-  ).id;
+  );
+  return saved.id;
 }
 
 /** An appointment whose follow-up went out at `sentAt` (as the daemon would have left it). */
-export function addSentFollowup(f: Pick<ReplyFixture, "db" | "company">, s: AppointmentSpec & { sentAt?: string }): number {
+export async function addSentFollowup(f: Pick<ReplyFixture, "db" | "company">, s: AppointmentSpec & { sentAt?: string }): Promise<number> {
   const sentAt = s.sentAt ?? SENT_AT;
-  const id = addAppointment(f, s, new Date(new Date(s.end ?? APPOINTMENT_END).getTime() - 60_000));
-  f.db
-    .prepare(
-      `UPDATE appointments SET followup_status = 'sent', followup_sent_at = ?, followup_next_scheduled = NULL,
-         followup_attempts = 1, lease_owner = NULL, lease_expires_at = NULL WHERE id = ?`,
-    )
-    .run(sentAt, id);
-  const row = getAppointment(f.db, id) as AppointmentRow;
-  writeAudit(f.db, { action: "followup_sent", appointment_id: id, company_id: row.company_id, payload: { attempt: 1 }, created_at: sentAt });
+  const id = await addAppointment(f, s, new Date(new Date(s.end ?? APPOINTMENT_END).getTime() - 60_000));
+  await f.db.run(
+    `UPDATE appointments SET followup_status = 'sent', followup_sent_at = ?, followup_next_scheduled = NULL,
+       followup_attempts = 1, lease_owner = NULL, lease_expires_at = NULL WHERE id = ?`,
+    [sentAt, id],
+  );
+  const row = (await getAppointment(f.db, id)) as AppointmentRow;
+  await writeAudit(f.db, { action: "followup_sent", appointment_id: id, company_id: row.company_id, payload: { attempt: 1 }, created_at: sentAt });
   return id;
 }
 
@@ -119,21 +119,21 @@ export function recordingSender(answer: (n: number) => SendOutcome | Error = () 
 }
 
 /** A digest of every row of the tables a reply may touch (optionally leaving inbound_messages out). */
-export function tablesChecksum(db: Db, opts: { withInbound?: boolean } = {}): string {
+export async function tablesChecksum(db: Q, opts: { withInbound?: boolean } = {}): Promise<string> {
   const tables = ["companies", "appointments", "audit_log", "feedback_events", ...(opts.withInbound === false ? [] : ["inbound_messages"])];
   const h = createHash("sha256");
   for (const t of tables) {
     h.update(`${t}\n`);
-    for (const row of db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()) h.update(`${JSON.stringify(row)}\n`);
+    for (const row of await db.all(`SELECT * FROM ${t} ORDER BY 1`)) h.update(`${JSON.stringify(row)}\n`);
   }
   return h.digest("hex");
 }
 
-export function auditActions(db: Db, appointmentId?: number): Array<{ action: string; appointment_id: number | null; payload: Record<string, unknown> }> {
-  const rows = (
+export async function auditActions(db: Q, appointmentId?: number): Promise<Array<{ action: string; appointment_id: number | null; payload: Record<string, unknown> }>> {
+  type Row = { action: string; appointment_id: number | null; payload: string };
+  const rows =
     appointmentId === undefined
-      ? db.prepare("SELECT action, appointment_id, payload FROM audit_log ORDER BY id").all()
-      : db.prepare("SELECT action, appointment_id, payload FROM audit_log WHERE appointment_id = ? ORDER BY id").all(appointmentId)
-  ) as Array<{ action: string; appointment_id: number | null; payload: string }>;
+      ? await db.all<Row>("SELECT action, appointment_id, payload FROM audit_log ORDER BY id")
+      : await db.all<Row>("SELECT action, appointment_id, payload FROM audit_log WHERE appointment_id = ? ORDER BY id", [appointmentId]);
   return rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) as Record<string, unknown> }));
 }

@@ -6,12 +6,12 @@ import { parentPort, workerData } from "node:worker_threads";
 import { fixedClock } from "../../src/clock.js";
 import { silentLogger } from "../../src/logger.js";
 import { createReplyService } from "../../src/services/reply-service.js";
-import { openDb } from "../../src/store/db.js";
+import { openStore } from "../../src/store/open.js";
 
 const data = workerData as { dbPath: string; now: string; phone: string; text: string; ids: string[] };
-const db = openDb(data.dbPath);
+const db = await openStore(data.dbPath);
 const svc = createReplyService({
-  db,
+  store: db,
   clock: fixedClock(new Date(data.now)),
   logger: silentLogger,
   sender: { send: async () => ({ kind: "sent", status: 200, durationMs: 0 }) },
@@ -23,5 +23,5 @@ for (const id of data.ids) {
   if (r.duplicate) duplicates++;
   else applied++;
 }
-db.close();
+await db.close();
 parentPort?.postMessage({ duplicates, applied });

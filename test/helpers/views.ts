@@ -5,7 +5,7 @@
  * follow-up state, rows outside the 30-day window; and the expected stats computed with plain
  * SQL, independently of src/ (local dates by fixed SQL offsets, not by the app's day ranges).
  */
-import type { Db } from "../../src/store/db.js";
+import type { Q, Store } from "../../src/store/store.js";
 import { seededRandom as rng } from "../../src/domain/random.js";
 
 /** 01:30Z: already 10/11 in Lisbon, still 09/11 in São Paulo. */
@@ -33,10 +33,10 @@ export interface MixRow {
 }
 
 
-export function addViewCompanies(db: Db): void {
-  const ins = db.prepare("INSERT INTO companies (id, name, timezone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)");
-  ins.run("sp", "Clínica São Paulo", "America/Sao_Paulo", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z");
-  ins.run("lx", "Consultório Lisboa", "Europe/Lisbon", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z");
+export async function addViewCompanies(db: Q): Promise<void> {
+  const ins = "INSERT INTO companies (id, name, timezone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)";
+  await db.run(ins, ["sp", "Clínica São Paulo", "America/Sao_Paulo", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z"]);
+  await db.run(ins, ["lx", "Consultório Lisboa", "Europe/Lisbon", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z"]);
 }
 
 /** Hand-placed rows at the edges: local midnight ±1 ms, window start, the DST night, a resend. */
@@ -129,50 +129,47 @@ function randomRows(n: number, seed: number): MixRow[] {
 }
 
 /** Companies sp and lx plus ~300 follow-ups and their audit rows; returns the rows in id order (id = index + 1). */
-export function seedKnownMix(db: Db, opts: { random?: number; seed?: number } = {}): MixRow[] {
-  addViewCompanies(db);
+export async function seedKnownMix(db: Store, opts: { random?: number; seed?: number } = {}): Promise<MixRow[]> {
   const rows = [...edgeRows(), ...randomRows(opts.random ?? 300, opts.seed ?? 7)];
-  const ins = db.prepare(
-    `INSERT INTO appointments (id, company_id, external_id, client_name, client_phone, start_time, end_time, status, allow_followup,
+  const ins = `INSERT INTO appointments (id, company_id, external_id, client_name, client_phone, start_time, end_time, status, allow_followup,
        followup_status, followup_sent_at, followup_response, followup_responded_at, followup_next_scheduled, followup_attempts,
        followup_last_error, followup_skip_reason, created_at, updated_at)
      VALUES (@id, @company_id, @external_id, @client_name, @client_phone, @start_time, @end_time, 'booked', 1,
        @followup_status, @followup_sent_at, @followup_response, @followup_responded_at, @followup_next_scheduled, @followup_attempts,
-       @followup_last_error, @followup_skip_reason, '2026-09-01T00:00:00.000Z', '2026-09-01T00:00:00.000Z')`,
-  );
-  const audit = db.prepare("INSERT INTO audit_log (action, appointment_id, company_id, payload, created_at) VALUES (?, ?, ?, ?, ?)");
-  db.transaction(() => {
-    rows.forEach((r, i) => {
+       @followup_last_error, @followup_skip_reason, '2026-09-01T00:00:00.000Z', '2026-09-01T00:00:00.000Z')`;
+  const audit = "INSERT INTO audit_log (action, appointment_id, company_id, payload, created_at) VALUES (?, ?, ?, ?, ?)";
+  await db.tx(async (t) => {
+    await addViewCompanies(t);
+    for (const [i, r] of rows.entries()) {
       const id = i + 1;
-      ins.run({
+      await t.run(ins, {
         id, external_id: `V-${id}`, start_time: isoAt(Date.parse(r.end_time) - HOUR), followup_sent_at: null, followup_response: null,
         followup_responded_at: null, followup_next_scheduled: null, followup_attempts: 0, followup_last_error: null,
         followup_skip_reason: null, ...r,
       });
       if (r.followup_sent_at) {
-        if ((r.followup_attempts ?? 0) > 1) audit.run("followup_sent", id, r.company_id, "{}", isoAt(Date.parse(r.followup_sent_at) - 2 * DAY));
-        audit.run("followup_sent", id, r.company_id, "{}", r.followup_sent_at);
+        if ((r.followup_attempts ?? 0) > 1) await t.run(audit, ["followup_sent", id, r.company_id, "{}", isoAt(Date.parse(r.followup_sent_at) - 2 * DAY)]);
+        await t.run(audit, ["followup_sent", id, r.company_id, "{}", r.followup_sent_at]);
       }
       if (r.followup_responded_at && r.followup_response) {
         const feedback = r.followup_response === "feedback" ? "Gostei, mas a sala estava fria." : null;
-        audit.run("followup_response", id, r.company_id, JSON.stringify({ response: r.followup_response, feedback }), r.followup_responded_at);
+        await t.run(audit, ["followup_response", id, r.company_id, JSON.stringify({ response: r.followup_response, feedback }), r.followup_responded_at]);
       }
-    });
-  })();
+    }
+    // Explicit ids do not move PostgreSQL's identity sequence: the next insert must not reuse one.
+    if (t.dialect === "postgres") await t.get("SELECT setval(pg_get_serial_sequence('appointments', 'id'), (SELECT max(id) FROM appointments))");
+  });
   return rows;
 }
 
-/** SQL: the local date of a UTC ISO column for sp (fixed -3 h) and lx (+1 h until the DST end, then +0 h). */
-export function localDateSql(col: string): string {
-  return `CASE company_id WHEN 'sp' THEN date(${col}, '-3 hours')
-    ELSE date(${col}, CASE WHEN ${col} < '${LISBON_DST_END}' THEN '+1 hours' ELSE '+0 hours' END) END`;
+/** The local date (YYYY-MM-DD) of a UTC instant for sp (fixed -3 h) and lx (+1 h until the DST end, then +0 h). */
+export function localDateOf(company: string, isoTime: string): string {
+  const ms = Date.parse(isoTime);
+  const offset = company === "sp" ? -3 * HOUR : isoTime < LISBON_DST_END ? HOUR : 0;
+  return new Date(ms + offset).toISOString().slice(0, 10);
 }
 
-/** SQL: the first and last local date of each company's window of `days` days ending today. */
-function windowSql(days: number): { first: string; last: string } {
-  const today = `CASE company_id WHEN 'sp' THEN date('${VIEWS_NOW}', '-3 hours') ELSE date('${VIEWS_NOW}', '+0 hours') END`;
-  return { first: `date(${today}, '-${days - 1} days')`, last: today };
-}
+const addDays = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
 
 export interface ExpectedStats {
   sent: number;
@@ -186,39 +183,59 @@ export interface ExpectedStats {
   daily: { date: string; sent: number; positive: number; negative: number; feedback: number }[];
 }
 
-/** The stats of the window, by plain SQL over the same database (optionally one company). */
-export function expectedStats(db: Db, days: number, companyId?: string): ExpectedStats {
-  const { first, last } = windowSql(days);
-  const only = companyId ? `AND company_id = '${companyId}'` : "";
-  const inWindow = (col: string) => `${col} IS NOT NULL AND ${localDateSql(col)} BETWEEN ${first} AND ${last}`;
-  const count = (where: string) => (db.prepare(`SELECT count(*) AS n FROM appointments WHERE ${where} ${only}`).get() as { n: number }).n;
-  const sent = count(inWindow("followup_sent_at"));
-  const positive = count(`followup_response = 'positive' AND ${inWindow("followup_responded_at")}`);
-  const negative = count(`followup_response = 'negative' AND ${inWindow("followup_responded_at")}`);
-  const feedback = count(`followup_response = 'feedback' AND ${inWindow("followup_responded_at")}`);
-  const pending = count("followup_status IN ('scheduled', 'sending')") + count(`followup_status = 'sent' AND ${inWindow("followup_sent_at")}`);
-  const failed = count(`followup_status = 'failed' AND ${inWindow("end_time")}`);
-  const skipped = count(`followup_status = 'skipped' AND ${inWindow("end_time")}`);
+type StatsRow = Pick<MixRow, "company_id" | "end_time" | "followup_status"> & {
+  followup_sent_at: string | null;
+  followup_responded_at: string | null;
+  followup_response: string | null;
+};
+
+/**
+ * The stats of the window, computed from the rows read back with plain SQL (optionally one
+ * company), with fixed offsets per company: independent of src/'s day ranges and of the engine.
+ */
+export async function expectedStats(db: Q, days: number, companyId?: string): Promise<ExpectedStats> {
+  const rows = await db.all<StatsRow>(
+    `SELECT company_id, end_time, followup_status, followup_sent_at, followup_responded_at, followup_response FROM appointments${companyId ? " WHERE company_id = ?" : ""}`,
+    companyId ? [companyId] : [],
+  );
+  const companies = companyId ? [companyId] : (await db.all<{ id: string }>("SELECT id FROM companies ORDER BY id")).map((c) => c.id);
+  const window = new Map(companies.map((c) => {
+    const last = c === "sp" ? localDateOf("sp", VIEWS_NOW) : new Date(Date.parse(VIEWS_NOW)).toISOString().slice(0, 10);
+    return [c, { first: addDays(last, -(days - 1)), last }];
+  }));
+  const inWindow = (r: StatsRow, v: string | null) => {
+    const w = window.get(r.company_id);
+    if (!v || !w) return false;
+    const d = localDateOf(r.company_id, v);
+    return d >= w.first && d <= w.last;
+  };
+  const count = (pred: (r: StatsRow) => boolean) => rows.filter(pred).length;
+  const sent = count((r) => inWindow(r, r.followup_sent_at));
+  const answered = (kind: string) => (r: StatsRow) => r.followup_response === kind && inWindow(r, r.followup_responded_at);
+  const positive = count(answered("positive"));
+  const negative = count(answered("negative"));
+  const feedback = count(answered("feedback"));
+  const pending = count((r) => r.followup_status === "scheduled" || r.followup_status === "sending" || (r.followup_status === "sent" && inWindow(r, r.followup_sent_at)));
+  const failed = count((r) => r.followup_status === "failed" && inWindow(r, r.end_time));
+  const skipped = count((r) => r.followup_status === "skipped" && inWindow(r, r.end_time));
 
   // Every local date of every company's window, then the counts per date (summed over companies).
-  const dates = (db.prepare(
-    `WITH RECURSIVE c(company_id) AS (SELECT id FROM companies WHERE 1 ${companyId ? `AND id = '${companyId}'` : ""}),
-     d(company_id, date, last) AS (
-       SELECT company_id, ${first}, ${last} FROM c
-       UNION ALL SELECT company_id, date(date, '+1 day'), last FROM d WHERE date < last)
-     SELECT DISTINCT date FROM d ORDER BY date`,
-  ).all() as { date: string }[]).map((r) => r.date);
-  const perDate = (col: string, extra = "") =>
-    new Map(
-      (db.prepare(
-        `SELECT ${localDateSql(col)} AS date, count(*) AS n FROM appointments WHERE ${inWindow(col)} ${extra} ${only} GROUP BY 1`,
-      ).all() as { date: string; n: number }[]).map((r) => [r.date, r.n]),
-    );
-  const s = perDate("followup_sent_at");
-  const p = perDate("followup_responded_at", "AND followup_response = 'positive'");
-  const n = perDate("followup_responded_at", "AND followup_response = 'negative'");
-  const f = perDate("followup_responded_at", "AND followup_response = 'feedback'");
-  const daily = dates.map((date) => ({ date, sent: s.get(date) ?? 0, positive: p.get(date) ?? 0, negative: n.get(date) ?? 0, feedback: f.get(date) ?? 0 }));
+  const dates = new Set<string>();
+  for (const w of window.values()) for (let d = w.first; d <= w.last; d = addDays(d, 1)) dates.add(d);
+  const perDate = (col: "followup_sent_at" | "followup_responded_at", pred: (r: StatsRow) => boolean = () => true) => {
+    const m = new Map<string, number>();
+    for (const r of rows) {
+      if (!pred(r) || !inWindow(r, r[col])) continue;
+      const d = localDateOf(r.company_id, r[col]!);
+      m.set(d, (m.get(d) ?? 0) + 1);
+    }
+    return m;
+  };
+  const s2 = perDate("followup_sent_at");
+  const p = perDate("followup_responded_at", (r) => r.followup_response === "positive");
+  const n = perDate("followup_responded_at", (r) => r.followup_response === "negative");
+  const f = perDate("followup_responded_at", (r) => r.followup_response === "feedback");
+  const daily = [...dates].sort().map((date) => ({ date, sent: s2.get(date) ?? 0, positive: p.get(date) ?? 0, negative: n.get(date) ?? 0, feedback: f.get(date) ?? 0 }));
   const response_rate = sent ? Math.round(((positive + negative + feedback) / sent) * 10_000) / 10_000 : 0;
   return { sent, pending, positive, negative, feedback, failed, skipped, response_rate, daily };
 }
