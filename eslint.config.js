@@ -15,6 +15,19 @@ export default tseslint.config(
     },
   },
   {
+    // One storage interface: the drivers (and their types) live under src/store/ only.
+    files: ["src/**/*.ts"],
+    ignores: ["src/store/**"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        paths: [
+          { name: "better-sqlite3", message: "SQLite is an engine of src/store/: use the Store interface (src/store/store.ts)." },
+          { name: "pg", message: "PostgreSQL is an engine of src/store/: use the Store interface (src/store/store.ts)." },
+        ],
+      }],
+    },
+  },
+  {
     files: ["src/**/*.ts"],
     ignores: ["src/cli.ts", "src/commands/**"],
     rules: {

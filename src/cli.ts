@@ -29,7 +29,7 @@ export function buildProgram(): Command {
   const program = new Command("secretaria")
     .description("Post-appointment WhatsApp follow-ups through Whaticket: sends each follow-up once, reads the reply, books the next meeting.")
     .version(VERSION, "-V, --version", "print the version")
-    .option("--db <path>", "SQLite database file (env SECRETARIA_DB, default ./secretaria.db)")
+    .option("--db <path-or-url>", "SQLite database file, or a postgres:// URL (env SECRETARIA_DB, default ./secretaria.db)")
     .showSuggestionAfterError(true)
     // Set before the subcommands are declared: they inherit both.
     .exitOverride()
@@ -61,6 +61,17 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .option("--json", "machine-readable output")
     .addHelpText("after", examples(["secretaria migrate", "secretaria migrate --status --json", "secretaria --db /var/lib/secretaria/data.db migrate --to 1"]))
     .action(act(async (o) => (await import("./commands/migrate.js")).runMigrate(o)));
+
+  program
+    .command("db")
+    .description("move the data between engines")
+    .command("copy")
+    .description("copy a SQLite database into an empty PostgreSQL database (every row, ids kept), then check the row counts")
+    .option("--from <file>", "the SQLite file (default: --db / SECRETARIA_DB / ./secretaria.db)")
+    .option("--to <url>", "the empty PostgreSQL database, postgres://USER:PASSWORD@HOST/DB")
+    .option("--json", "machine-readable output")
+    .addHelpText("after", examples(["secretaria db copy --from /var/lib/secretaria/secretaria.db --to postgres://secretaria:PASSWORD@10.0.0.5/secretaria"]))
+    .action(act(async (o) => (await import("./commands/db-copy.js")).runDbCopy(o)));
 
   const companies = program
     .command("companies")

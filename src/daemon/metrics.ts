@@ -87,6 +87,8 @@ export class DaemonMetrics implements DaemonEvents {
   private lastSendAt: Date | null = null;
   private lastTickOk: boolean | null = null;
   private loggedScrapeError = false;
+  /** Database reads of the scrape in progress (they never reject). */
+  private readonly reads = new Set<Promise<void>>();
 
   private readonly sent: Counter<"company">;
   private readonly positive: Counter<"company">;
@@ -221,6 +223,8 @@ export class DaemonMetrics implements DaemonEvents {
       name: METRIC.scrapeErrors,
       help: "Scrapes in which reading the database failed (the affected metrics kept their last values).",
       registers,
+      // The reads run concurrently with this metric's own collection: count this scrape's failures too.
+      collect: async () => void (await Promise.all([...this.reads])),
     });
     if (opts.defaultMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry });
@@ -355,15 +359,20 @@ export class DaemonMetrics implements DaemonEvents {
   }
 
   /** A failing read keeps the last values and is counted; /metrics still answers (and /healthz says why). */
-  private async guard(fn: () => Promise<void>): Promise<void> {
-    try {
-      await fn();
-      this.loggedScrapeError = false;
-    } catch (err) {
-      this.scrapeErrors.inc();
-      if (!this.loggedScrapeError) this.logger.warn("metrics_db_error", { error: (err as Error).message });
-      this.loggedScrapeError = true;
-    }
+  private guard(fn: () => Promise<void>): Promise<void> {
+    const read = (async () => {
+      try {
+        await fn();
+        this.loggedScrapeError = false;
+      } catch (err) {
+        this.scrapeErrors.inc();
+        if (!this.loggedScrapeError) this.logger.warn("metrics_db_error", { error: (err as Error).message });
+        this.loggedScrapeError = true;
+      }
+    })();
+    this.reads.add(read);
+    void read.finally(() => this.reads.delete(read));
+    return read;
   }
 }
 

@@ -9,7 +9,8 @@
  * idioms rewritten ("não vejo a hora" is eagerness, "por que não" a yes), and each clause
  * is read for evidence. Then, in this order of precedence:
  *
- *  1. Emoji only: ✅ 👍 👌 🙌 😍 → positive, ❌ 👎 🚫 → negative, anything else (🙏 ❤️ 👏) → feedback.
+ *  1. Emoji only: gestures of agreement and a grin (✅ 👍 👌 🙌 🤝 😁) → positive, ❌ 👎 🚫 🙅 →
+ *     negative, affection and thanks (❤️ 😍 🥰 👏 🙏) and anything else → feedback.
  *  2. Of the clauses carrying hard negative or strong positive evidence, the LAST decides:
  *     in pt-BR what follows a contrast is what counts ("Adorei! Mas vou esperar…" is a no, "Agora não, mas quinta
  *     às 10h pode ser" is a yes). Hard negative evidence: opt-out ("pare de mandar"),
@@ -22,17 +23,26 @@
  *     negative wins ("quero marcar mais pra frente").
  *     Negation only counts over the verbs it scopes: "a receita não veio" is a complaint,
  *     "não quero perder o ritmo" is eagerness.
- *  3. Soft reasons to decline ("tô viajando", "sem grana", "não posso amanhã") → negative
+ *     After a contrast a reason is an answer too ("Queria, mas tô sem grana"). A wish for the
+ *     next visit is not a postponement ("da próxima vez podiam ter café", "sim, mas não atrasem").
+ *  3. Soft reasons to decline ("tô viajando", "sem grana", "não posso amanhã", "difícil") → negative
  *     unless 2 found a positive.
  *  4. A yes-word ("sim", "claro", "yes", "sí") → positive; but when the only yes answers the
  *     greeting ("Sim, correu tudo ótimo", "Correu tudo bem sim") it is feedback. Praise
  *     alone ("Foi ótimo!", "Adorei!") carries no yes at all.
- *  5. A soft gesture ("ok", "beleza", 👍) → positive only when nothing else is said.
- *  6. Everything else (praise, complaints, unrelated questions) → feedback.
+ *  5. A soft gesture ("ok", "beleza", "sussa", 👍) → positive only when nothing else is said.
+ *  6. Being fine as one is, with thanks at most ("tô bem, obrigado", "de boa, valeu"), and thanks
+ *     with a goodbye ("vlw flw") → negative.
+ *  7. Everything else (praise, complaints, wishes, unrelated questions) → feedback.
  *
- * Speed: every pattern is compiled once at module load; a reply costs a few short regex
- * scans per clause (~100,000 replies in under a second). The only state is a bounded cache
- * of typo corrections, which does not change any answer.
+ * Regional and chat forms are vocabulary: interjections (bah, oxe, uai, caraca, égua) and
+ * laughter (kkkj, rsrs, huahua) are fillers, postposed negation is read by its verb ("precisa
+ * não" refuses, "gostei não" complains), "num dá" is "não dá".
+ *
+ * Speed: every pattern is compiled once at module load, and a phrase list runs only on clauses
+ * holding one of the words its phrases start with (see clausePhrases); ~130,000 replies/s on
+ * one core (bench/classify.ts). The only state is two bounded caches (typo corrections, word
+ * beginnings), neither of which changes any answer.
  */
 import { normalizeClauses, normalizeText, squeeze } from "./text-normalize.js";
 
@@ -594,9 +604,14 @@ const NEXT_TIME = clausePhrases(["numa proxima", "na proxima(?= $| vez| oportuni
  * atrasem". It answers nothing about booking; it keeps a "next time" from reading as a
  * postponement and a slot word from reading as a question about free slots.
  */
+/** Any infinitive ("avisar", "oferecer", "abrir") except meeting again ("marcar", "voltar"). */
+const WISH_VERB = "(?!marcar |agendar |remarcar |reagendar |voltar |continuar |retornar )[a-z]+(?:ar|er|ir)(?= )";
+
 const SUGGESTION = clausePhrases([
   "(?:podiam|poderiam|podia|poderia|deveriam|deveria|devia|deviam|precisam|precisavam|precisava) (?:ter|ser|estar|colocar|melhorar|explicar|avisar|ligar|oferecer|disponibilizar|aumentar|diminuir|trocar|arrumar|consertar|limpar|abrir|confirmar|chegar|atender|investir|dar|fazer|pensar|rever|cuidar|mudar|servir|deixar|providenciar|organizar|respeitar|caprichar|ajustar|treinar|contratar|pontuais|mais|menos|um|uma)",
-  "seria (?:bom|legal|otimo|otima|interessante|bacana|melhor|ideal|util|bem legal|muito bom) (?:ter|se|que|colocar|voces|oferecer|haver|terem|tivesse|tivessem)",
+  // "seria bom avisar", "deveriam explicar": a wish with any verb but booking again
+  `seria (?:bom|legal|otimo|otima|interessante|bacana|melhor|ideal|util|bem legal|muito bom) (?:se|que|voces|terem|tivesse|tivessem|${WISH_VERB})`,
+  `(?:podiam|poderiam|deveriam|deveria|devia|deviam) (?:me |nos )?${WISH_VERB}`,
   "(?:nao )?(?:atrasem|esquecam|avisem|liguem|confirmem|tragam|coloquem|mandem|melhorem|sejam|tenham|facam|ponham|arrumem|consertem|troquem|limpem|expliquem|cheguem|deixem|lembrem|cobrem|atualizem|mudem|oferecam|respeitem|demorem|caprichem|ajustem|verifiquem|revejam|cuidem|treinem|contratem)",
   "(?:faltou|faltaram|sentimos falta|senti falta)",
   "(?:sugiro|sugestao|sugeriria|recomendaria|recomendo que)", "(?:favor|por favor|pfv) (?:nao )?(?:confirmar|avisar|ligar|mandar|enviar|trazer|chegar|atualizar|lembrar|verificar|conferir|atrasar|esquecer)", "(?:seja|sejam|fosse|fossem|esteja|estivesse) (?:mais|menos|melhor)",

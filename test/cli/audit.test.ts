@@ -1,6 +1,6 @@
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
-import { openDb } from "../../src/store/db.js";
+import { openStore } from "../../src/store/open.js";
 import { migratedDb, runCli, tempDb } from "../helpers/cli.js";
 import { VIEWS_NOW, seedKnownMix, terminalWidth } from "../helpers/views.js";
 
@@ -13,26 +13,29 @@ interface Entry {
   created_at: string;
 }
 
-function count(path: string, where = "1"): number {
-  const db = openDb(path, { readonly: true });
+async function count(location: string, where = "1 = 1"): Promise<number> {
+  const db = await openStore(location, { readonly: true });
   try {
-    return (db.prepare(`SELECT count(*) AS n FROM audit_log WHERE ${where}`).get() as { n: number }).n;
+    return (await db.get<{ n: number }>(`SELECT count(*) AS n FROM audit_log WHERE ${where}`))!.n;
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
 describe("secretaria audit list", () => {
   let db: string;
-  before(() => {
+  before(async () => {
     db = tempDb();
-    const d = migratedDb(db);
-    seedKnownMix(d);
-    d.prepare("INSERT INTO audit_log (action, appointment_id, company_id, payload, created_at) VALUES (?, ?, ?, ?, ?)").run(
-      "inbound_unmatched", null, null,
-      JSON.stringify({ phone: "5511988887777", body: "Oi, quem é? ".repeat(20) }), "2026-11-09T20:00:00.000Z",
-    );
-    d.close();
+    const d = await migratedDb(db);
+    try {
+      await seedKnownMix(d);
+      await d.run("INSERT INTO audit_log (action, appointment_id, company_id, payload, created_at) VALUES (?, ?, ?, ?, ?)", [
+        "inbound_unmatched", null, null,
+        JSON.stringify({ phone: "5511988887777", body: "Oi, quem é? ".repeat(20) }), "2026-11-09T20:00:00.000Z",
+      ]);
+    } finally {
+      await d.close();
+    }
   });
   const env = { SECRETARIA_NOW: VIEWS_NOW };
   const audit = (...args: string[]) => runCli(["audit", "list", "--db", db, ...args], { env });
@@ -41,7 +44,7 @@ describe("secretaria audit list", () => {
     const r = await audit("--json", "--limit", "10000");
     assert.equal(r.code, 0, r.stderr);
     const items = JSON.parse(r.stdout) as Entry[];
-    assert.equal(items.length, count(db));
+    assert.equal(items.length, await count(db));
     assert.deepEqual(Object.keys(items[0]!), ["id", "action", "appointment_id", "company_id", "payload", "created_at"]);
     for (let i = 1; i < items.length; i++) assert.ok(items[i - 1]!.id > items[i]!.id, "newest first");
     const response = items.find((e) => e.action === "followup_response" && e.payload.response === "feedback")!;
@@ -57,11 +60,11 @@ describe("secretaria audit list", () => {
 
   test("--action, --company and --since (a local date) filter; an unknown action names the recorded ones", async () => {
     const responses = JSON.parse((await audit("--action", "followup_response", "--company", "lx", "--json", "--limit", "10000")).stdout) as Entry[];
-    assert.equal(responses.length, count(db, "action = 'followup_response' AND company_id = 'lx'"));
+    assert.equal(responses.length, await count(db, "action = 'followup_response' AND company_id = 'lx'"));
     assert.ok(responses.every((e) => e.action === "followup_response" && e.company_id === "lx"));
     // 01/11 starts at 03:00Z in São Paulo and at 00:00Z in Lisbon; entries without a company use São Paulo's.
     const since = JSON.parse((await audit("--since", "2026-11-01", "--json", "--limit", "10000")).stdout) as Entry[];
-    const want = count(
+    const want = await count(
       db,
       `(company_id = 'sp' AND created_at >= '2026-11-01T03:00:00.000Z') OR (company_id = 'lx' AND created_at >= '2026-11-01T00:00:00.000Z')
        OR (company_id IS NULL AND created_at >= '2026-11-01T03:00:00.000Z')`,
@@ -82,7 +85,7 @@ describe("secretaria audit list", () => {
     for (const line of lines) assert.ok(terminalWidth(line) <= 80, line);
     assert.match(r.stdout, /inbound_unmatched\s+—\s+—\s+phone=5511\*+77 body=Oi, \S*…/);
     assert.doesNotMatch(r.stdout, /5511988887777/);
-    assert.match(lines[lines.length - 1]!, new RegExp(`^1–20 of ${count(db)} entries, newest first; next page: --page 2$`));
+    assert.match(lines[lines.length - 1]!, new RegExp(`^1–20 of ${await count(db)} entries, newest first; next page: --page 2$`));
     const bad = await audit("--appointment", "x");
     assert.equal(bad.code, 2);
   });

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { openDb } from "../../src/store/db.js";
-import { REPO_ROOT, runCli as run, tempDb, tempDir, type CliOptions, type CliResult } from "../helpers/cli.js";
+import { openStore } from "../../src/store/open.js";
+import { ON_POSTGRES, REPO_ROOT, SQLITE_ONLY, runCli as run, tempDb, tempDir, type CliOptions, type CliResult } from "../helpers/cli.js";
 
 /** A distinctive token: it must never show up in any output of any command in this file. */
 const TOKEN = "tok_SEKRET_9f8e7d6c5b4a";
@@ -87,15 +87,29 @@ describe("help, version, usage errors", () => {
   });
 
   test("a UserError: exit 1, one line, no stack; DEBUG=secretaria adds the stack", async () => {
-    const db = join(tempDir(), "missing.db");
+    // The missing database of each engine: a SQLite file that is not there, a PostgreSQL database that does not exist.
+    let db: string;
+    let message: RegExp;
+    let thrower: RegExp;
+    if (ON_POSTGRES) {
+      const u = new URL(tempDb());
+      u.pathname = `${u.pathname}_missing`;
+      db = u.toString();
+      message = /^secretaria: the database in postgres:\/\/\S+ does not exist: create it first/;
+      thrower = /\n\s+at .*(pgUserError|openPgStore)/;
+    } else {
+      db = join(tempDir(), "missing.db");
+      message = /^secretaria: no database at .*run `secretaria migrate/;
+      thrower = /\n\s+at .*openSqliteStore/;
+    }
     const r = await runCli(["companies", "list", "--db", db]);
-    assertOneLine(r, 1, /no database at .*run `secretaria migrate/);
+    assertOneLine(r, 1, message);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
     for (const debug of ["secretaria", "express,secretaria", "*"]) {
       const d = await runCli(["companies", "list", "--db", db], { env: { DEBUG: debug } });
       assert.equal(d.code, 1);
-      assert.match(d.stderr, /^secretaria: no database at/);
-      assert.match(d.stderr, /\n\s+at .*openDb/, `stack with DEBUG=${debug}`);
+      assert.match(d.stderr, message);
+      assert.match(d.stderr, thrower, `stack with DEBUG=${debug}`);
     }
     const other = await runCli(["companies", "list", "--db", db], { env: { DEBUG: "express" } });
     assert.doesNotMatch(other.stderr, /\n\s+at /);
@@ -118,20 +132,32 @@ describe("help, version, usage errors", () => {
 });
 
 describe("database location", () => {
+  /** Whether migrate has created the schema there: the SQLite file exists; the PostgreSQL database has every migration applied. */
+  async function created(location: string): Promise<boolean> {
+    if (!ON_POSTGRES) return existsSync(location);
+    const s = await runCli(["migrate", "--status", "--json", "--db", location]);
+    assert.equal(s.code, 0, s.stderr);
+    const status = JSON.parse(s.stdout) as { status: string }[];
+    return status.length > 0 && status.every((m) => m.status === "applied");
+  }
+
   test("SECRETARIA_DB is honoured; --db wins over it", async () => {
     const dir = tempDir();
-    const envDb = join(dir, "from-env.db");
-    const flagDb = join(dir, "from-flag.db");
+    const envDb = ON_POSTGRES ? tempDb() : join(dir, "from-env.db");
+    const flagDb = ON_POSTGRES ? tempDb() : join(dir, "from-flag.db");
     assert.equal((await runCli(["migrate"], { env: { SECRETARIA_DB: envDb } })).code, 0);
-    assert.ok(existsSync(envDb));
+    assert.ok(await created(envDb));
     assert.equal((await runCli(["companies", "add", "--id", "c1", "--name", "Env"], { env: { SECRETARIA_DB: envDb } })).code, 0);
+    if (ON_POSTGRES) assert.equal(await created(flagDb), false, "the --db database is untouched so far");
     assert.equal((await runCli(["migrate", "--db", flagDb], { env: { SECRETARIA_DB: envDb } })).code, 0);
-    assert.ok(existsSync(flagDb));
+    assert.ok(await created(flagDb));
     const list = await runCli(["companies", "list", "--json", "--db", flagDb], { env: { SECRETARIA_DB: envDb } });
     assert.deepEqual(JSON.parse(list.stdout), []);
+    const fromEnv = await runCli(["companies", "list", "--json"], { env: { SECRETARIA_DB: envDb } });
+    assert.deepEqual((JSON.parse(fromEnv.stdout) as { id: string }[]).map((c) => c.id), ["c1"]);
   });
 
-  test("default ./secretaria.db in the working folder", async () => {
+  test("default ./secretaria.db in the working folder", { skip: SQLITE_ONLY }, async () => {
     const dir = tempDir();
     assert.equal((await runCli(["migrate"], { cwd: dir })).code, 0);
     assert.ok(existsSync(join(dir, "secretaria.db")));
@@ -140,7 +166,7 @@ describe("database location", () => {
 
 describe("lazy loading", () => {
   const register = pathToFileURL(join(REPO_ROOT, "test", "helpers", "register-record.mjs")).href;
-  const HEAVY = /node_modules\/(better-sqlite3|inquirer|@inquirer|axios|prom-client)\//;
+  const HEAVY = /node_modules\/(better-sqlite3|pg|inquirer|@inquirer|axios|prom-client)\//;
 
   async function loaded(args: string[]): Promise<string[]> {
     const file = join(tempDir(), "imports.txt");
@@ -148,7 +174,7 @@ describe("lazy loading", () => {
     return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
   }
 
-  test("help and version load none of better-sqlite3, inquirer, axios, prom-client", async () => {
+  test("help and version load none of better-sqlite3, pg, inquirer, axios, prom-client", async () => {
     for (const args of [[], ["--help"], ["--version"], ["migrate", "--help"], ["companies", "add", "--help"], ["appointments", "import", "--help"], ["bogus"]]) {
       const urls = await loaded(args);
       assert.ok(urls.some((u) => u.endsWith("/dist/cli.js")), `the hook recorded the CLI itself for ${args.join(" ")}`);
@@ -156,9 +182,11 @@ describe("lazy loading", () => {
     }
   });
 
-  test("the detection works: a command that opens the database loads better-sqlite3", async () => {
-    const urls = await loaded(["companies", "list", "--db", join(tempDir(), "none.db")]);
-    assert.ok(urls.some((u) => /node_modules\/better-sqlite3\//.test(u)));
+  test("the detection works: a command that opens the database loads its engine's driver", async () => {
+    // A SQLite file path loads better-sqlite3; a PostgreSQL URL loads pg.
+    const urls = await loaded(["companies", "list", "--db", ON_POSTGRES ? tempDb() : join(tempDir(), "none.db")]);
+    const driver = ON_POSTGRES ? /node_modules\/pg\// : /node_modules\/better-sqlite3\//;
+    assert.ok(urls.some((u) => driver.test(u)));
   });
 });
 
@@ -238,15 +266,15 @@ describe("companies", () => {
     assert.ok(j.every((c) => !("whaticket_token" in c) && c.whaticket_token_set === true));
   });
 
-  test("the token is stored but not in the audit trail", () => {
-    const d = openDb(db);
+  test("the token is stored but not in the audit trail", async () => {
+    const d = await openStore(db);
     try {
-      assert.equal((d.prepare("SELECT whaticket_token FROM companies WHERE id = 'clinica'").get() as { whaticket_token: string }).whaticket_token, TOKEN);
-      const audit = d.prepare("SELECT payload FROM audit_log").all() as { payload: string }[];
+      assert.equal((await d.get<{ whaticket_token: string }>("SELECT whaticket_token FROM companies WHERE id = ?", ["clinica"]))?.whaticket_token, TOKEN);
+      const audit = await d.all<{ payload: string }>("SELECT payload FROM audit_log");
       assert.ok(audit.length > 0);
       assert.ok(audit.every((a) => !a.payload.includes(TOKEN)));
     } finally {
-      d.close();
+      await d.close();
     }
   });
 

@@ -1,5 +1,6 @@
 import { test, describe, after } from "node:test";
 import assert from "node:assert/strict";
+import { hostname } from "node:os";
 import { ManualClock } from "../../src/clock.js";
 import { Daemon } from "../../src/daemon/daemon.js";
 import { healthRoutes, scheduleIntervalSeconds } from "../../src/daemon/health-routes.js";
@@ -7,10 +8,11 @@ import { startHttpServer, type RunningHttpServer } from "../../src/daemon/http-s
 import { DaemonMetrics, METRIC } from "../../src/daemon/metrics.js";
 import { startFakeWhaticket } from "../../src/gateway/fake-whaticket.js";
 import { silentLogger } from "../../src/logger.js";
+import { listDaemons } from "../../src/store/daemons.js";
 import { saveCompany } from "../../src/services/company-service.js";
-import type { Db } from "../../src/store/db.js";
+import type { Store } from "../../src/store/store.js";
 import { migratedDb, tempDb } from "../helpers/cli.js";
-import { parseExposition, request, valueOf } from "../helpers/exposition.js";
+import { parseExposition, request, valueOf, valuesBy } from "../helpers/exposition.js";
 
 const T = { timeout: 30_000 };
 const START = new Date("2026-03-10T12:00:00.000Z");
@@ -22,7 +24,13 @@ interface Health {
   last_tick_at: string | null;
   last_tick_age_seconds: number | null;
   last_send_at: string | null;
+  daemon: string | null;
+  daemons: Array<{ id: string; host: string; pid: number; last_tick_at: string | null; heartbeat_at: string; alive: boolean }>;
+  clock: "system" | "simulated";
 }
+
+/** What /healthz says when no daemon is registered on the database (the routes alone, in process). */
+const NO_DAEMONS = { daemon: null, daemons: [], clock: "system" };
 
 async function healthz(server: RunningHttpServer): Promise<{ status: number; body: Health }> {
   const res = await request(`${server.url}/healthz`);
@@ -30,23 +38,23 @@ async function healthz(server: RunningHttpServer): Promise<{ status: number; bod
 }
 
 describe("/healthz", () => {
-  const opened: { db: Db; server: RunningHttpServer }[] = [];
+  const opened: { db: Store; server: RunningHttpServer }[] = [];
   after(async () => {
     for (const o of opened) {
       await o.server.close();
-      if (o.db.open) o.db.close();
+      await o.db.close();
     }
   });
 
   async function setup(intervalSeconds = 60) {
-    const db = migratedDb(tempDb());
+    const db = await migratedDb(tempDb());
     const clock = new ManualClock(START);
-    const metrics = new DaemonMetrics({ db, clock: clock.now, defaultMetrics: false });
+    const metrics = new DaemonMetrics({ store: db, clock: clock.now, defaultMetrics: false });
     const server = await startHttpServer({
       host: "127.0.0.1",
       port: 0,
       logger: silentLogger,
-      routes: [healthRoutes({ db, metrics, clock: clock.now, tickIntervalSeconds: intervalSeconds })],
+      routes: [healthRoutes({ store: db, metrics, clock: clock.now, tickIntervalSeconds: intervalSeconds })],
     });
     opened.push({ db, server });
     return { db, clock, metrics, server };
@@ -56,14 +64,14 @@ describe("/healthz", () => {
     const { clock, metrics, server } = await setup(60);
     let h = await healthz(server);
     assert.equal(h.status, 200);
-    assert.deepEqual(h.body, { status: "starting", database: "ok", last_tick_at: null, last_tick_age_seconds: null, last_send_at: null });
+    assert.deepEqual(h.body, { status: "starting", database: "ok", last_tick_at: null, last_tick_age_seconds: null, last_send_at: null, ...NO_DAEMONS });
 
     clock.advance(30_000);
     metrics.onTick(true, clock.now(), 12, summary);
     clock.advance(45_000);
     h = await healthz(server);
     assert.equal(h.status, 200);
-    assert.deepEqual(h.body, { status: "ok", database: "ok", last_tick_at: "2026-03-10T12:00:30.000Z", last_tick_age_seconds: 45, last_send_at: null });
+    assert.deepEqual(h.body, { status: "ok", database: "ok", last_tick_at: "2026-03-10T12:00:30.000Z", last_tick_age_seconds: 45, last_send_at: null, ...NO_DAEMONS });
     assert.equal(h.body.last_tick_age_seconds, 45);
 
     // A failing tick is not progress.
@@ -106,11 +114,12 @@ describe("/healthz", () => {
 
   test("an unreachable database is 503; /metrics still answers", T, async () => {
     const { db, server } = await setup();
-    db.close();
+    await db.close();
     const h = await healthz(server);
     assert.equal(h.status, 503);
     assert.equal(h.body.status, "database_unreachable");
     assert.equal(h.body.database, "unreachable");
+    assert.deepEqual(h.body.daemons, [], "no daemon list without a database");
     const m = await request(`${server.url}/metrics`);
     assert.equal(m.status, 200);
     assert.ok((valueOf(parseExposition(m.text), METRIC.scrapeErrors) ?? 0) >= 1);
@@ -126,11 +135,11 @@ test("the schedule interval is the longest gap between runs", () => {
 
 test("the real daemon serves /healthz and /metrics on 127.0.0.1 and reports its first tick", T, async (t) => {
   const dbPath = tempDb();
-  const db = migratedDb(dbPath);
+  const db = await migratedDb(dbPath);
   const fake = await startFakeWhaticket({ token: "daemon-test-token" });
   t.after(() => fake.stop());
-  saveCompany(db, { id: "clinica", name: "Clínica", whaticketUrl: fake.url, whaticketToken: "daemon-test-token", quietHours: "off" }, () => START);
-  db.close();
+  await saveCompany(db, { id: "clinica", name: "Clínica", whaticketUrl: fake.url, whaticketToken: "daemon-test-token", quietHours: "off" }, () => START);
+  await db.close();
   const clock = new ManualClock(START);
   const daemon = new Daemon({ dbPath, clock: clock.now, logger: silentLogger, env: {}, port: 0, host: "127.0.0.1" });
   t.after(() => daemon.stop());
@@ -147,10 +156,29 @@ test("the real daemon serves /healthz and /metrics on 127.0.0.1 and reports its 
   assert.equal(h?.status, 200);
   assert.equal(h?.body.status, "ok");
   assert.equal(h?.body.last_tick_at, START.toISOString());
+  // The daemon names itself and lists itself among the daemons on the database, alive, with its tick.
+  assert.equal(h?.body.clock, "system");
+  const id = h?.body.daemon;
+  assert.ok(typeof id === "string" && id.length > 0, JSON.stringify(h?.body));
+  assert.deepEqual(h?.body.daemons, [{ id, host: hostname(), pid: process.pid, last_tick_at: START.toISOString(), heartbeat_at: START.toISOString(), alive: true }]);
   const m = parseExposition((await request(`${url}/metrics`)).text);
   assert.equal(valueOf(m, METRIC.lastTick), START.getTime() / 1000);
   assert.equal(valueOf(m, METRIC.sent, { company: "clinica" }), 0);
   assert.equal(valueOf(m, METRIC.tickInterval), 60);
+  assert.deepEqual(valuesBy(m, METRIC.daemonUp, "daemon", { host: hostname() }), { [id]: 1 });
   // No SECRETARIA_API_TOKEN in this daemon's environment: the API is off.
   assert.equal((await request(`${url}/api/agenda/followups`)).status, 404);
+
+  // Stopped: its row says so, and it no longer counts as alive.
+  await daemon.stop();
+  const after = await migratedDb(dbPath);
+  try {
+    const rows = await listDaemons(after, "2000-01-01T00:00:00.000Z");
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.id, id);
+    assert.equal(rows[0]!.stopped_at, START.toISOString());
+    assert.equal(rows[0]!.last_success_at, START.toISOString());
+  } finally {
+    await after.close();
+  }
 });

@@ -6,20 +6,21 @@ import { startHttpServer, type RunningHttpServer } from "../../src/daemon/http-s
 import { DaemonMetrics, METRIC, failureReason } from "../../src/daemon/metrics.js";
 import { silentLogger } from "../../src/logger.js";
 import { writeAudit } from "../../src/store/audit.js";
-import { openDb, type Db } from "../../src/store/db.js";
-import { auditCountsSince, METRICS_SQL } from "../../src/store/metrics-queries.js";
-import { migratedDb, runCli, tempDb } from "../helpers/cli.js";
+import { followupCounters as counterRows, METRICS_SQL } from "../../src/store/metrics-queries.js";
+import { openStore } from "../../src/store/open.js";
+import type { Q, Store } from "../../src/store/store.js";
+import { migratedDb, ON_POSTGRES, runCli, tempDb } from "../helpers/cli.js";
 import { parseExposition, request, valueOf, valuesBy, type Exposition } from "../helpers/exposition.js";
 import { buildScenario, WHATICKET_TOKEN, type Scenario } from "../helpers/followup-scenario.js";
 
 const T = { timeout: 60_000 };
 
-async function serve(db: Db, metrics: DaemonMetrics, clock: () => Date): Promise<RunningHttpServer> {
+async function serve(db: Store, metrics: DaemonMetrics, clock: () => Date): Promise<RunningHttpServer> {
   return startHttpServer({
     host: "127.0.0.1",
     port: 0,
     logger: silentLogger,
-    routes: [healthRoutes({ db, metrics, clock, tickIntervalSeconds: 60 })],
+    routes: [healthRoutes({ store: db, metrics, clock, tickIntervalSeconds: 60 })],
   });
 }
 
@@ -29,6 +30,30 @@ async function scrape(server: RunningHttpServer): Promise<Exposition> {
   assert.match(res.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
   return parseExposition(res.text);
 }
+
+/**
+ * The same counters straight from the audit rows: sends per company; answers per company and
+ * response (payload.response, parsed here so the query is the same on both engines).
+ */
+async function countersFromAudit(db: Q) {
+  const rows = await db.all<{ company_id: string | null; action: string; payload: string }>(
+    "SELECT company_id, action, payload FROM audit_log WHERE action IN ('followup_sent', 'followup_response') ORDER BY id",
+  );
+  const sent: Record<string, number> = {};
+  const byResponse: Record<string, Record<string, number>> = { positive: {}, negative: {}, feedback: {} };
+  for (const r of rows) {
+    const company = r.company_id ?? "";
+    if (r.action === "followup_sent") sent[company] = (sent[company] ?? 0) + 1;
+    else {
+      const response = (JSON.parse(r.payload) as { response?: string }).response ?? "";
+      if (byResponse[response]) byResponse[response][company] = (byResponse[response][company] ?? 0) + 1;
+    }
+  }
+  return { sent, positive: byResponse.positive!, negative: byResponse.negative!, feedback: byResponse.feedback! };
+}
+
+/** Drops zero entries: the exposition shows every known company at 0, the audit only companies with rows. */
+const nonZero = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).filter(([, n]) => n !== 0));
 
 /** The release-note counters and the replies, per company. */
 function followupCounters(e: Exposition) {
@@ -45,16 +70,16 @@ describe("/metrics: the follow-up counters come from the audit log", () => {
   let first: DaemonMetrics;
   let serverA: RunningHttpServer;
   let serverB: RunningHttpServer | null = null;
-  let dbB: Db | null = null;
+  let dbB: Store | null = null;
 
   before(async () => {
-    s = await buildScenario({ observe: (db, clock) => (first = new DaemonMetrics({ db, clock: clock.now, tickIntervalSeconds: 60 })) });
+    s = await buildScenario({ observe: (db, clock) => (first = new DaemonMetrics({ store: db, clock: clock.now, tickIntervalSeconds: 60 })) });
     serverA = await serve(s.db, first, s.clock.now);
   });
   after(async () => {
     await serverA?.close();
     await serverB?.close();
-    dbB?.close();
+    await dbB?.close();
     await s?.close();
   });
 
@@ -66,6 +91,9 @@ describe("/metrics: the follow-up counters come from the audit log", () => {
     assert.deepEqual(c.negative, { clinica: 1, estudio: 2 });
     assert.deepEqual(c.feedback, { clinica: 1 });
     assert.deepEqual(valuesBy(e, METRIC.replies, "intent", { company: "clinica" }), { followup_positive: 2, followup_negative: 1, followup_feedback: 1 });
+    // Exactly what the audit log holds (the counters are kept from it by a trigger).
+    const audit = await countersFromAudit(s.db);
+    assert.deepEqual({ sent: nonZero(c.sent), positive: nonZero(c.positive), negative: nonZero(c.negative), feedback: nonZero(c.feedback) }, audit);
     assert.equal(e.types.get(METRIC.sent), "counter");
     assert.equal(e.types.get(METRIC.positive), "counter");
     assert.equal(e.types.get(METRIC.negative), "counter");
@@ -96,9 +124,9 @@ describe("/metrics: the follow-up counters come from the audit log", () => {
     assert.ok(e.types.has("nodejs_heap_size_total_bytes"));
   });
 
-  test("a restart (new registry and connection on the same file) shows the same numbers", T, async () => {
-    dbB = openDb(s.dbPath);
-    const restarted = new DaemonMetrics({ db: dbB, tickIntervalSeconds: 60 });
+  test("a restart (new registry and connection on the same database) shows the same numbers", T, async () => {
+    dbB = await openStore(s.dbPath);
+    const restarted = new DaemonMetrics({ store: dbB, tickIntervalSeconds: 60 });
     serverB = await serve(dbB, restarted, s.clock.now);
     const e = await scrape(serverB);
     assert.deepEqual(followupCounters(e), followupCounters(await scrape(serverA)));
@@ -123,21 +151,22 @@ describe("/metrics: the follow-up counters come from the audit log", () => {
       assert.deepEqual(c.positive, before.positive);
       assert.deepEqual(c.negative, before.negative);
     }
+    assert.deepEqual(nonZero(followupCounters(await scrape(serverA)).sent), (await countersFromAudit(s.db)).sent);
   });
 });
 
-describe("incremental audit aggregation", () => {
-  test("only rows past the cursor are added; other actions are ignored; the first read uses the indexes", T, async (t) => {
-    const db = migratedDb(tempDb());
+describe("the counters table, kept by the audit trigger", () => {
+  test("every followup_sent / followup_response audit row is counted once, other actions are not; the scrape reads the small table only", T, async (t) => {
+    const db = await migratedDb(tempDb());
     t.after(() => db.close());
     const at = "2026-03-10T12:00:00.000Z";
-    db.prepare("INSERT INTO companies (id, name) VALUES ('a', 'A'), ('b', 'B')").run();
-    writeAudit(db, { action: "followup_sent", appointment_id: 1, company_id: "a", created_at: at });
-    writeAudit(db, { action: "followup_sent", appointment_id: 2, company_id: "b", created_at: at });
-    writeAudit(db, { action: "followup_failed", appointment_id: 3, company_id: "a", created_at: at });
-    writeAudit(db, { action: "followup_response", appointment_id: 1, company_id: "a", payload: { response: "positive", feedback: null }, created_at: at });
+    await db.run("INSERT INTO companies (id, name) VALUES ('a', 'A'), ('b', 'B')");
+    await writeAudit(db, { action: "followup_sent", appointment_id: 1, company_id: "a", created_at: at });
+    await writeAudit(db, { action: "followup_sent", appointment_id: 2, company_id: "b", created_at: at });
+    await writeAudit(db, { action: "followup_failed", appointment_id: 3, company_id: "a", created_at: at });
+    await writeAudit(db, { action: "followup_response", appointment_id: 1, company_id: "a", payload: { response: "positive", feedback: null }, created_at: at });
 
-    const m = new DaemonMetrics({ db, defaultMetrics: false, stateCacheMs: 0 });
+    const m = new DaemonMetrics({ store: db, defaultMetrics: false, stateCacheMs: 0 });
     const read = async () => parseExposition(await m.metrics());
     let e = await read();
     assert.deepEqual(valuesBy(e, METRIC.sent, "company"), { a: 1, b: 1 });
@@ -146,47 +175,81 @@ describe("incremental audit aggregation", () => {
     e = await read();
     assert.deepEqual(valuesBy(e, METRIC.sent, "company"), { a: 1, b: 1 });
 
-    writeAudit(db, { action: "followup_sent", appointment_id: 1, company_id: "a", payload: { resend: true }, created_at: at });
-    writeAudit(db, { action: "appointment_created", appointment_id: 9, company_id: "a", created_at: at });
-    writeAudit(db, { action: "followup_response", appointment_id: 2, company_id: "b", payload: { response: "negative", feedback: null }, created_at: at });
-    writeAudit(db, { action: "followup_response", appointment_id: 4, company_id: "b", payload: { response: "feedback", feedback: "ótimo" }, created_at: at });
+    await writeAudit(db, { action: "followup_sent", appointment_id: 1, company_id: "a", payload: { resend: true }, created_at: at });
+    await writeAudit(db, { action: "appointment_created", appointment_id: 9, company_id: "a", created_at: at });
+    await writeAudit(db, { action: "followup_response", appointment_id: 2, company_id: "b", payload: { response: "negative", feedback: null }, created_at: at });
+    await writeAudit(db, { action: "followup_response", appointment_id: 4, company_id: "b", payload: { response: "feedback", feedback: "ótimo" }, created_at: at });
     // A company that is not (or no longer) in the companies table still counts.
-    writeAudit(db, { action: "followup_sent", appointment_id: 5, company_id: "gone", created_at: at });
+    await writeAudit(db, { action: "followup_sent", appointment_id: 5, company_id: "gone", created_at: at });
+    // Written inside a transaction that rolls back: neither the audit row nor its count stays.
+    await assert.rejects(
+      db.tx(async (tx) => {
+        await writeAudit(tx, { action: "followup_sent", appointment_id: 6, company_id: "a", created_at: at });
+        throw new Error("rolled back");
+      }),
+      /rolled back/,
+    );
     e = await read();
     assert.deepEqual(valuesBy(e, METRIC.sent, "company"), { a: 2, b: 1, gone: 1 });
     assert.deepEqual(valuesBy(e, METRIC.negative, "company"), { a: 0, b: 1 });
     assert.deepEqual(valuesBy(e, METRIC.replies, "intent", { company: "b" }), { followup_negative: 1, followup_feedback: 1 });
 
-    // The plans: the first aggregate reads indexes only, later ones seek a rowid range, states scan one covering index.
-    const plan = (sql: string) =>
-      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ after: 3, max: 10 }) as { detail: string }[]).map((r) => r.detail).join(" | ");
-    assert.match(plan(METRICS_SQL.sendsUpTo), /COVERING INDEX audit_log_action/);
-    assert.match(plan(METRICS_SQL.answersUpTo), /INDEX audit_log_response/);
-    assert.match(plan(METRICS_SQL.followupAuditBetween), /INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/);
-    assert.match(plan(METRICS_SQL.stateCounts), /COVERING INDEX appointments_company_status_end/);
-    assert.doesNotMatch(plan(METRICS_SQL.stateCounts), /TEMP B-TREE/);
-    assert.deepEqual(auditCountsSince(db, 1_000_000), { rows: [], lastId: 1_000_000 });
+    // The table agrees with the audit rows, row for row.
+    const audit = await countersFromAudit(db);
+    assert.deepEqual(audit, { sent: { a: 2, b: 1, gone: 1 }, positive: { a: 1 }, negative: { b: 1 }, feedback: { b: 1 } });
+    const rows = (await counterRows(db)).map((r) => `${r.company_id}|${r.action}|${r.response}|${r.n}`).sort();
+    assert.deepEqual(rows, [
+      "a|followup_response|positive|1",
+      "a|followup_sent||2",
+      "b|followup_response|feedback|1",
+      "b|followup_response|negative|1",
+      "b|followup_sent||1",
+      "gone|followup_sent||1",
+    ]);
+
+    // The plans: the counters read their own table, never the audit log; states scan one covering index.
+    if (ON_POSTGRES) {
+      // PostgreSQL plans by statistics (a seq scan wins on tables this small), so the index is checked with seq scans off.
+      const plan = (sql: string) =>
+        db.tx(async (tx) => {
+          await tx.exec("SET LOCAL enable_seqscan = off");
+          return (await tx.all<{ "QUERY PLAN": string }>(`EXPLAIN ${sql}`)).map((r) => r["QUERY PLAN"]).join(" | ");
+        });
+      const counters = await plan(METRICS_SQL.followupCounters);
+      assert.match(counters, /followup_counters/);
+      assert.doesNotMatch(counters, /audit_log/);
+      assert.match(await plan(METRICS_SQL.stateCounts), /Index Only Scan using appointments_company_status_end/);
+    } else {
+      const plan = async (sql: string) => (await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)).map((r) => r.detail).join(" | ");
+      const counters = await plan(METRICS_SQL.followupCounters);
+      assert.match(counters, /followup_counters/);
+      assert.doesNotMatch(counters, /audit_log/);
+      assert.match(await plan(METRICS_SQL.stateCounts), /COVERING INDEX appointments_company_status_end/);
+      assert.doesNotMatch(await plan(METRICS_SQL.stateCounts), /TEMP B-TREE/);
+    }
   });
 
   test("follow-ups by state are cached for stateCacheMs; a broken database keeps the last values and is counted", T, async () => {
     const path = tempDb();
-    const db = migratedDb(path);
-    db.prepare("INSERT INTO companies (id, name) VALUES ('a', 'A')").run();
-    const insert = db.prepare(
-      "INSERT INTO appointments (company_id, external_id, client_name, client_phone, start_time, end_time, followup_status) VALUES ('a', ?, 'X', '5511999990000', '2026-03-10T10:00:00Z', '2026-03-10T11:00:00Z', 'scheduled')",
-    );
-    insert.run("e1");
-    const cached = new DaemonMetrics({ db, defaultMetrics: false, stateCacheMs: 60_000 });
-    const fresh = new DaemonMetrics({ db, defaultMetrics: false, stateCacheMs: 0 });
+    const db = await migratedDb(path);
+    await db.run("INSERT INTO companies (id, name) VALUES ('a', 'A')");
+    const insert = (externalId: string) =>
+      db.run(
+        "INSERT INTO appointments (company_id, external_id, client_name, client_phone, start_time, end_time, followup_status) VALUES ('a', ?, 'X', '5511999990000', '2026-03-10T10:00:00Z', '2026-03-10T11:00:00Z', 'scheduled')",
+        [externalId],
+      );
+    await insert("e1");
+    const cached = new DaemonMetrics({ store: db, defaultMetrics: false, stateCacheMs: 60_000 });
+    const fresh = new DaemonMetrics({ store: db, defaultMetrics: false, stateCacheMs: 0 });
     assert.equal(valueOf(parseExposition(await cached.metrics()), METRIC.byState, { company: "a", state: "scheduled" }), 1);
-    insert.run("e2");
+    await insert("e2");
     assert.equal(valueOf(parseExposition(await cached.metrics()), METRIC.byState, { company: "a", state: "scheduled" }), 1, "within the cache time");
     assert.equal(valueOf(parseExposition(await fresh.metrics()), METRIC.byState, { company: "a", state: "scheduled" }), 2);
 
-    db.close();
+    await db.close();
     const e = parseExposition(await fresh.metrics());
     assert.equal(valueOf(e, METRIC.byState, { company: "a", state: "scheduled" }), 2, "last values kept");
-    assert.ok((valueOf(e, METRIC.scrapeErrors) ?? 0) >= 1);
+    assert.ok((valueOf(e, METRIC.scrapeErrors) ?? 0) >= 1, "the scrape that failed counts itself");
   });
 });
 
