@@ -3,34 +3,45 @@
  *
  *   node --import tsx bench/generate.ts --db /tmp/big.db --appointments 1000000 [--companies 5] [--days 90] [--seed 1]
  *        [--now 2026-11-25T15:00:00Z] [--force]
+ *   node --import tsx bench/generate.ts --db postgres://user:pw@127.0.0.1:5432/bench --appointments 1000000 …
  *
- * Migrates the file with the real migrator, then writes companies and appointments spread over the
- * last `days` days (plus two days ahead), in the order a real agenda grows (ids follow time), with a
- * realistic mix of follow-up states, and the audit rows the release notes ask for (followup_sent {},
- * followup_response {response, feedback}) plus feedback events. Deterministic for a seed and `now`.
+ * Migrates the database with the real migrator, then writes companies and appointments spread over
+ * the last `days` days (plus two days ahead), in the order a real agenda grows (ids follow time),
+ * with a realistic mix of follow-up states, and the audit rows the release notes ask for
+ * (followup_sent {}, followup_response {response, feedback}) plus feedback events. Deterministic for
+ * a seed and `now`: both engines get the same rows.
+ *
+ * SQLite: a new file (--force replaces one), one prepared insert per row in transactions of 50,000.
+ * PostgreSQL: an existing database (createdb first) without secretaria's tables (--force drops
+ * them), loaded in bulk: one INSERT … SELECT FROM unnest(column arrays) per table and batch, then
+ * VACUUM ANALYZE, as autovacuum would leave a database that size.
  */
-import { existsSync, rmSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { openDb } from "../src/store/db.js";
-import { migrate } from "../src/store/migrator.js";
+import { migrate, migrationsDir } from "../src/store/migrator.js";
+import { displayLocation, isPostgresUrl, openStore } from "../src/store/open.js";
+import type { Dialect, Q, Store } from "../src/store/store.js";
 import { seededRandom as rng } from "../src/domain/random.js";
 
 export interface GenerateOptions {
-  dbPath: string;
+  /** A SQLite file path, or the postgres:// URL of an existing database. */
+  db: string;
   appointments: number;
   companies?: number;
   days?: number;
   seed?: number;
   now?: Date;
-  /** Replace an existing file (default: refuse). */
+  /** Replace an existing file, or drop secretaria's tables in the PostgreSQL database (default: refuse). */
   force?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
 export interface GenerateSummary {
-  dbPath: string;
+  /** The file, or the URL without its password. */
+  db: string;
+  engine: Dialect;
   appointments: number;
   companies: number;
   days: number;

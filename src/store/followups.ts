@@ -30,17 +30,22 @@ export const FOLLOWUP_SQL = {
                    ORDER BY followup_next_scheduled
                    LIMIT @limit)
     RETURNING *`,
-  /** The same claim on PostgreSQL: rows another daemon is claiming right now are skipped, not waited for. */
+  /**
+   * The same claim on PostgreSQL: rows another daemon is claiming right now are skipped, not waited for.
+   * The pick is a MATERIALIZED CTE: as a plain IN subquery the planner may rescan it, and each rescan
+   * skips the rows this statement already updated and locks the next ones (more than @limit claimed).
+   */
   claimDuePg: `
-    UPDATE appointments
-       SET followup_status = 'sending', lease_owner = @owner, lease_expires_at = @leaseUntil, updated_at = @now
-     WHERE id IN (SELECT id FROM appointments
+    WITH picked AS MATERIALIZED (SELECT id FROM appointments
                    WHERE company_id = @companyId AND followup_status = 'scheduled' AND followup_next_scheduled <= @now
                      AND allow_followup = 1 AND status = 'booked'
                      AND COALESCE(followup_due_at, followup_next_scheduled) >= @expiryCutoff
                    ORDER BY followup_next_scheduled
                    LIMIT @limit
                    FOR UPDATE SKIP LOCKED)
+    UPDATE appointments
+       SET followup_status = 'sending', lease_owner = @owner, lease_expires_at = @leaseUntil, updated_at = @now
+     WHERE id IN (SELECT id FROM picked)
        AND followup_status = 'scheduled'
     RETURNING *`,
 

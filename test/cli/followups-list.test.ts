@@ -1,8 +1,8 @@
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
-import { openDb } from "../../src/store/db.js";
-import { migratedDb, runCli, tempDb } from "../helpers/cli.js";
+import { openStore } from "../../src/store/open.js";
+import { ON_POSTGRES, migratedDb, runCli, tempDb } from "../helpers/cli.js";
 import { VIEWS_NOW, seedKnownMix, terminalWidth } from "../helpers/views.js";
 
 const SPEC_FIELDS = [
@@ -11,34 +11,35 @@ const SPEC_FIELDS = [
 ];
 const VALID = ["all", "scheduled", "pending", "sent", "positive", "negative", "feedback", "failed", "skipped"];
 
-function idsWhere(path: string, where: string): number[] {
-  const db = openDb(path, { readonly: true });
+async function idsWhere(location: string, where: string): Promise<number[]> {
+  const db = await openStore(location, { readonly: true });
   try {
-    return (db.prepare(`SELECT id FROM appointments WHERE ${where} ORDER BY id`).all() as { id: number }[]).map((r) => r.id);
+    return (await db.all<{ id: number }>(`SELECT id FROM appointments WHERE ${where} ORDER BY id`)).map((r) => r.id);
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
 describe("secretaria followups list", () => {
   let db: string;
-  before(() => {
+  before(async () => {
     db = tempDb();
-    const d = migratedDb(db);
-    seedKnownMix(d);
-    // Long names and errors, for the 80-column check.
-    d.prepare("UPDATE appointments SET client_name = 'Maria Aparecida dos Santos Figueiredo de Albuquerque Neta' WHERE client_name = 'Primeiro Dia'").run();
-    d.prepare("UPDATE appointments SET followup_last_error = 'connect ECONNREFUSED 10.0.0.1:443 — the Whaticket server did not answer in time' WHERE followup_status = 'failed'").run();
-    // Appointments ending at local midnight of 01/11, ±1 ms, in each zone.
-    const edge = d.prepare(
-      `INSERT INTO appointments (company_id, external_id, client_name, client_phone, start_time, end_time, followup_status, followup_skip_reason)
-       VALUES (?, ?, ?, '5511988887777', ?, ?, 'skipped', 'no_consent')`,
-    );
-    for (const [company, end, name] of [
-      ["sp", "2026-11-01T02:59:59.999Z", "SP 31/10 23:59"], ["sp", "2026-11-01T03:00:00.000Z", "SP 01/11 00:00"],
-      ["lx", "2026-10-31T23:59:59.999Z", "LX 31/10 23:59"], ["lx", "2026-11-01T00:00:00.000Z", "LX 01/11 00:00"],
-    ] as const) edge.run(company, `E-${name}`, name, end, end);
-    d.close();
+    const d = await migratedDb(db);
+    try {
+      await seedKnownMix(d);
+      // Long names and errors, for the 80-column check.
+      await d.run("UPDATE appointments SET client_name = 'Maria Aparecida dos Santos Figueiredo de Albuquerque Neta' WHERE client_name = 'Primeiro Dia'");
+      await d.run("UPDATE appointments SET followup_last_error = 'connect ECONNREFUSED 10.0.0.1:443 — the Whaticket server did not answer in time' WHERE followup_status = 'failed'");
+      // Appointments ending at local midnight of 01/11, ±1 ms, in each zone.
+      const edge = `INSERT INTO appointments (company_id, external_id, client_name, client_phone, start_time, end_time, followup_status, followup_skip_reason)
+         VALUES (?, ?, ?, '5511988887777', ?, ?, 'skipped', 'no_consent')`;
+      for (const [company, end, name] of [
+        ["sp", "2026-11-01T02:59:59.999Z", "SP 31/10 23:59"], ["sp", "2026-11-01T03:00:00.000Z", "SP 01/11 00:00"],
+        ["lx", "2026-10-31T23:59:59.999Z", "LX 31/10 23:59"], ["lx", "2026-11-01T00:00:00.000Z", "LX 01/11 00:00"],
+      ] as const) await d.run(edge, [company, `E-${name}`, name, end, end]);
+    } finally {
+      await d.close();
+    }
   });
   const env = { SECRETARIA_NOW: VIEWS_NOW };
   const list = (...args: string[]) => runCli(["followups", "list", "--db", db, ...args], { env });
@@ -48,19 +49,19 @@ describe("secretaria followups list", () => {
     assert.equal(r.code, 0, r.stderr);
     const items = JSON.parse(r.stdout) as Record<string, unknown>[];
     assert.ok(Array.isArray(items));
-    const want = idsWhere(db, "followup_status IN ('scheduled', 'sending', 'sent')");
+    const want = await idsWhere(db, "followup_status IN ('scheduled', 'sending', 'sent')");
     assert.ok(want.length > 10);
     assert.deepEqual(items.map((i) => i.id as number).sort((a, b) => a - b), want);
     assert.ok(items.every((i) => ["scheduled", "sending", "sent"].includes(i.followup_status as string)));
     for (const f of SPEC_FIELDS) assert.ok(f in items[0]!, `field ${f}`);
     const scheduled = JSON.parse((await list("--status", "scheduled", "--json", "--limit", "10000")).stdout) as { id: number }[];
-    assert.deepEqual(scheduled.map((i) => i.id).sort((a, b) => a - b), idsWhere(db, "followup_status = 'scheduled'"));
+    assert.deepEqual(scheduled.map((i) => i.id).sort((a, b) => a - b), await idsWhere(db, "followup_status = 'scheduled'"));
   });
 
   test("every other status selects exactly its rows", async () => {
     for (const s of ["sent", "positive", "negative", "feedback", "failed", "skipped"]) {
       const items = JSON.parse((await list("--status", s, "--json", "--limit", "10000")).stdout) as { id: number }[];
-      assert.deepEqual(items.map((i) => i.id).sort((a, b) => a - b), idsWhere(db, `followup_status = '${s}'`), s);
+      assert.deepEqual(items.map((i) => i.id).sort((a, b) => a - b), await idsWhere(db, `followup_status = '${s}'`), s);
     }
   });
 
@@ -74,16 +75,18 @@ describe("secretaria followups list", () => {
 
   test("default order: newest appointment end first; --sort client / next; --company; --search by name or phone digits", async () => {
     const all = JSON.parse((await list("--json", "--limit", "10000")).stdout) as { id: number; end_time: string; client_name: string; company_id: string }[];
-    assert.equal(all.length, idsWhere(db, "1").length);
+    assert.equal(all.length, (await idsWhere(db, "1 = 1")).length);
     for (let i = 1; i < all.length; i++) assert.ok(all[i - 1]!.end_time >= all[i]!.end_time, "newest end first");
     const byName = JSON.parse((await list("--json", "--sort", "client", "--limit", "10000")).stdout) as { client_name: string }[];
-    // SQLite's NOCASE: ASCII letters fold, everything else compares by code point.
-    const nocase = (t: string) => t.replace(/[A-Z]/g, (c) => c.toLowerCase());
+    // SQLite's NOCASE: ASCII letters fold, everything else compares by code point. PostgreSQL sorts by
+    // lower(client_name), which folds every letter, in the database's collation: C.UTF-8 (code point
+    // order) on the test cluster (scripts/pg-cluster.sh).
+    const nocase = ON_POSTGRES ? (t: string) => t.toLowerCase() : (t: string) => t.replace(/[A-Z]/g, (c) => c.toLowerCase());
     for (let i = 1; i < byName.length; i++) assert.ok(nocase(byName[i - 1]!.client_name) <= nocase(byName[i]!.client_name));
     const next = JSON.parse((await list("--json", "--status", "scheduled", "--sort", "next")).stdout) as { followup_next_scheduled: string }[];
     for (let i = 1; i < next.length; i++) assert.ok(next[i - 1]!.followup_next_scheduled <= next[i]!.followup_next_scheduled);
     const lx = JSON.parse((await list("--json", "--company", "lx", "--limit", "10000")).stdout) as { company_id: string }[];
-    assert.equal(lx.length, idsWhere(db, "company_id = 'lx'").length);
+    assert.equal(lx.length, (await idsWhere(db, "company_id = 'lx'")).length);
     const byPhone = JSON.parse((await list("--json", "--search", "+55 (11) 99999-0002")).stdout) as { client_name: string }[];
     assert.deepEqual(byPhone.map((i) => i.client_name), ["Reenvio Duas Vezes"]);
     const byName2 = JSON.parse((await list("--json", "--search", "meia noite")).stdout) as { client_name: string }[];
@@ -95,7 +98,7 @@ describe("secretaria followups list", () => {
     const r = await list("--json", "--since", "2026-11-01", "--until", "2026-11-01", "--limit", "10000");
     assert.equal(r.code, 0, r.stderr);
     const got = (JSON.parse(r.stdout) as { id: number }[]).map((i) => i.id).sort((a, b) => a - b);
-    const want = idsWhere(
+    const want = await idsWhere(
       db,
       `(company_id = 'sp' AND end_time >= '2026-11-01T03:00:00.000Z' AND end_time < '2026-11-02T03:00:00.000Z')
        OR (company_id = 'lx' AND end_time >= '2026-11-01T00:00:00.000Z' AND end_time < '2026-11-02T00:00:00.000Z')`,
@@ -125,7 +128,7 @@ describe("secretaria followups list", () => {
   });
 
   test("paging: the footer says how many matched and how to get the next page", async () => {
-    const total = idsWhere(db, "1").length;
+    const total = (await idsWhere(db, "1 = 1")).length;
     const p1 = await list("--limit", "5");
     assert.equal(p1.code, 0, p1.stderr);
     assert.match(p1.stdout, new RegExp(`^1–5 of ${total} follow-ups; next page: --page 2$`, "m"));
@@ -147,7 +150,7 @@ describe("secretaria followups list", () => {
     const r = await list("--limit", "400");
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.replace(/\n$/, "").split("\n");
-    const total = idsWhere(db, "1").length;
+    const total = (await idsWhere(db, "1 = 1")).length;
     assert.equal(lines.length, 2 + Math.min(400, total) + 1, "header, rule, one line per row, footer");
     for (const line of lines) assert.ok(terminalWidth(line) <= 80, `${terminalWidth(line)} columns: ${line}`);
     for (const icon of ["👍 positive", "👎 negative", "💬 feedback", "⏳ scheduled", "⏳ sent", "⏳ sending", "✖  failed", "⊘  skipped"]) {

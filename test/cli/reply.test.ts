@@ -5,15 +5,16 @@ import { join } from "node:path";
 import { POSITIVE_REPLY_HEADER, NEGATIVE_REPLY } from "../../src/domain/messages.js";
 import { startFakeWhaticket } from "../../src/gateway/fake-whaticket.js";
 import { getAppointment } from "../../src/store/appointments.js";
-import { openDb } from "../../src/store/db.js";
-import { runCli, tempDir } from "../helpers/cli.js";
+import { openStore } from "../../src/store/open.js";
+import { ON_POSTGRES, runCli, tempDir } from "../helpers/cli.js";
 import { devSamplePath } from "../helpers/dev-sample.js";
 import { PHONE, REPLY_AT, addSentFollowup, replyFixture, tablesChecksum } from "../helpers/reply-fixtures.js";
 
 // The labeled sample from shared/ (missing only in a checkout without it: then a clear failure).
 const DEV_FILE = devSamplePath() ?? "replies-dev.jsonl (shared/ must sit beside the repository, or set SECRETARIA_REPLIES_DEV)";
 const T = { timeout: 120_000 };
-const NO_DB = { SECRETARIA_DB: "/nonexistent/folder/secretaria.db" };
+// A database that cannot be opened: classify must never touch it (on PostgreSQL, a server that is not there).
+const NO_DB = { SECRETARIA_DB: ON_POSTGRES ? "postgres://nobody:never-used@127.0.0.1:9/nonexistent" : "/nonexistent/folder/secretaria.db" };
 const INTENTS = new Set(["followup_positive", "followup_negative", "followup_feedback"]);
 
 describe("reply classify", () => {
@@ -81,25 +82,28 @@ describe("reply classify", () => {
   });
 });
 
-function simFixture() {
-  const f = replyFixture();
-  const id = addSentFollowup(f, { externalId: "A-1" });
-  f.db.close();
-  return { dbPath: f.dbPath, id, env: { SECRETARIA_DB: f.dbPath, SECRETARIA_NOW: REPLY_AT.toISOString() } };
+async function simFixture() {
+  const f = await replyFixture();
+  try {
+    const id = await addSentFollowup(f, { externalId: "A-1" });
+    return { dbPath: f.dbPath, id, env: { SECRETARIA_DB: f.dbPath, SECRETARIA_NOW: REPLY_AT.toISOString() } };
+  } finally {
+    await f.db.close();
+  }
 }
 
-function checksum(dbPath: string): string {
-  const db = openDb(dbPath);
+async function checksum(dbPath: string): Promise<string> {
+  const db = await openStore(dbPath);
   try {
-    return tablesChecksum(db);
+    return await tablesChecksum(db);
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
 describe("reply simulate", () => {
   test("missing flags off a terminal → exit 2 naming them; a bad phone → exit 2; an unknown company → exit 1", T, async () => {
-    const { env } = simFixture();
+    const { env } = await simFixture();
     const none = await runCli(["reply", "simulate"], { env });
     assert.equal(none.code, 2);
     assert.match(none.stderr, /^secretaria: missing --phone and --text/);
@@ -115,8 +119,8 @@ describe("reply simulate", () => {
   });
 
   test("--dry-run --json: the service's result, nothing written, nothing sent", T, async () => {
-    const { dbPath, id, env } = simFixture();
-    const before = checksum(dbPath);
+    const { dbPath, id, env } = await simFixture();
+    const before = await checksum(dbPath);
     const r = await runCli(["reply", "simulate", "--phone", "+55 11 99999-0000", "--text", "Sim, quero marcar", "--dry-run", "--json"], {
       env: { ...env, WHATICKET_URL: "http://127.0.0.1:9", WHATICKET_TOKEN: "never-used" },
     });
@@ -129,13 +133,13 @@ describe("reply simulate", () => {
     assert.ok(String(o.bot_reply).startsWith(`${POSITIVE_REPLY_HEADER}\n1) terça, 01/12 às 09:00`));
     assert.equal(o.bot_reply_delivery, "dry_run");
     assert.ok(Array.isArray(o.changes) && o.changes.length > 0);
-    assert.equal(checksum(dbPath), before);
+    assert.equal(await checksum(dbPath), before);
   });
 
   test("text output: the follow-up, intent, changes and the answer sent through the fake Whaticket", T, async () => {
     const fake = await startFakeWhaticket({ token: "wt" });
     try {
-      const { dbPath, id, env } = simFixture();
+      const { dbPath, id, env } = await simFixture();
       const r = await runCli(["reply", "simulate", "--phone", PHONE, "--text", "não, obrigado"], { env: { ...env, WHATICKET_URL: fake.url, WHATICKET_TOKEN: "wt" } });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`follow-up #${id} of company clinica: Ana Souza`));
@@ -144,11 +148,11 @@ describe("reply simulate", () => {
       assert.match(r.stdout, /bot answer \(sent through Whaticket\):\n {2}Sem problemas!/);
       assert.ok(!r.stdout.includes("wt\n") && !r.stderr.includes("wt"), "the token is never printed");
       assert.deepEqual(fake.received.map((m) => [m.number, m.body]), [[PHONE, NEGATIVE_REPLY]]);
-      const db = openDb(dbPath);
+      const db = await openStore(dbPath);
       try {
-        assert.equal(getAppointment(db, id)!.followup_status, "negative");
+        assert.equal((await getAppointment(db, id))!.followup_status, "negative");
       } finally {
-        db.close();
+        await db.close();
       }
     } finally {
       await fake.stop();
@@ -156,23 +160,23 @@ describe("reply simulate", () => {
   });
 
   test("no Whaticket configured: the response is recorded, the output says the answer was not sent, exit 0", T, async () => {
-    const { dbPath, id, env } = simFixture();
+    const { dbPath, id, env } = await simFixture();
     const r = await runCli(["reply", "simulate", "--phone", PHONE, "--text", "não, obrigado", "--json"], { env });
     assert.equal(r.code, 0, r.stderr);
     const o = JSON.parse(r.stdout) as Record<string, unknown>;
     assert.equal(o.bot_reply_delivery, "failed");
     assert.match(String(o.bot_reply_error), /WHATICKET_URL/);
     assert.match(r.stderr, /warning: the response was recorded but the answer was not sent/);
-    const db = openDb(dbPath);
+    const db = await openStore(dbPath);
     try {
-      assert.equal(getAppointment(db, id)!.followup_response, "negative");
+      assert.equal((await getAppointment(db, id))!.followup_response, "negative");
     } finally {
-      db.close();
+      await db.close();
     }
   });
 
   test("an unknown phone: recorded as unmatched, nothing else changes", T, async () => {
-    const { env } = simFixture();
+    const { env } = await simFixture();
     const r = await runCli(["reply", "simulate", "--phone", "5521988887777", "--text", "sim"], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /no open follow-up for 5521988887777/);

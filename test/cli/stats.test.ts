@@ -1,17 +1,17 @@
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import { colorLevel } from "../../src/render/chart.js";
-import { openDb } from "../../src/store/db.js";
+import { openStore } from "../../src/store/open.js";
 import { migratedDb, runCli, tempDb } from "../helpers/cli.js";
 import { VIEWS_NOW, addViewCompanies, expectedStats, paints, seedKnownMix, terminalWidth, type ExpectedStats } from "../helpers/views.js";
 
-/** The expected figures, by plain SQL on the file the CLI read. */
-function expectedOf(path: string, days: number, companyId?: string): ExpectedStats {
-  const db = openDb(path, { readonly: true });
+/** The expected figures, from the rows of the database the CLI read (plain SQL, then plain JS). */
+async function expectedOf(location: string, days: number, companyId?: string): Promise<ExpectedStats> {
+  const db = await openStore(location, { readonly: true });
   try {
-    return expectedStats(db, days, companyId);
+    return await expectedStats(db, days, companyId);
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
@@ -20,15 +20,21 @@ const ESC = "\u001b[";
 describe("secretaria stats", () => {
   let db: string;
   let empty: string;
-  before(() => {
+  before(async () => {
     db = tempDb();
-    const d = migratedDb(db);
-    seedKnownMix(d);
-    d.close();
+    const d = await migratedDb(db);
+    try {
+      await seedKnownMix(d);
+    } finally {
+      await d.close();
+    }
     empty = tempDb();
-    const e = migratedDb(empty);
-    addViewCompanies(e);
-    e.close();
+    const e = await migratedDb(empty);
+    try {
+      await addViewCompanies(e);
+    } finally {
+      await e.close();
+    }
   });
   const env = { SECRETARIA_NOW: VIEWS_NOW };
 
@@ -38,8 +44,8 @@ describe("secretaria stats", () => {
     const got = JSON.parse(r.stdout);
     const keys = ["sent", "pending", "positive", "negative", "feedback", "failed", "response_rate", "daily"];
     assert.deepEqual(Object.keys(got).slice(0, keys.length), keys, "SPEC's keys first, in order");
-    const want = expectedOf(db, 30);
-    const wantSp = expectedOf(db, 30, "sp");
+    const want = await expectedOf(db, 30);
+    const wantSp = await expectedOf(db, 30, "sp");
     for (const k of ["sent", "pending", "positive", "negative", "feedback", "failed", "skipped", "response_rate"] as const) {
       assert.equal(got[k], want[k], k);
     }
@@ -55,7 +61,7 @@ describe("secretaria stats", () => {
     const r = await runCli(["stats", "--db", db, "--company", "lx", "--days", "7", "--json"], { env });
     assert.equal(r.code, 0, r.stderr);
     const got = JSON.parse(r.stdout);
-    const want = expectedOf(db, 7, "lx");
+    const want = await expectedOf(db, 7, "lx");
     const { daily, ...counters } = want;
     for (const [k, v] of Object.entries(counters)) assert.equal(got[k], v, k);
     assert.deepEqual(got.daily, daily);
@@ -70,7 +76,7 @@ describe("secretaria stats", () => {
     assert.ok(out.includes(ESC), "escape codes present");
     // eslint-disable-next-line no-control-regex
     const plain = out.replace(/\u001b\[[0-9;]*m/g, "");
-    const want = expectedOf(db, 30);
+    const want = await expectedOf(db, 30);
     for (const [label, n] of [["👍 positive", want.positive], ["👎 negative", want.negative], ["💬 feedback", want.feedback], ["⏳ pending", want.pending]] as const) {
       assert.ok(plain.includes(`${label} ${n}`), `${label} ${n} in:\n${plain}`);
     }

@@ -33,16 +33,16 @@ describe("agenda API", () => {
   before(async () => {
     s = await buildScenario();
     const hub = new DaemonEventHub();
-    metrics = new DaemonMetrics({ db: s.db, defaultMetrics: false });
+    metrics = new DaemonMetrics({ store: s.db, defaultMetrics: false });
     hub.subscribe(metrics);
-    const common = { db: s.db, clock: s.clock.now, gateway: s.gateway, whaticketDefaults: { url: null, token: null }, events: hub };
+    const common = { store: s.db, clock: s.clock.now, gateway: s.gateway, whaticketDefaults: { url: null, token: null }, events: hub };
     server = await startHttpServer({
       host: "127.0.0.1",
       port: 0,
       logger: silentLogger,
       routes: [
         apiRoutes({ ...common, token: API_TOKEN, logger: createLogger({ write: (l) => logLines.push(l) }) }),
-        healthRoutes({ db: s.db, metrics, clock: s.clock.now, tickIntervalSeconds: 60 }),
+        healthRoutes({ store: s.db, metrics, clock: s.clock.now, tickIntervalSeconds: 60 }),
       ],
     });
     off = await startHttpServer({ host: "127.0.0.1", port: 0, logger: silentLogger, routes: [apiRoutes({ ...common, token: "  ", logger: silentLogger })] });
@@ -166,11 +166,11 @@ describe("agenda API", () => {
     }
 
     // The failed follow-up's number is still refused by Whaticket: nothing changes, 502 with the reason.
-    const before = getAppointment(s.db, s.ids.clinicaFailed)!;
+    const before = (await getAppointment(s.db, s.ids.clinicaFailed))!;
     const failed = await post(`/api/agenda/followups/${s.ids.clinicaFailed}/resend`);
     assert.equal(failed.status, 502);
     assert.match((failed.json() as { error: string }).error, /ERR_WAPP_INVALID_CONTACT/);
-    assert.equal(getAppointment(s.db, s.ids.clinicaFailed)!.followup_status, before.followup_status);
+    assert.equal((await getAppointment(s.db, s.ids.clinicaFailed))!.followup_status, before.followup_status);
 
     // Resends are counted like the daemon's sends: the durable counter and the process's attempts.
     const e = parseExposition(await metrics.metrics());

@@ -11,18 +11,20 @@ import type { SendOutcome } from "../../src/gateway/whaticket.js";
 import { createLogger } from "../../src/logger.js";
 import { getAppointment } from "../../src/store/appointments.js";
 import { getCompany } from "../../src/store/companies.js";
-import { openDb, type Db } from "../../src/store/db.js";
-import { claimDue, getDaemonState } from "../../src/store/followups.js";
+import { listDaemons, registerDaemon } from "../../src/store/daemons.js";
+import { claimDue } from "../../src/store/followups.js";
+import { openStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/store.js";
 import { migratedDb, tempDb } from "../helpers/cli.js";
 import { addCompany, auditCount, phoneFor, seedDue, statusCounts, T0, TOKEN } from "../helpers/daemon.js";
 
 const T = { timeout: 60_000 };
 const MIN = 60_000;
 
-describe("the delivery loop against the fake Whaticket (in process, real SQLite file)", () => {
+describe("the delivery loop against the fake Whaticket (in process, real database)", () => {
   let fake: FakeWhaticket;
   let gateway: WhaticketClient;
-  let db: Db;
+  let db: Store;
   let path: string;
   let clock: ManualClock;
   let lines: string[];
@@ -35,11 +37,11 @@ describe("the delivery loop against the fake Whaticket (in process, real SQLite 
     gateway.close();
     await fake.stop();
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     fake.reset();
     fake.setLatency(0);
     path = tempDb();
-    db = migratedDb(path);
+    db = await migratedDb(path);
     clock = new ManualClock(T0);
     lines = [];
   });
@@ -47,7 +49,7 @@ describe("the delivery loop against the fake Whaticket (in process, real SQLite 
 
   function scheduler(over: Partial<SchedulerDeps> = {}) {
     return createScheduler({
-      db,
+      store: db,
       gateway,
       clock: clock.now,
       logger: createLogger({ format: "json", write: (l) => lines.push(l) }),
@@ -60,22 +62,28 @@ describe("the delivery loop against the fake Whaticket (in process, real SQLite 
   const logged = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
 
   test("N due follow-ups → exactly N POSTs with the right number, body and token; N rows sent, N audits", T, async () => {
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN, whatsappId: "3" });
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN, whatsappId: "3" });
     const N = 60;
-    const ids = seedDue(db, { company: "clinica", n: N, clientName: (i) => `${["ana", "BRUNO", "carla maria", "Dr. davi"][i % 4]} silva` });
-    seedDue(db, { company: "clinica", n: 5, from: N, dueAt: new Date(T0.getTime() + 10 * MIN) }); // not due yet
+    const ids = await seedDue(db, { company: "clinica", n: N, clientName: (i) => `${["ana", "BRUNO", "carla maria", "Dr. davi"][i % 4]} silva` });
+    await seedDue(db, { company: "clinica", n: 5, from: N, dueAt: new Date(T0.getTime() + 10 * MIN) }); // not due yet
     const events = new DaemonEventHub();
     const results: SendOutcome[] = [];
     const ticks: boolean[] = [];
     events.subscribe({ onSendResult: (_c, o) => results.push(o), onTick: (ok) => ticks.push(ok) });
-    const r = await scheduler({ events }).tick();
+    const s = scheduler({ events, owner: "delivery-test" });
+    // The daemon registers its row before the first tick; the scheduler records each tick in it.
+    await registerDaemon(db, {
+      id: s.owner, host: "test-host", pid: 1, started_at: iso(new Date(T0.getTime() - MIN)), schedule: "* * * * *", interval_s: 60,
+      http_url: null, webhook_on: 0, api_on: 0, simulated_clock: 1,
+    });
+    const r = await s.tick();
     assert.equal(r.ok, true);
     assert.equal(r.sent, N);
     assert.equal(fake.received.length, N);
     const byNumber = new Map(fake.received.map((m) => [m.number, m]));
     assert.equal(byNumber.size, N, "no number twice");
     for (const id of ids) {
-      const row = getAppointment(db, id)!;
+      const row = (await getAppointment(db, id))!;
       assert.equal(row.followup_status, "sent");
       assert.equal(row.followup_sent_at, iso(T0));
       assert.equal(row.followup_attempts, 1);
@@ -86,11 +94,15 @@ describe("the delivery loop against the fake Whaticket (in process, real SQLite 
       assert.equal(m.body, followupMessage({ clientName: row.client_name, appointmentEnd: new Date(row.end_time), sendAt: T0, timezone: "America/Sao_Paulo" }));
       assert.match(m.body, /^Espero que tenha corrido tudo bem na reunião de hoje, (Ana|Bruno|Carla|Davi)\. 😊\n/);
     }
-    assert.equal(auditCount(db, "followup_sent"), N);
-    assert.deepEqual(statusCounts(db), { sent: N, scheduled: 5 });
+    assert.equal(await auditCount(db, "followup_sent"), N);
+    assert.deepEqual(await statusCounts(db), { sent: N, scheduled: 5 });
     assert.equal(results.length, N);
     assert.deepEqual(ticks, [true]);
-    assert.equal(getDaemonState(db).last_successful_tick_at, iso(T0));
+    const [row] = await listDaemons(db, iso(new Date(T0.getTime() - MIN)));
+    assert.deepEqual(
+      { id: row?.id, heartbeat_at: row?.heartbeat_at, last_tick_at: row?.last_tick_at, last_success_at: row?.last_success_at, last_error: row?.last_error },
+      { id: "delivery-test", heartbeat_at: iso(T0), last_tick_at: iso(T0), last_success_at: iso(T0), last_error: null },
+    );
     for (const l of logged()) assert.ok(!JSON.stringify(l).includes(TOKEN));
     const sentLines = logged().filter((l) => l.event === "followup_sent");
     assert.equal(sentLines.length, N);
@@ -103,13 +115,13 @@ describe("the delivery loop against the fake Whaticket (in process, real SQLite 
   });
 
   test("500 then 200: retried after the backoff, then sent", T, async () => {
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
-    const [id] = seedDue(db, { company: "clinica", n: 1 });
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    const [id] = await seedDue(db, { company: "clinica", n: 1 });
     fake.failNext(1, 500);
     const s = scheduler();
     const r1 = await s.tick();
     assert.equal(r1.retried, 1);
-    let row = getAppointment(db, id!)!;
+    let row = (await getAppointment(db, id!))!;
     assert.equal(row.followup_status, "scheduled");
     assert.equal(row.followup_attempts, 1);
     assert.equal(row.followup_last_error, "HTTP 500 ERR_INTERNAL");
@@ -119,17 +131,17 @@ describe("the delivery loop against the fake Whaticket (in process, real SQLite 
     clock.advance(30_000);
     const r2 = await s.tick();
     assert.equal(r2.sent, 1);
-    row = getAppointment(db, id!)!;
+    row = (await getAppointment(db, id!))!;
     assert.equal(row.followup_status, "sent");
     assert.equal(row.followup_attempts, 2);
     assert.equal(row.followup_last_error, null);
     assert.equal(fake.received.length, 2);
-    assert.equal(auditCount(db, "followup_sent"), 1);
+    assert.equal(await auditCount(db, "followup_sent"), 1);
   });
 
   test("transient failures up to --max-attempts, then failed with the last error kept", T, async () => {
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
-    const [id] = seedDue(db, { company: "clinica", n: 1 });
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    const [id] = await seedDue(db, { company: "clinica", n: 1 });
     fake.failNext(2, 503);
     fake.failNext(5, "drop");
     const s = scheduler({ retry: { maxAttempts: 3, random: () => 1 } });
@@ -137,24 +149,24 @@ describe("the delivery loop against the fake Whaticket (in process, real SQLite 
       await s.tick();
       clock.advance(10 * MIN);
     }
-    const row = getAppointment(db, id!)!;
+    const row = (await getAppointment(db, id!))!;
     assert.equal(row.followup_status, "failed");
     assert.equal(row.followup_attempts, 3);
     assert.match(row.followup_last_error!, /ECONNRESET|socket hang up|network|EPIPE/i);
     assert.equal(fake.received.length, 3);
-    assert.equal(auditCount(db, "followup_failed"), 1);
+    assert.equal(await auditCount(db, "followup_failed"), 1);
     await s.tick();
     assert.equal(fake.received.length, 3, "a failed follow-up is not tried again");
   });
 
   test("400 ERR_WAPP_INVALID_CONTACT: failed at once, the others still sent", T, async () => {
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
-    const ids = seedDue(db, { company: "clinica", n: 3 });
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    const ids = await seedDue(db, { company: "clinica", n: 3 });
     fake.failNumber(phoneFor(1), 400, "ERR_WAPP_INVALID_CONTACT");
     const r = await scheduler().tick();
     assert.equal(r.failed, 1);
     assert.equal(r.sent, 2);
-    const bad = getAppointment(db, ids[1]!)!;
+    const bad = (await getAppointment(db, ids[1]!))!;
     assert.equal(bad.followup_status, "failed");
     assert.equal(bad.followup_attempts, 1);
     assert.equal(bad.followup_last_error, "HTTP 400 ERR_WAPP_INVALID_CONTACT");
@@ -165,12 +177,12 @@ describe("the delivery loop against the fake Whaticket (in process, real SQLite 
   });
 
   test("401: the company is paused, no attempt burned, one loud line; it resumes by itself once the token works", T, async () => {
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
-    addCompany(db, "outra", { url: fake.url, token: TOKEN });
-    const ids = seedDue(db, { company: "clinica", n: 5 });
-    seedDue(db, { company: "outra", n: 3, from: 100 });
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    await addCompany(db, "outra", { url: fake.url, token: TOKEN });
+    const ids = await seedDue(db, { company: "clinica", n: 5 });
+    await seedDue(db, { company: "outra", n: 3, from: 100 });
     // Only clinica's token is revoked: the fake checks the token it expects.
-    db.prepare("UPDATE companies SET whaticket_token = 'revoked-token' WHERE id = 'clinica'").run();
+    await db.run("UPDATE companies SET whaticket_token = 'revoked-token' WHERE id = 'clinica'");
     const paused: string[] = [];
     const events = new DaemonEventHub();
     events.subscribe({ onCompanyPaused: (c) => paused.push(c) });
@@ -179,12 +191,12 @@ describe("the delivery loop against the fake Whaticket (in process, real SQLite 
     assert.equal(r.paused, 1);
     assert.equal(r.sent, 3, "the other company is not held back");
     for (const id of ids) {
-      const row = getAppointment(db, id)!;
+      const row = (await getAppointment(db, id))!;
       assert.equal(row.followup_status, "scheduled");
       assert.equal(row.followup_attempts, 0, "no attempt burned");
       assert.equal(row.followup_next_scheduled, iso(new Date(T0.getTime() - MIN)), "due time unchanged");
     }
-    assert.match(getCompany(db, "clinica")!.paused_reason!, /HTTP 401/);
+    assert.match((await getCompany(db, "clinica"))!.paused_reason!, /HTTP 401/);
     assert.deepEqual(paused, ["clinica"]);
     const loud = logged().filter((l) => l.event === "company_paused");
     assert.equal(loud.length, 1);
@@ -199,18 +211,18 @@ describe("the delivery loop against the fake Whaticket (in process, real SQLite 
     assert.equal(fake.received.length, before);
 
     // Token fixed on the Whaticket side; after the pause one probe goes, then the rest.
-    db.prepare("UPDATE companies SET whaticket_token = ? WHERE id = 'clinica'").run(TOKEN);
+    await db.run("UPDATE companies SET whaticket_token = ? WHERE id = 'clinica'", [TOKEN]);
     clock.advance(5 * MIN);
     const r2 = await s.tick();
     assert.equal(r2.sent, 5);
-    assert.equal(getCompany(db, "clinica")!.paused_reason, null);
+    assert.equal((await getCompany(db, "clinica"))!.paused_reason, null);
     assert.ok(logged().some((l) => l.event === "company_resumed"));
   });
 
   test("allow_followup=false and cancelled: zero POSTs, ever; skipped with the reason", T, async () => {
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
-    const noConsent = seedDue(db, { company: "clinica", n: 3, allowFollowup: false });
-    const cancelled = seedDue(db, { company: "clinica", n: 2, from: 10, status: "cancelled" });
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    const noConsent = await seedDue(db, { company: "clinica", n: 3, allowFollowup: false });
+    const cancelled = await seedDue(db, { company: "clinica", n: 2, from: 10, status: "cancelled" });
     const skipped: string[] = [];
     const events = new DaemonEventHub();
     events.subscribe({ onSkipped: (_c, reason, n) => skipped.push(`${reason}:${n}`) });
@@ -220,43 +232,43 @@ describe("the delivery loop against the fake Whaticket (in process, real SQLite 
       clock.advance(10 * MIN);
     }
     assert.equal(fake.received.length, 0);
-    for (const id of noConsent) assert.equal(getAppointment(db, id)!.followup_skip_reason, "no_consent");
-    for (const id of cancelled) assert.equal(getAppointment(db, id)!.followup_skip_reason, "cancelled");
+    for (const id of noConsent) assert.equal((await getAppointment(db, id))!.followup_skip_reason, "no_consent");
+    for (const id of cancelled) assert.equal((await getAppointment(db, id))!.followup_skip_reason, "cancelled");
     assert.deepEqual(skipped.sort(), ["cancelled:2", "no_consent:3"]);
-    assert.equal(auditCount(db, "followup_skipped"), 5);
+    assert.equal(await auditCount(db, "followup_skipped"), 5);
   });
 
   test("more than 12 h past due: skipped as expired, never sent", T, async () => {
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
-    const [old] = seedDue(db, { company: "clinica", n: 1, dueAt: new Date(T0.getTime() - 12 * 60 * MIN - 1000) });
-    const [recent] = seedDue(db, { company: "clinica", n: 1, from: 1, dueAt: new Date(T0.getTime() - 11 * 60 * MIN) });
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    const [old] = await seedDue(db, { company: "clinica", n: 1, dueAt: new Date(T0.getTime() - 12 * 60 * MIN - 1000) });
+    const [recent] = await seedDue(db, { company: "clinica", n: 1, from: 1, dueAt: new Date(T0.getTime() - 11 * 60 * MIN) });
     const r = await scheduler().tick();
     assert.equal(r.expired, 1);
     assert.equal(r.sent, 1);
-    assert.equal(getAppointment(db, old!)!.followup_status, "skipped");
-    assert.equal(getAppointment(db, old!)!.followup_skip_reason, "expired");
-    assert.equal(getAppointment(db, recent!)!.followup_status, "sent");
+    assert.equal((await getAppointment(db, old!))!.followup_status, "skipped");
+    assert.equal((await getAppointment(db, old!))!.followup_skip_reason, "expired");
+    assert.equal((await getAppointment(db, recent!))!.followup_status, "sent");
     assert.equal(fake.countFor(phoneFor(0)), 0);
   });
 
   test("crash recovery: a row left in 'sending' by a dead daemon is sent once its lease ran out", T, async () => {
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
-    const [id] = seedDue(db, { company: "clinica", n: 1 });
-    claimDue(db, { companyId: "clinica", owner: "dead", now: iso(T0), leaseUntil: iso(new Date(T0.getTime() + 2 * MIN)), expiryCutoff: "0", limit: 1 });
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    const [id] = await seedDue(db, { company: "clinica", n: 1 });
+    await claimDue(db, { companyId: "clinica", owner: "dead", now: iso(T0), leaseUntil: iso(new Date(T0.getTime() + 2 * MIN)), expiryCutoff: "0", limit: 1 });
     const s = scheduler();
     await s.tick();
     assert.equal(fake.received.length, 0, "not while the lease holds");
-    assert.equal(getAppointment(db, id!)!.followup_status, "sending");
+    assert.equal((await getAppointment(db, id!))!.followup_status, "sending");
     clock.advance(3 * MIN);
     const r = await s.tick();
     assert.equal(r.reclaimed, 1);
-    assert.equal(getAppointment(db, id!)!.followup_status, "sent");
+    assert.equal((await getAppointment(db, id!))!.followup_status, "sent");
     assert.equal(fake.received.length, 1);
   });
 
   test("an overlapping tick does not start a second pass", T, async () => {
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
-    seedDue(db, { company: "clinica", n: 10 });
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    await seedDue(db, { company: "clinica", n: 10 });
     fake.setLatency(150);
     const s = scheduler({ concurrency: 2 });
     const first = s.tick();
@@ -271,10 +283,10 @@ describe("the delivery loop against the fake Whaticket (in process, real SQLite 
   });
 
   test("a company's rate limit does not hold back the others", T, async () => {
-    addCompany(db, "lenta", { url: fake.url, token: TOKEN, rate: 0.5 });
-    addCompany(db, "rapida", { url: fake.url, token: TOKEN, rate: 0 });
-    seedDue(db, { company: "lenta", n: 3, from: 0 });
-    seedDue(db, { company: "rapida", n: 20, from: 100 });
+    await addCompany(db, "lenta", { url: fake.url, token: TOKEN, rate: 0.5 });
+    await addCompany(db, "rapida", { url: fake.url, token: TOKEN, rate: 0 });
+    await seedDue(db, { company: "lenta", n: 3, from: 0 });
+    await seedDue(db, { company: "rapida", n: 20, from: 100 });
     const r = await scheduler({ concurrency: 4 }).tick();
     assert.equal(r.sent, 23);
     const order = fake.received.map((m) => (Number(m.number.slice(5)) < 100 ? "lenta" : "rapida"));
@@ -285,37 +297,37 @@ describe("the delivery loop against the fake Whaticket (in process, real SQLite 
     assert.ok(slow[2]! - slow[0]! >= 3500, "0.5 msg/s: three messages span about four seconds");
   });
 
-  test("two schedulers on separate connections to one file never send the same follow-up twice", T, async () => {
-    addCompany(db, "a", { url: fake.url, token: TOKEN });
-    addCompany(db, "b", { url: fake.url, token: TOKEN });
-    seedDue(db, { company: "a", n: 600, from: 0 });
-    seedDue(db, { company: "b", n: 600, from: 1000 });
-    const other = openDb(path);
+  test("two schedulers on separate connections to one database never send the same follow-up twice", T, async () => {
+    await addCompany(db, "a", { url: fake.url, token: TOKEN });
+    await addCompany(db, "b", { url: fake.url, token: TOKEN });
+    await seedDue(db, { company: "a", n: 600, from: 0 });
+    await seedDue(db, { company: "b", n: 600, from: 1000 });
+    const other = await openStore(path);
     try {
       const s1 = scheduler({ batchSize: 4 });
-      const s2 = createScheduler({ db: other, gateway, clock: clock.now, whaticketDefaults: { url: null, token: null }, concurrency: 8, batchSize: 4 });
+      const s2 = createScheduler({ store: other, gateway, clock: clock.now, whaticketDefaults: { url: null, token: null }, concurrency: 8, batchSize: 4 });
       const [r1, r2] = await Promise.all([s1.tick(), s2.tick()]);
       assert.equal(r1.sent + r2.sent, 1200);
       assert.ok(r1.sent > 0 && r2.sent > 0, `both worked: ${r1.sent} + ${r2.sent}`);
     } finally {
-      other.close();
+      await other.close();
     }
     assert.equal(fake.received.length, 1200);
     assert.equal(new Set(fake.received.map((m) => m.number)).size, 1200);
-    assert.deepEqual(statusCounts(db), { sent: 1200 });
-    assert.equal(auditCount(db, "followup_sent"), 1200);
+    assert.deepEqual(await statusCounts(db), { sent: 1200 });
+    assert.equal(await auditCount(db, "followup_sent"), 1200);
   });
 
   test("stop(): no more claims, sends in flight finish and are recorded, nothing left in 'sending'", T, async () => {
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
-    seedDue(db, { company: "clinica", n: 40 });
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    await seedDue(db, { company: "clinica", n: 40 });
     fake.setLatency(200);
     const s = scheduler({ concurrency: 4 });
     const pass = s.tick();
     while (fake.received.length < 4) await new Promise((r) => setTimeout(r, 5));
     await Promise.all([s.stop(), s.stop()]);
     const r = await pass;
-    const counts = statusCounts(db);
+    const counts = await statusCounts(db);
     assert.equal(counts.sending, undefined);
     assert.equal(counts.sent, r.sent);
     assert.equal(counts.sent, fake.deliveredCount, "every message Whaticket took is recorded as sent");
@@ -324,8 +336,8 @@ describe("the delivery loop against the fake Whaticket (in process, real SQLite 
   });
 
   test("stop() is bounded: sends that hang are given back to scheduled after stopTimeoutMs", T, async () => {
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
-    const ids = seedDue(db, { company: "clinica", n: 2 });
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    const ids = await seedDue(db, { company: "clinica", n: 2 });
     fake.failNext(2, "timeout");
     const slowGateway = new WhaticketClient({ timeoutMs: 3000 });
     try {
@@ -335,10 +347,10 @@ describe("the delivery loop against the fake Whaticket (in process, real SQLite 
       const started = Date.now();
       await s.stop();
       assert.ok(Date.now() - started < 2500, "did not wait for the client's timeout");
-      for (const id of ids) assert.equal(getAppointment(db, id)!.followup_status, "scheduled");
+      for (const id of ids) assert.equal((await getAppointment(db, id))!.followup_status, "scheduled");
       assert.ok(logged().some((l) => l.event === "claims_released" && l.count === 2));
       await pass; // the hung sends end in a timeout; their rows are no longer this daemon's
-      for (const id of ids) assert.equal(getAppointment(db, id)!.followup_attempts, 0);
+      for (const id of ids) assert.equal((await getAppointment(db, id))!.followup_attempts, 0);
       assert.ok(logged().some((l) => l.event === "followup_lease_lost"));
     } finally {
       slowGateway.close();
@@ -346,18 +358,18 @@ describe("the delivery loop against the fake Whaticket (in process, real SQLite 
   });
 
   test("a company without any Whaticket target (added while running) is paused, not failed", T, async () => {
-    addCompany(db, "sem", {});
-    const [id] = seedDue(db, { company: "sem", n: 1 });
+    await addCompany(db, "sem", {});
+    const [id] = await seedDue(db, { company: "sem", n: 1 });
     const r = await scheduler().tick();
     assert.equal(r.paused, 1);
-    assert.equal(getAppointment(db, id!)!.followup_status, "scheduled");
-    assert.match(getCompany(db, "sem")!.paused_reason!, /set WHATICKET_URL/);
+    assert.equal((await getAppointment(db, id!))!.followup_status, "scheduled");
+    assert.match((await getCompany(db, "sem"))!.paused_reason!, /set WHATICKET_URL/);
     assert.equal(fake.received.length, 0);
   });
 
   test("Daemon: start and stop are safe to call twice (and stop before start); the first tick runs at once", T, async () => {
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
-    seedDue(db, { company: "clinica", n: 3 });
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    await seedDue(db, { company: "clinica", n: 3 });
     const unused = new Daemon({ dbPath: path, clock: clock.now, logger: createLogger({ write: () => {} }) });
     await unused.stop();
     await unused.stop();
@@ -382,7 +394,14 @@ describe("the delivery loop against the fake Whaticket (in process, real SQLite 
     await daemon.stopped;
     assert.equal(logged().filter((l) => l.event === "daemon_started").length, 1);
     assert.equal(logged().filter((l) => l.event === "daemon_stopped").length, 1);
-    assert.equal(getDaemonState(db).last_tick_ok, "1");
+    // One daemon row (the one never started registered nothing): its tick succeeded, and it is marked stopped.
+    const rows = await listDaemons(db, iso(new Date(T0.getTime() - MIN)));
+    assert.equal(rows.length, 1, JSON.stringify(rows));
+    assert.equal(rows[0]!.last_tick_at, iso(T0));
+    assert.equal(rows[0]!.last_success_at, iso(T0));
+    assert.equal(rows[0]!.last_error, null);
+    assert.equal(rows[0]!.stopped_at, iso(T0));
+    assert.equal(rows[0]!.simulated_clock, 0);
     assert.throws(() => new Daemon({ dbPath: path, clock: clock.now, logger: createLogger(), schedule: "61 * * * *" }), /--schedule "61 \* \* \* \*" is not a cron expression/);
   });
 });

@@ -101,18 +101,18 @@ function post(port: number, agent: http.Agent, body: Buffer, contentType: string
 }
 
 test(`fuzz: ${REQUESTS} random bodies (seed ${SEED}) get only 2xx/4xx, the server stays up, no row changes`, { timeout: 180_000 }, async () => {
-  const f = replyFixture();
-  addSentFollowup(f, { externalId: "A-1" });
-  addSentFollowup(f, { externalId: "B-1", phone: "5521988887777" });
+  const f = await replyFixture();
+  await addSentFollowup(f, { externalId: "A-1" });
+  await addSentFollowup(f, { externalId: "B-1", phone: "5521988887777" });
   const sender = recordingSender();
-  const service = createReplyService({ db: f.db, clock: f.clock.now, logger: silentLogger, sender });
+  const service = createReplyService({ store: f.db, clock: f.clock.now, logger: silentLogger, sender });
   const app = await buildHttpApp({ routes: [webhookRoutes({ service, token: TOKEN, logger: silentLogger })], logger: silentLogger });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const port = (app.server.address() as AddressInfo).port;
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   try {
-    const before = tablesChecksum(f.db, { withInbound: false });
-    const inboundBefore = (f.db.prepare("SELECT max(id) AS m FROM inbound_messages").get() as { m: number | null }).m ?? 0;
+    const before = await tablesChecksum(f.db, { withInbound: false });
+    const inboundBefore = (await f.db.get<{ m: number | null }>("SELECT max(id) AS m FROM inbound_messages"))?.m ?? 0;
     const next = fuzzer(mulberry32(SEED));
     const statuses = new Map<string, number>();
     const bad: string[] = [];
@@ -139,13 +139,14 @@ test(`fuzz: ${REQUESTS} random bodies (seed ${SEED}) get only 2xx/4xx, the serve
     // Still up and still correct.
     const ok = await post(port, agent, Buffer.from(JSON.stringify({ number: "5547912345678", body: "oi", messageId: "after-fuzz" })), "application/json");
     assert.equal(ok, 200);
-    assert.equal(tablesChecksum(f.db, { withInbound: false }), before, "no appointment, audit, feedback or company row changed");
-    const added = f.db.prepare("SELECT outcome, appointment_id, phone FROM inbound_messages WHERE id > ?").all(inboundBefore) as Array<{ outcome: string; appointment_id: number | null; phone: string }>;
+    assert.equal(await tablesChecksum(f.db, { withInbound: false }), before, "no appointment, audit, feedback or company row changed");
+    const added = await f.db.all<{ outcome: string; appointment_id: number | null; phone: string }>("SELECT outcome, appointment_id, phone FROM inbound_messages WHERE id > ?", [inboundBefore]);
     assert.ok(added.length > 0, "valid-looking messages were recorded");
     assert.ok(added.every((r) => r.outcome === "unmatched" && r.appointment_id === null && !KNOWN.has(r.phone)), "only unmatched inbound rows from unknown phones");
     assert.equal(sender.sent.length, 0, "no answer was sent");
   } finally {
     agent.destroy();
     await app.close();
+    await f.db.close();
   }
 });

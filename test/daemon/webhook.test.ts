@@ -28,7 +28,7 @@ interface Served {
 
 async function serve(f: ReplyFixture, opts: { sender?: ReplySender; token?: string | null; logger?: Logger } = {}): Promise<Served> {
   const logger = opts.logger ?? silentLogger;
-  const service = createReplyService({ db: f.db, clock: f.clock.now, logger, sender: opts.sender ?? recordingSender() });
+  const service = createReplyService({ store: f.db, clock: f.clock.now, logger, sender: opts.sender ?? recordingSender() });
   const app = await buildHttpApp({ routes: [webhookRoutes({ service, token: opts.token === undefined ? TOKEN : opts.token, logger })], logger });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -132,7 +132,8 @@ describe("parseWebhookBody (pure)", () => {
 
 describe("POST /webhooks/whaticket", () => {
   test("token: missing or wrong → 401; as a Bearer header it works too", T, async (t) => {
-    const f = replyFixture();
+    const f = await replyFixture();
+    t.after(() => f.db.close());
     const s = await serve(f);
     t.after(() => s.close());
     assert.equal((await s.post({ number: PHONE, body: "sim" }, { token: null })).status, 401);
@@ -145,7 +146,8 @@ describe("POST /webhooks/whaticket", () => {
   });
 
   test("without a configured token the webhook stays closed (503) and says why in the log", T, async (t) => {
-    const f = replyFixture();
+    const f = await replyFixture();
+    t.after(() => f.db.close());
     const lines: string[] = [];
     const s = await serve(f, { token: null, logger: createLogger({ write: (l) => lines.push(l) }) });
     t.after(() => s.close());
@@ -156,11 +158,12 @@ describe("POST /webhooks/whaticket", () => {
   });
 
   test("bad bodies: 400 with a reason, 413 over 64 KiB, never 500", T, async (t) => {
-    const f = replyFixture();
-    addSentFollowup(f, { externalId: "A-1" });
+    const f = await replyFixture();
+    t.after(() => f.db.close());
+    await addSentFollowup(f, { externalId: "A-1" });
     const s = await serve(f);
     t.after(() => s.close());
-    const before = tablesChecksum(f.db);
+    const before = await tablesChecksum(f.db);
     const bad = await s.post("{\"number\": \"5511", { raw: true });
     assert.equal(bad.status, 400);
     assert.ok(typeof bad.json.error === "string" && bad.json.error.length > 0);
@@ -172,28 +175,30 @@ describe("POST /webhooks/whaticket", () => {
     const wrongType = await fetch(`${s.url}${WEBHOOK_PATH}?token=${TOKEN}`, { method: "POST", headers: { "content-type": "application/xml" }, body: "<a/>" });
     assert.equal(wrongType.status, 415);
     await wrongType.text();
-    assert.equal(tablesChecksum(f.db), before);
+    assert.equal(await tablesChecksum(f.db), before);
   });
 
   test("fromMe, groups: 200 and ignored, nothing stored", T, async (t) => {
-    const f = replyFixture();
-    addSentFollowup(f, { externalId: "A-1" });
+    const f = await replyFixture();
+    t.after(() => f.db.close());
+    await addSentFollowup(f, { externalId: "A-1" });
     const sender = recordingSender();
     const s = await serve(f, { sender });
     t.after(() => s.close());
-    const before = tablesChecksum(f.db);
+    const before = await tablesChecksum(f.db);
     const mine = await s.post({ key: { remoteJid: `${PHONE}@s.whatsapp.net`, fromMe: true, id: "F1" }, message: { conversation: "Que ótimo!" } });
     assert.deepEqual([mine.status, mine.json], [200, { ignored: "fromMe" }]);
     const group = await s.post(baileys("sim", "G1", "120363025@g.us"));
     assert.deepEqual([group.status, group.json], [200, { ignored: "group" }]);
-    assert.equal(tablesChecksum(f.db), before);
+    assert.equal(await tablesChecksum(f.db), before);
     assert.equal(sender.sent.length, 0);
   });
 
   test("the same delivery posted twice, and twice at once, changes state once", T, async (t) => {
-    const f = replyFixture();
-    const id = addSentFollowup(f, { externalId: "A-1" });
-    const id2 = addSentFollowup(f, { externalId: "B-1", phone: "5521988887777" });
+    const f = await replyFixture();
+    t.after(() => f.db.close());
+    const id = await addSentFollowup(f, { externalId: "A-1" });
+    const id2 = await addSentFollowup(f, { externalId: "B-1", phone: "5521988887777" });
     const sender = recordingSender();
     const s = await serve(f, { sender });
     t.after(() => s.close());
@@ -201,10 +206,10 @@ describe("POST /webhooks/whaticket", () => {
     assert.equal(first.status, 200);
     assert.equal(first.json.duplicate, false);
     assert.equal(first.json.outcome, "negative");
-    const before = tablesChecksum(f.db);
+    const before = await tablesChecksum(f.db);
     const second = await s.post(baileys("não, obrigado", "DUP-1"));
     assert.deepEqual([second.status, second.json.duplicate], [200, true]);
-    assert.equal(tablesChecksum(f.db), before);
+    assert.equal(await tablesChecksum(f.db), before);
 
     // Ten copies at once of another message: one applied.
     const body = baileys("não, obrigado", "DUP-2", "5521988887777@s.whatsapp.net");
@@ -214,12 +219,13 @@ describe("POST /webhooks/whaticket", () => {
     assert.equal(all.filter((r) => r.json.duplicate === true).length, 9);
     assert.equal(sender.sent.length, 2);
     for (const a of [id, id2]) {
-      assert.equal(auditActions(f.db, a).filter((x) => x.action === "followup_response").length, 1);
+      assert.equal((await auditActions(f.db, a)).filter((x) => x.action === "followup_response").length, 1);
     }
   });
 
   test("a list of messages answers per message", T, async (t) => {
-    const f = replyFixture();
+    const f = await replyFixture();
+    t.after(() => f.db.close());
     const s = await serve(f);
     t.after(() => s.close());
     const r = await s.post([baileys("oi", "L1"), { key: { remoteJid: `${PHONE}@s.whatsapp.net`, fromMe: true, id: "L2" } }, { nope: 1 }]);
@@ -235,20 +241,20 @@ describe("POST /webhooks/whaticket", () => {
 test("full cycle against the fake Whaticket: scheduled → sent → \"sim\" → slots → \"2\" → booked with its own follow-up", T, async () => {
   const fake = await startFakeWhaticket({ token: "wt-token" });
   const gateway = new WhaticketClient({ timeoutMs: 5_000 });
-  const f = replyFixture({ whaticketUrl: fake.url, whaticketToken: "wt-token", now: new Date("2026-11-30T17:59:00.000Z") });
+  const f = await replyFixture({ whaticketUrl: fake.url, whaticketToken: "wt-token", now: new Date("2026-11-30T17:59:00.000Z") });
   const defaults = { url: null, token: null };
-  const scheduler = createScheduler({ db: f.db, gateway, clock: f.clock.now, whaticketDefaults: defaults, rateLimit: 0 });
+  const scheduler = createScheduler({ store: f.db, gateway, clock: f.clock.now, whaticketDefaults: defaults, rateLimit: 0 });
   let served: Served | null = null;
   try {
     // Scheduled by the real saver: Monday 15:00 local end + 60 min.
-    const id = addAppointment(f, { externalId: "A-1" }, f.clock.now());
-    assert.equal(getAppointment(f.db, id)!.followup_status, "scheduled");
-    assert.equal(getAppointment(f.db, id)!.followup_next_scheduled, "2026-11-30T19:00:00.000Z");
+    const id = await addAppointment(f, { externalId: "A-1" }, f.clock.now());
+    assert.equal((await getAppointment(f.db, id))!.followup_status, "scheduled");
+    assert.equal((await getAppointment(f.db, id))!.followup_next_scheduled, "2026-11-30T19:00:00.000Z");
 
     // Sent by the daemon's scheduler.
     f.clock.set(new Date("2026-11-30T19:00:30.000Z"));
     await scheduler.runOnce();
-    assert.equal(getAppointment(f.db, id)!.followup_status, "sent");
+    assert.equal((await getAppointment(f.db, id))!.followup_status, "sent");
     assert.equal(fake.received.length, 1);
     assert.match(fake.received[0]!.body, /^Espero que tenha corrido tudo bem na reunião de hoje, Ana/);
 
@@ -268,26 +274,27 @@ test("full cycle against the fake Whaticket: scheduled → sent → \"sim\" → 
     const two = await served.post({ number: PHONE, body: "2", messageId: "3EB0-DOIS" });
     assert.equal(two.status, 200, JSON.stringify(two.json));
     assert.equal(two.json.outcome, "booked");
-    const booked = findByExternalId(f.db, "clinica", bookedExternalId(id))!;
+    const booked = (await findByExternalId(f.db, "clinica", bookedExternalId(id)))!;
     assert.equal(booked.start_time, "2026-12-01T13:00:00.000Z");
     assert.equal(booked.followup_status, "scheduled");
     assert.equal(booked.followup_next_scheduled, "2026-12-01T15:00:00.000Z");
     assert.equal(fake.received.length, 3);
     assert.match(fake.received[2]!.body, /marcado para terça, 01\/12 às 10:00/);
 
-    const actions = auditActions(f.db, id).map((a) => a.action);
+    const actions = (await auditActions(f.db, id)).map((a) => a.action);
     assert.deepEqual(actions, ["followup_sent", "followup_response", "followup_bot_reply", "agenda_booked", "followup_bot_reply"]);
-    assert.equal(auditActions(f.db).filter((a) => a.action === "followup_sent").length, 1, "bot replies are not follow-ups");
+    assert.equal((await auditActions(f.db)).filter((a) => a.action === "followup_sent").length, 1, "bot replies are not follow-ups");
 
     // The booked appointment's own follow-up goes out when due, through the same scheduler.
     f.clock.set(new Date("2026-12-01T15:00:30.000Z"));
     await scheduler.runOnce();
-    assert.equal(getAppointment(f.db, booked.id)!.followup_status, "sent");
+    assert.equal((await getAppointment(f.db, booked.id))!.followup_status, "sent");
     assert.equal(fake.received.length, 4);
   } finally {
     await scheduler.stop();
     await served?.close();
     await gateway.close();
     await fake.stop();
+    await f.db.close();
   }
 });
