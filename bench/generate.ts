@@ -77,49 +77,151 @@ const ERRORS = ["ERR_WAPP_INVALID_CONTACT", "timeout of 10000ms exceeded", "Requ
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function generate(opts: GenerateOptions): GenerateSummary {
+const APPOINTMENT_COLUMNS = [
+  "id", "company_id", "external_id", "client_name", "client_phone", "start_time", "end_time", "status", "allow_followup",
+  "followup_status", "followup_skip_reason", "followup_due_at", "followup_next_scheduled", "followup_sent_at", "followup_response",
+  "followup_responded_at", "followup_attempts", "followup_last_error", "created_at", "updated_at",
+] as const;
+/** PostgreSQL types of APPOINTMENT_COLUMNS, for the unnest() of the bulk load. */
+const APPOINTMENT_PG_TYPES = ["bigint", "text", "text", "text", "text", "text", "text", "text", "integer",
+  "text", "text", "text", "text", "text", "text", "text", "integer", "text", "text", "text"] as const;
+const AUDIT_COLUMNS = ["action", "appointment_id", "company_id", "payload", "created_at"] as const;
+const AUDIT_PG_TYPES = ["text", "bigint", "text", "text", "text"] as const;
+const FEEDBACK_COLUMNS = ["appointment_id", "text", "created_at"] as const;
+const FEEDBACK_PG_TYPES = ["bigint", "text", "text"] as const;
+
+const INSERT_APPOINTMENT = `INSERT INTO appointments (${APPOINTMENT_COLUMNS.join(", ")}) VALUES (${APPOINTMENT_COLUMNS.map(() => "?").join(", ")})`;
+const INSERT_AUDIT = "INSERT INTO audit_log (action, appointment_id, company_id, payload, created_at) VALUES (?, ?, ?, ?, ?)";
+const INSERT_FEEDBACK = "INSERT INTO feedback_events (appointment_id, feedback_type, text, created_at) VALUES (?, 'followup_text', ?, ?)";
+const INSERT_COMPANY = `INSERT INTO companies (id, name, timezone, whaticket_url, business_hours, quiet_hours, followup_delay_minutes, rate_limit, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'mon-fri 09:00-18:00', '20:00-08:00', 60, 1, ?, ?)`;
+
+/** INSERT … SELECT FROM unnest(one array per column): a whole batch in one statement; `constants` fill the other columns. */
+function bulkInsert(table: string, columns: readonly string[], types: readonly string[], constants: Record<string, string> = {}): string {
+  const fixed = Object.entries(constants);
+  return `INSERT INTO ${table} (${[...columns, ...fixed.map(([c]) => c)].join(", ")})
+    SELECT u.*${fixed.map(([, v]) => `, ${v}`).join("")} FROM unnest(${types.map((t) => `?::${t}[]`).join(", ")}) AS u`;
+}
+
+/** Where the generated rows go, one batch (one transaction) at a time. */
+interface Writer {
+  appointment(values: unknown[]): Promise<unknown>;
+  audit(values: unknown[]): Promise<unknown>;
+  feedback(values: unknown[]): Promise<unknown>;
+}
+
+interface Sink {
+  batch(fill: (w: Writer) => Promise<void>): Promise<void>;
+  finish(): Promise<void>;
+}
+
+/** SQLite: each row through its prepared statement, in the batch's transaction (the order of the old generator). */
+function sqliteSink(store: Store): Sink {
+  return {
+    batch: (fill) =>
+      store.tx((t) =>
+        fill({
+          appointment: (v) => t.run(INSERT_APPOINTMENT, v),
+          audit: (v) => t.run(INSERT_AUDIT, v),
+          feedback: (v) => t.run(INSERT_FEEDBACK, v),
+        }),
+      ),
+    finish: () => store.exec("PRAGMA wal_checkpoint(TRUNCATE)"),
+  };
+}
+
+/** PostgreSQL: the batch gathered in column arrays, then one INSERT … SELECT FROM unnest(…) per table. */
+function pgSink(store: Store): Sink {
+  const columns = (n: number) => Array.from({ length: n }, () => [] as unknown[]);
+  const push = (cols: unknown[][], v: unknown[]) => {
+    v.forEach((x, i) => cols[i]!.push(x));
+    return Promise.resolve();
+  };
+  return {
+    async batch(fill) {
+      const a = columns(APPOINTMENT_COLUMNS.length);
+      const l = columns(AUDIT_COLUMNS.length);
+      const f = columns(FEEDBACK_COLUMNS.length);
+      await fill({ appointment: (v) => push(a, v), audit: (v) => push(l, v), feedback: (v) => push(f, v) });
+      await store.tx(async (t) => {
+        await t.run(bulkInsert("appointments", APPOINTMENT_COLUMNS, APPOINTMENT_PG_TYPES), a);
+        if (l[0]!.length) await t.run(bulkInsert("audit_log", AUDIT_COLUMNS, AUDIT_PG_TYPES), l);
+        if (f[0]!.length) await t.run(bulkInsert("feedback_events", FEEDBACK_COLUMNS, FEEDBACK_PG_TYPES, { feedback_type: "'followup_text'" }), f);
+      });
+    },
+    async finish() {
+      // The ids were given explicitly: the identity must continue after them (later inserts, the burst's rows).
+      await store.get("SELECT setval(pg_get_serial_sequence('appointments', 'id'), (SELECT max(id) FROM appointments))");
+      await store.exec("VACUUM ANALYZE");
+    },
+  };
+}
+
+/** secretaria's tables and functions on PostgreSQL, from its migrations (for --force). */
+function pgObjects(): { tables: string[]; functions: string[] } {
+  const dir = migrationsDir("postgres");
+  const sql = readdirSync(dir).filter((f) => f.endsWith(".sql")).map((f) => readFileSync(join(dir, f), "utf8")).join("\n");
+  const names = (re: RegExp) => [...sql.matchAll(re)].map((m) => m[1]!.toLowerCase());
+  return { tables: ["schema_migrations", ...names(/CREATE TABLE (?:IF NOT EXISTS )?([a-z_][a-z0-9_]*)/gi)], functions: names(/CREATE (?:OR REPLACE )?FUNCTION ([a-z_][a-z0-9_]*)/gi) };
+}
+
+async function preparePg(store: Store, force: boolean): Promise<void> {
+  const { tables, functions } = pgObjects();
+  const present = await store.all<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename = ANY(?::text[])", [tables]);
+  if (!present.length) return;
+  if (!force) throw new Error(`${store.location} already holds secretaria's tables (${present.map((r) => r.name).join(", ")}): pass --force to drop them`);
+  await store.exec(`DROP TABLE IF EXISTS ${tables.join(", ")} CASCADE`);
+  for (const f of functions) await store.exec(`DROP FUNCTION IF EXISTS ${f}() CASCADE`);
+}
+
+async function openTarget(opts: GenerateOptions): Promise<Store> {
+  if (isPostgresUrl(opts.db)) {
+    const store = await openStore(opts.db, { poolSize: 2 });
+    try {
+      await preparePg(store, !!opts.force);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return store;
+  }
+  const file = resolve(opts.db);
+  if (existsSync(file)) {
+    if (!opts.force) throw new Error(`${file} exists: pass --force to replace it`);
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
+  }
+  return openStore(file, { create: true });
+}
+
+export async function generate(opts: GenerateOptions): Promise<GenerateSummary> {
   const t0 = performance.now();
   const total = opts.appointments;
   const companyCount = Math.max(1, opts.companies ?? 5);
   const days = Math.max(1, opts.days ?? 90);
   const now = opts.now ?? new Date();
   const random = rng(opts.seed ?? 1);
-  const file = resolve(opts.dbPath);
-  if (existsSync(file)) {
-    if (!opts.force) throw new Error(`${file} exists: pass --force to replace it`);
-    for (const suffix of ["", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
-  }
 
-  const db = openDb(file, { create: true });
+  const store = await openTarget(opts);
   try {
-    migrate(db, file, { now: () => now });
-    // Bulk load: durability does not matter for a file we can regenerate.
-    db.pragma("synchronous = OFF");
-    db.pragma("cache_size = -262144");
-    db.pragma("temp_store = MEMORY");
+    await migrate(store, { now: () => now });
+    let sink: Sink;
+    if (store.dialect === "sqlite") {
+      // Bulk load: durability does not matter for a file we can regenerate.
+      await store.exec("PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;");
+      sink = sqliteSink(store);
+    } else {
+      sink = pgSink(store);
+    }
 
     const companies = Array.from({ length: companyCount }, (_, i) => {
       const t = COMPANY_TEMPLATES[i % COMPANY_TEMPLATES.length]!;
       const round = Math.floor(i / COMPANY_TEMPLATES.length);
       return round ? { ...t, id: `${t.id}-${round + 1}`, name: `${t.name} ${round + 1}` } : t;
     });
-    const insertCompany = db.prepare(
-      `INSERT INTO companies (id, name, timezone, whaticket_url, business_hours, quiet_hours, followup_delay_minutes, rate_limit, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'mon-fri 09:00-18:00', '20:00-08:00', 60, 1, ?, ?)`,
-    );
     const created = iso(now.getTime() - (days + 30) * DAY);
-    for (const c of companies) insertCompany.run(c.id, c.name, c.timezone, "http://127.0.0.1:9/whaticket", created, created);
-
-    const insertAppointment = db.prepare(
-      `INSERT INTO appointments (id, company_id, external_id, client_name, client_phone, start_time, end_time, status, allow_followup,
-         followup_status, followup_skip_reason, followup_due_at, followup_next_scheduled, followup_sent_at, followup_response,
-         followup_responded_at, followup_attempts, followup_last_error, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const insertAudit = db.prepare("INSERT INTO audit_log (action, appointment_id, company_id, payload, created_at) VALUES (?, ?, ?, ?, ?)");
-    const insertFeedback = db.prepare(
-      "INSERT INTO feedback_events (appointment_id, feedback_type, text, created_at) VALUES (?, 'followup_text', ?, ?)",
-    );
+    await store.tx(async (t: Q) => {
+      for (const c of companies) await t.run(INSERT_COMPANY, [c.id, c.name, c.timezone, "http://127.0.0.1:9/whaticket", created, created]);
+    });
 
     const byStatus: Record<string, number> = {};
     let auditRows = 0;
@@ -129,7 +231,7 @@ export function generate(opts: GenerateOptions): GenerateSummary {
     const spanDays = days + 2;
     const clientsPerCompany = Math.max(10, Math.floor(total / companyCount / 4));
 
-    const writeOne = (i: number) => {
+    const writeOne = async (w: Writer, i: number) => {
       const company = companies[Math.floor(random() * companies.length)]!;
       const day = firstDay + Math.floor((i / total) * spanDays) * DAY;
       // 08:00–18:45 local, quarter hours; then back to UTC with the company's (approximate) offset.
@@ -194,21 +296,21 @@ export function generate(opts: GenerateOptions): GenerateSummary {
       }
       byStatus[fstatus] = (byStatus[fstatus] ?? 0) + 1;
       const id = i + 1;
-      insertAppointment.run(
+      await w.appointment([
         id, company.id, `G-${id}`, name, phone, iso(start), iso(end), status, allow, fstatus, skip, dueAt, next,
         sentAt === null ? null : iso(sentAt), response, respondedAt === null ? null : iso(respondedAt), attempts, lastError,
         iso(Math.min(start - DAY, now.getTime())), iso(respondedAt ?? sentAt ?? Math.min(start - DAY, now.getTime())),
-      );
+      ]);
       if (sentAt !== null) {
-        insertAudit.run("followup_sent", id, company.id, "{}", iso(sentAt));
+        await w.audit(["followup_sent", id, company.id, "{}", iso(sentAt)]);
         auditRows++;
       }
       if (respondedAt !== null && response) {
         const feedback = response === "feedback" ? FEEDBACK[Math.floor(random() * FEEDBACK.length)]! : null;
-        insertAudit.run("followup_response", id, company.id, JSON.stringify({ response, feedback }), iso(respondedAt));
+        await w.audit(["followup_response", id, company.id, JSON.stringify({ response, feedback }), iso(respondedAt)]);
         auditRows++;
         if (feedback) {
-          insertFeedback.run(id, feedback, iso(respondedAt));
+          await w.feedback([id, feedback, iso(respondedAt)]);
           feedbackEvents++;
         }
       }
@@ -217,22 +319,22 @@ export function generate(opts: GenerateOptions): GenerateSummary {
     const BATCH = 50_000;
     for (let from = 0; from < total; from += BATCH) {
       const to = Math.min(total, from + BATCH);
-      db.transaction(() => {
-        for (let i = from; i < to; i++) writeOne(i);
-      })();
+      await sink.batch(async (w) => {
+        for (let i = from; i < to; i++) await writeOne(w, i);
+      });
       opts.onProgress?.(to, total);
     }
-    db.pragma("wal_checkpoint(TRUNCATE)");
+    await sink.finish();
     return {
-      dbPath: file, appointments: total, companies: companies.length, days, now: iso(now.getTime()), byStatus, auditRows, feedbackEvents,
-      ms: Math.round(performance.now() - t0),
+      db: displayLocation(store.dialect === "sqlite" ? store.location : opts.db), engine: store.dialect, appointments: total,
+      companies: companies.length, days, now: iso(now.getTime()), byStatus, auditRows, feedbackEvents, ms: Math.round(performance.now() - t0),
     };
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -245,7 +347,7 @@ function main(argv: string[]): void {
       force: { type: "boolean", default: false },
     },
   });
-  if (!values.db) throw new Error("pass --db PATH (the file to create)");
+  if (!values.db) throw new Error("pass --db PATH (the SQLite file to create) or --db postgres://… (an existing database)");
   const whole = (name: string, v: string, min: number) => {
     const n = Number(v);
     if (!/^\d+$/.test(v) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min} (got "${v}")`);
@@ -256,8 +358,8 @@ function main(argv: string[]): void {
   const progress = process.stderr.isTTY
     ? (done: number, all: number) => process.stderr.write(`\rgenerating ${done}/${all}`)
     : undefined;
-  const summary = generate({
-    dbPath: values.db, appointments: whole("appointments", values.appointments, 1), companies: whole("companies", values.companies, 1),
+  const summary = await generate({
+    db: values.db, appointments: whole("appointments", values.appointments, 1), companies: whole("companies", values.companies, 1),
     days: whole("days", values.days, 1), seed: whole("seed", values.seed, 0), now, force: values.force, onProgress: progress,
   });
   if (progress) process.stderr.write("\n");
@@ -265,10 +367,8 @@ function main(argv: string[]): void {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  try {
-    main(process.argv.slice(2));
-  } catch (err) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(`generate: ${(err as Error).message}\n`);
     process.exitCode = 1;
-  }
+  });
 }

@@ -55,7 +55,7 @@ export async function runFollowupsResend(o: FollowupsResendOptions, rawId: strin
     }
     print(`resent follow-up ${appointment.id} to ${appointment.client_name} (${appointment.client_phone}); awaiting the reply`);
   } finally {
-    gateway.close();
+    await gateway.close();
     await db.close();
   }
 }

@@ -223,7 +223,7 @@ export async function runTour(o: TourOptions): Promise<TourSummary> {
   } finally {
     await server?.close();
     await fake?.stop();
-    gateway.close();
+    await gateway.close();
     await db?.close();
   }
 }

@@ -80,6 +80,14 @@ export function classifyResponse(
 ): ClassifiedResponse {
   const parsed = parseBody(body);
   if (status >= 200 && status < 300) {
+    // Some forks answer 200 with {"error": "ERR_…"}: the message did not go out; read it as that error.
+    const refused = isRecord(parsed) && typeof parsed.error === "string" && /^ERR_[A-Z0-9_]+$/.test(parsed.error.trim()) ? parsed.error.trim() : null;
+    if (refused) {
+      const error = `HTTP ${status} ${refused}`;
+      if (CONNECTION_CONFIG_CODES.has(refused)) return { kind: "config", status, error };
+      if (PASSING_ERROR_CODES.has(refused) || /INTERNAL|TIMEOUT|SESSION/.test(refused)) return { kind: "transient", status, error };
+      return { kind: "permanent", status, error };
+    }
     const messageId = messageIdOf(parsed);
     return messageId === undefined ? { kind: "sent", status } : { kind: "sent", status, messageId };
   }

@@ -1,14 +1,16 @@
-import { test, describe, before, after, beforeEach } from "node:test";
+import { test, describe, before, after, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { FakeWhaticket, startFakeWhaticket } from "../../src/gateway/fake-whaticket.js";
 import { getAppointment } from "../../src/store/appointments.js";
-import type { Db } from "../../src/store/db.js";
+import { listDaemons } from "../../src/store/daemons.js";
+import type { Store } from "../../src/store/store.js";
 import { runCli, migratedDb, tempDb } from "../helpers/cli.js";
 import { addCompany, auditCount, phoneFor, seedDue, spawnCli, statusCounts, T0, TOKEN, until } from "../helpers/daemon.js";
 
 /**
  * `secretaria daemon` and `followups resend` as subprocesses of the built CLI (npm run build),
- * against the fake Whaticket on 127.0.0.1 and real SQLite files.
+ * against the fake Whaticket on 127.0.0.1 and a real database of this run's engine (`--db` takes
+ * a SQLite file or a PostgreSQL URL alike).
  */
 
 const T = { timeout: 120_000 };
@@ -18,7 +20,7 @@ const env = (extra: Record<string, string> = {}) => ({ SECRETARIA_NOW: NOW, ...e
 describe("secretaria daemon (subprocess)", () => {
   let fake: FakeWhaticket;
   let path: string;
-  let db: Db;
+  let db: Store;
 
   before(async () => {
     fake = await startFakeWhaticket({ token: TOKEN });
@@ -26,25 +28,26 @@ describe("secretaria daemon (subprocess)", () => {
   after(async () => {
     await fake.stop();
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     fake.reset();
     fake.setLatency(0);
     path = tempDb();
-    db = migratedDb(path);
+    db = await migratedDb(path);
   });
+  afterEach(() => db.close());
 
   test("--once: N due → N POSTs, N rows sent, N audits, exit 0; the log masks phones and never prints the token", T, async () => {
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
-    seedDue(db, { company: "clinica", n: 25 });
-    seedDue(db, { company: "clinica", n: 3, from: 50, dueAt: new Date(T0.getTime() + 5 * 60_000) });
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    await seedDue(db, { company: "clinica", n: 25 });
+    await seedDue(db, { company: "clinica", n: 3, from: 50, dueAt: new Date(T0.getTime() + 5 * 60_000) });
     const r = await runCli(["--db", path, "daemon", "--once", "--rate-limit", "0"], { env: env() });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, "");
     assert.equal(fake.received.length, 25);
     assert.equal(new Set(fake.received.map((m) => m.number)).size, 25);
     assert.ok(fake.received.every((m) => m.token === TOKEN));
-    assert.deepEqual(statusCounts(db), { sent: 25, scheduled: 3 });
-    assert.equal(auditCount(db, "followup_sent"), 25);
+    assert.deepEqual(await statusCounts(db), { sent: 25, scheduled: 3 });
+    assert.equal(await auditCount(db, "followup_sent"), 25);
     assert.ok(!r.stderr.includes(TOKEN));
     assert.ok(!r.stderr.includes(phoneFor(0)), "full phone numbers stay out of the log");
     assert.match(r.stderr, /followup_sent id=\d+ company=clinica phone=5511\*+\d\d/);
@@ -53,13 +56,13 @@ describe("secretaria daemon (subprocess)", () => {
   });
 
   test("--send-timeout: a Whaticket slower than the timeout is a transient failure, retried later", T, async () => {
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
-    seedDue(db, { company: "clinica", n: 1 });
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    await seedDue(db, { company: "clinica", n: 1 });
     fake.setLatency(3_000);
     const r = await runCli(["--db", path, "daemon", "--once", "--send-timeout", "300"], { env: env() });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(statusCounts(db), { scheduled: 1 });
-    const row = db.prepare("SELECT followup_attempts, followup_last_error FROM appointments").get() as { followup_attempts: number; followup_last_error: string };
+    assert.deepEqual(await statusCounts(db), { scheduled: 1 });
+    const row = (await db.get<{ followup_attempts: number; followup_last_error: string }>("SELECT followup_attempts, followup_last_error FROM appointments"))!;
     assert.equal(row.followup_attempts, 1);
     assert.match(row.followup_last_error, /timeout after 300 ms/);
     const bad = await runCli(["--db", path, "daemon", "--once", "--send-timeout", "fast"], { env: env() });
@@ -68,8 +71,8 @@ describe("secretaria daemon (subprocess)", () => {
   });
 
   test("WHATICKET_URL / WHATICKET_TOKEN are the fallback for a company without its own", T, async () => {
-    addCompany(db, "clinica", {});
-    seedDue(db, { company: "clinica", n: 2 });
+    await addCompany(db, "clinica", {});
+    await seedDue(db, { company: "clinica", n: 2 });
     const r = await runCli(["--db", path, "daemon", "--once"], { env: env({ WHATICKET_URL: fake.url, WHATICKET_TOKEN: TOKEN }) });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(fake.received.length, 2);
@@ -77,8 +80,8 @@ describe("secretaria daemon (subprocess)", () => {
   });
 
   test("no Whaticket URL/token for a company: refuses to start with one line naming both ways to set it", T, async () => {
-    addCompany(db, "clinica-sol", {});
-    seedDue(db, { company: "clinica-sol", n: 1 });
+    await addCompany(db, "clinica-sol", {});
+    await seedDue(db, { company: "clinica-sol", n: 1 });
     let r = await runCli(["--db", path, "daemon", "--once"], { env: env() });
     assert.equal(r.code, 1);
     assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
@@ -108,8 +111,8 @@ describe("secretaria daemon (subprocess)", () => {
   });
 
   test("--log-format json: one JSON object per line; 401 pauses without burning, loudly, and the token never shows", T, async () => {
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
-    const ids = seedDue(db, { company: "clinica", n: 4 });
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    const ids = await seedDue(db, { company: "clinica", n: 4 });
     fake.rejectTokens();
     const r = await runCli(["--db", path, "daemon", "--once", "--log-format", "json"], { env: env() });
     assert.equal(r.code, 0, r.stderr);
@@ -122,18 +125,18 @@ describe("secretaria daemon (subprocess)", () => {
     assert.match(String(paused[0]!.fix), /--whaticket-token/);
     assert.ok(!r.stderr.includes(TOKEN), "the token is never printed");
     for (const id of ids) {
-      const row = getAppointment(db, id)!;
+      const row = (await getAppointment(db, id))!;
       assert.equal(row.followup_status, "scheduled");
       assert.equal(row.followup_attempts, 0);
     }
     assert.ok(fake.received.length >= 1);
   });
 
-  test("two daemons started together on one file never send the same follow-up twice (3000 rows)", T, async () => {
-    addCompany(db, "a", { url: fake.url, token: TOKEN });
-    addCompany(db, "b", { url: fake.url, token: TOKEN });
-    seedDue(db, { company: "a", n: 2000, from: 0 });
-    seedDue(db, { company: "b", n: 1000, from: 10_000 });
+  test("two daemons started together on one database never send the same follow-up twice (3000 rows)", T, async () => {
+    await addCompany(db, "a", { url: fake.url, token: TOKEN });
+    await addCompany(db, "b", { url: fake.url, token: TOKEN });
+    await seedDue(db, { company: "a", n: 2000, from: 0 });
+    await seedDue(db, { company: "b", n: 1000, from: 10_000 });
     const args = ["--db", path, "daemon", "--once", "--rate-limit", "0", "--concurrency", "8", "--log-format", "json"];
     const [r1, r2] = await Promise.all([runCli(args, { env: env() }), runCli(args, { env: env() })]);
     assert.equal(r1.code, 0, r1.stderr.slice(-500));
@@ -141,23 +144,23 @@ describe("secretaria daemon (subprocess)", () => {
     const numbers = fake.received.map((m) => m.number);
     assert.equal(numbers.length, 3000);
     assert.equal(new Set(numbers).size, 3000, "no follow-up sent twice");
-    assert.deepEqual(statusCounts(db), { sent: 3000 });
-    assert.equal(auditCount(db, "followup_sent"), 3000);
+    assert.deepEqual(await statusCounts(db), { sent: 3000 });
+    assert.equal(await auditCount(db, "followup_sent"), 3000);
     const sentBy = (r: { stderr: string }) => r.stderr.split("\n").filter((l) => l.includes('"event":"followup_sent"')).length;
     assert.equal(sentBy(r1) + sentBy(r2), 3000);
   });
 
   test("kill -9 mid-burst, then a restart after the lease: every follow-up ends sent, none stuck, none lost", T, async () => {
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
     const N = 120;
-    seedDue(db, { company: "clinica", n: N });
+    await seedDue(db, { company: "clinica", n: N });
     fake.setLatency(250);
     const first = spawnCli(["--db", path, "daemon", "--once", "--rate-limit", "0", "--concurrency", "8"], env());
     await until(() => fake.received.length >= 16, 30_000, "the burst to start");
     first.child.kill("SIGKILL");
     const exit = await first.exited;
     assert.equal(exit.signal, "SIGKILL");
-    const atKill = statusCounts(db);
+    const atKill = await statusCounts(db);
     assert.ok((atKill.sending ?? 0) > 0, `the kill landed mid-burst: ${JSON.stringify(atKill)}`);
     assert.ok((atKill.sent ?? 0) < N);
 
@@ -165,12 +168,12 @@ describe("secretaria daemon (subprocess)", () => {
     // Within the lease (2 min) the rows are left alone; after it they are claimed again.
     const early = await runCli(["--db", path, "daemon", "--once", "--rate-limit", "0"], { env: env({ SECRETARIA_NOW: new Date(T0.getTime() + 60_000).toISOString() }) });
     assert.equal(early.code, 0, early.stderr);
-    assert.equal(statusCounts(db).sending, atKill.sending);
+    assert.equal((await statusCounts(db)).sending, atKill.sending);
     const later = new Date(T0.getTime() + 3 * 60_000).toISOString();
     const r = await runCli(["--db", path, "daemon", "--once", "--rate-limit", "0"], { env: env({ SECRETARIA_NOW: later }) });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /leases_reclaimed count=\d+/);
-    assert.deepEqual(statusCounts(db), { sent: N });
+    assert.deepEqual(await statusCounts(db), { sent: N });
     const delivered = new Set(fake.received.filter((m) => m.status === 200).map((m) => m.number));
     for (let i = 0; i < N; i++) assert.ok(delivered.has(phoneFor(i)), `follow-up ${i} was delivered`);
     // Only the sends in flight at the kill (at most --concurrency) can have gone out twice.
@@ -178,8 +181,8 @@ describe("secretaria daemon (subprocess)", () => {
   });
 
   test("SIGTERM mid-burst: exits 0 promptly, sends in flight recorded, nothing left in 'sending'", T, async () => {
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
-    seedDue(db, { company: "clinica", n: 80 });
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    await seedDue(db, { company: "clinica", n: 80 });
     fake.setLatency(300);
     const d = spawnCli(["--db", path, "daemon", "--port", "0", "--rate-limit", "0", "--concurrency", "4"], env());
     await d.waitForStderr(/daemon_started url=http:\/\/127\.0\.0\.1:\d+/);
@@ -189,7 +192,7 @@ describe("secretaria daemon (subprocess)", () => {
     assert.equal(exit.code, 0, d.stderr());
     assert.match(d.stderr(), /daemon_stopping signal=SIGTERM/);
     assert.match(d.stderr(), /daemon_stopped/);
-    const counts = statusCounts(db);
+    const counts = await statusCounts(db);
     assert.equal(counts.sending, undefined, JSON.stringify(counts));
     assert.ok((counts.scheduled ?? 0) > 0, "it stopped claiming");
     assert.equal(counts.sent, fake.deliveredCount, "every message Whaticket took is recorded");
@@ -197,8 +200,8 @@ describe("secretaria daemon (subprocess)", () => {
   });
 
   test("a second signal stops at once, without waiting for the sends in flight", T, async () => {
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
-    seedDue(db, { company: "clinica", n: 4 });
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    await seedDue(db, { company: "clinica", n: 4 });
     fake.failNext(4, "timeout"); // held until the client gives up (10 s)
     const d = spawnCli(["--db", path, "daemon", "--port", "0", "--rate-limit", "0"], env());
     await d.waitForStderr(/daemon_started/);
@@ -210,33 +213,34 @@ describe("secretaria daemon (subprocess)", () => {
     assert.ok(exit.signal === "SIGTERM" || exit.code !== 0, JSON.stringify(exit));
     assert.match(d.stderr(), /daemon_killed/);
     // Rows it held stay leased and are reclaimed by the next daemon after the lease.
-    assert.equal(statusCounts(db).sending, 4);
+    assert.equal((await statusCounts(db)).sending, 4);
   });
 });
 
 describe("secretaria followups resend (subprocess)", () => {
   let fake: FakeWhaticket;
   let path: string;
-  let db: Db;
+  let db: Store;
   let ids: number[];
 
   before(async () => {
     fake = await startFakeWhaticket({ token: TOKEN });
     path = tempDb();
     db = migratedDb(path);
-    addCompany(db, "clinica", { url: fake.url, token: TOKEN });
-    ids = seedDue(db, { company: "clinica", n: 8, clientName: () => "Ana Souza" });
-    const set = (id: number, cols: string) => db.prepare(`UPDATE appointments SET ${cols} WHERE id = ?`).run(id);
-    set(ids[0]!, "followup_status = 'sent', followup_sent_at = '2026-11-25T10:00:00.000Z'");
-    set(ids[1]!, "followup_status = 'feedback', followup_response = 'feedback', followup_sent_at = '2026-11-25T10:00:00.000Z'");
-    set(ids[2]!, "followup_status = 'failed', followup_last_error = 'HTTP 500'");
-    set(ids[3]!, "followup_status = 'positive', followup_response = 'positive'");
-    set(ids[4]!, "followup_status = 'negative', followup_response = 'negative'");
-    set(ids[5]!, "followup_status = 'sent', allow_followup = 0");
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    ids = await seedDue(db, { company: "clinica", n: 8, clientName: () => "Ana Souza" });
+    const set = (id: number, cols: string) => db.run(`UPDATE appointments SET ${cols} WHERE id = ?`, [id]);
+    await set(ids[0]!, "followup_status = 'sent', followup_sent_at = '2026-11-25T10:00:00.000Z'");
+    await set(ids[1]!, "followup_status = 'feedback', followup_response = 'feedback', followup_sent_at = '2026-11-25T10:00:00.000Z'");
+    await set(ids[2]!, "followup_status = 'failed', followup_last_error = 'HTTP 500'");
+    await set(ids[3]!, "followup_status = 'positive', followup_response = 'positive'");
+    await set(ids[4]!, "followup_status = 'negative', followup_response = 'negative'");
+    await set(ids[5]!, "followup_status = 'sent', allow_followup = 0");
     // ids[6], ids[7]: scheduled
   });
   after(async () => {
     await fake.stop();
+    await db?.close();
   });
   beforeEach(() => fake.reset());
 
@@ -254,14 +258,14 @@ describe("secretaria followups resend (subprocess)", () => {
       const r = await resend(id, "--yes");
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`^resent follow-up ${id} to Ana Souza`));
-      const row = getAppointment(db, id)!;
+      const row = (await getAppointment(db, id))!;
       assert.equal(row.followup_status, "sent");
       assert.equal(row.followup_response, null);
       assert.equal(row.followup_sent_at, NOW);
     }
     assert.equal(fake.received.length, 3);
     assert.ok(fake.received.every((m) => m.token === TOKEN && /Ana/.test(m.body)));
-    const payloads = (db.prepare("SELECT payload FROM audit_log WHERE action = 'followup_sent'").all() as { payload: string }[]).map((p) => JSON.parse(p.payload));
+    const payloads = (await db.all<{ payload: string }>("SELECT payload FROM audit_log WHERE action = 'followup_sent'")).map((p) => JSON.parse(p.payload) as { resend?: boolean });
     assert.equal(payloads.filter((p) => p.resend === true).length, 3);
     const json = await resend(ids[0]!, "--yes", "--json");
     assert.equal(json.code, 0, json.stderr);

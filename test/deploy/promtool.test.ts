@@ -103,12 +103,12 @@ describe("Prometheus and Grafana files against the real tools", () => {
 
   before(async () => {
     let metrics!: DaemonMetrics;
-    s = await buildScenario({ observe: (db, clock) => (metrics = new DaemonMetrics({ db, clock: clock.now, tickIntervalSeconds: 60 })) });
+    s = await buildScenario({ observe: (db, clock) => (metrics = new DaemonMetrics({ store: db, clock: clock.now, tickIntervalSeconds: 60 })) });
     server = await startHttpServer({
       host: "127.0.0.1",
       port: 0,
       logger: silentLogger,
-      routes: [healthRoutes({ db: s.db, metrics, clock: s.clock.now, tickIntervalSeconds: 60 })],
+      routes: [healthRoutes({ store: s.db, metrics, clock: s.clock.now, tickIntervalSeconds: 60 })],
     });
     const res = await request(`${server.url}/metrics`);
     assert.equal(res.status, 200);

@@ -1,4 +1,4 @@
-import { test, describe, before, after, beforeEach } from "node:test";
+import { test, describe, before, after, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { fixedClock, iso } from "../../src/clock.js";
 import { followupMessage } from "../../src/domain/messages.js";
@@ -11,7 +11,7 @@ import {
 } from "../../src/services/followup-service.js";
 import { getAppointment } from "../../src/store/appointments.js";
 import { getCompany, type CompanyRow } from "../../src/store/companies.js";
-import type { Db } from "../../src/store/db.js";
+import type { Store } from "../../src/store/store.js";
 import { claimDue } from "../../src/store/followups.js";
 import { migratedDb, tempDb } from "../helpers/cli.js";
 import { addCompany, phoneFor, seedDue, T0, TOKEN } from "../helpers/daemon.js";
@@ -114,38 +114,40 @@ describe("Whaticket target and message", () => {
 });
 
 describe("recordOutcome on a real database", () => {
-  test("sent: state, sent_at and the followup_sent audit together; config: company paused, nothing burned", () => {
-    const db = migratedDb(tempDb());
-    addCompany(db, "a", { url: "http://127.0.0.1:9", token: "t" });
-    const [sentId, pausedId] = seedDue(db, { company: "a", n: 2 });
-    const rows = claimDue(db, { companyId: "a", owner: "o", now: iso(NOW), leaseUntil: iso(new Date(NOW.getTime() + 60_000)), expiryCutoff: "0", limit: 2 });
-    const deps = { db, clock: fixedClock(NOW), whaticketDefaults: { url: null, token: null }, retry: policy };
-    const company = getCompany(db, "a")!;
-    const r1 = recordOutcome(deps, company, rows.find((r) => r.id === sentId)!, "o", { kind: "sent", status: 200, messageId: "M1", durationMs: 3 });
+  test("sent: state, sent_at and the followup_sent audit together; config: company paused, nothing burned", async (t) => {
+    const db = await migratedDb(tempDb());
+    t.after(() => db.close());
+    await addCompany(db, "a", { url: "http://127.0.0.1:9", token: "t" });
+    const [sentId, pausedId] = await seedDue(db, { company: "a", n: 2 });
+    const rows = await claimDue(db, { companyId: "a", owner: "o", now: iso(NOW), leaseUntil: iso(new Date(NOW.getTime() + 60_000)), expiryCutoff: "0", limit: 2 });
+    const deps = { store: db, clock: fixedClock(NOW), whaticketDefaults: { url: null, token: null }, retry: policy };
+    const company = (await getCompany(db, "a"))!;
+    const r1 = await recordOutcome(deps, company, rows.find((r) => r.id === sentId)!, "o", { kind: "sent", status: 200, messageId: "M1", durationMs: 3 });
     assert.equal(r1.recorded, true);
-    const sent = getAppointment(db, sentId!)!;
+    const sent = (await getAppointment(db, sentId!))!;
     assert.equal(sent.followup_status, "sent");
     assert.equal(sent.followup_sent_at, iso(NOW));
-    const audit = db.prepare("SELECT action, appointment_id, company_id, payload FROM audit_log WHERE action = 'followup_sent'").all() as { payload: string }[];
+    const audit = await db.all<{ payload: string }>("SELECT action, appointment_id, company_id, payload FROM audit_log WHERE action = 'followup_sent'");
     assert.equal(audit.length, 1);
     assert.deepEqual(JSON.parse(audit[0]!.payload), { attempt: 1, http_status: 200, message_id: "M1" });
 
-    const r2 = recordOutcome(deps, company, rows.find((r) => r.id === pausedId)!, "o", out.unauthorized);
+    const r2 = await recordOutcome(deps, company, rows.find((r) => r.id === pausedId)!, "o", out.unauthorized);
     assert.equal(r2.transition.to, "paused");
-    const paused = getAppointment(db, pausedId!)!;
+    const paused = (await getAppointment(db, pausedId!))!;
     assert.equal(paused.followup_status, "scheduled");
     assert.equal(paused.followup_attempts, 0);
-    assert.equal(getCompany(db, "a")!.paused_reason, "HTTP 401 ERR_SESSION_EXPIRED");
+    assert.equal((await getCompany(db, "a"))!.paused_reason, "HTTP 401 ERR_SESSION_EXPIRED");
   });
 });
 
 describe("resendFollowup", () => {
   let fake: FakeWhaticket;
   let gateway: WhaticketClient;
-  let db: Db;
+  let db: Store | undefined;
   let ids: number[];
-  const set = (id: number, cols: string) => db.prepare(`UPDATE appointments SET ${cols} WHERE id = ?`).run(id);
-  const resend = (id: number) => resendFollowup({ db, gateway, clock: fixedClock(NOW), whaticketDefaults: { url: null, token: null } }, id);
+  const store = () => db!;
+  const set = (id: number, cols: string) => store().run(`UPDATE appointments SET ${cols} WHERE id = ?`, [id]);
+  const resend = (id: number) => resendFollowup({ store: store(), gateway, clock: fixedClock(NOW), whaticketDefaults: { url: null, token: null } }, id);
 
   before(async () => {
     fake = await startFakeWhaticket({ token: TOKEN });
@@ -155,18 +157,22 @@ describe("resendFollowup", () => {
     gateway.close();
     await fake.stop();
   });
-  beforeEach(() => {
+  afterEach(async () => {
+    await db?.close();
+    db = undefined;
+  });
+  beforeEach(async () => {
     fake.reset();
-    db = migratedDb(tempDb());
-    addCompany(db, "a", { url: fake.url, token: TOKEN });
-    ids = seedDue(db, { company: "a", n: 8, clientName: () => "Bruno Lima" });
-    set(ids[0]!, "followup_status = 'sent', followup_sent_at = '2026-11-25T10:00:00.000Z', followup_attempts = 1");
-    set(ids[1]!, "followup_status = 'feedback', followup_response = 'feedback', followup_responded_at = '2026-11-25T11:00:00.000Z', followup_sent_at = '2026-11-25T10:00:00.000Z'");
-    set(ids[2]!, "followup_status = 'failed', followup_last_error = 'HTTP 500', followup_attempts = 5");
-    set(ids[3]!, "followup_status = 'positive', followup_response = 'positive', followup_offered_slots = '[]'");
-    set(ids[4]!, "followup_status = 'negative', followup_response = 'negative'");
-    set(ids[5]!, "followup_status = 'sent', allow_followup = 0");
-    set(ids[6]!, "followup_status = 'sent', status = 'cancelled'");
+    db = await migratedDb(tempDb());
+    await addCompany(db, "a", { url: fake.url, token: TOKEN });
+    ids = await seedDue(db, { company: "a", n: 8, clientName: () => "Bruno Lima" });
+    await set(ids[0]!, "followup_status = 'sent', followup_sent_at = '2026-11-25T10:00:00.000Z', followup_attempts = 1");
+    await set(ids[1]!, "followup_status = 'feedback', followup_response = 'feedback', followup_responded_at = '2026-11-25T11:00:00.000Z', followup_sent_at = '2026-11-25T10:00:00.000Z'");
+    await set(ids[2]!, "followup_status = 'failed', followup_last_error = 'HTTP 500', followup_attempts = 5");
+    await set(ids[3]!, "followup_status = 'positive', followup_response = 'positive', followup_offered_slots = '[]'");
+    await set(ids[4]!, "followup_status = 'negative', followup_response = 'negative'");
+    await set(ids[5]!, "followup_status = 'sent', allow_followup = 0");
+    await set(ids[6]!, "followup_status = 'sent', status = 'cancelled'");
     // ids[7] stays scheduled
   });
 
@@ -186,7 +192,7 @@ describe("resendFollowup", () => {
       assert.equal(m.token, TOKEN);
       assert.match(m.body, /Bruno/);
     }
-    const audits = (db.prepare("SELECT payload FROM audit_log WHERE action = 'followup_sent' ORDER BY id").all() as { payload: string }[]).map((r) => JSON.parse(r.payload));
+    const audits = (await store().all<{ payload: string }>("SELECT payload FROM audit_log WHERE action = 'followup_sent' ORDER BY id")).map((r) => JSON.parse(r.payload));
     assert.equal(audits.length, 3);
     assert.deepEqual(audits.map((a) => [a.resend, a.previous_status]), [[true, "sent"], [true, "feedback"], [true, "failed"]]);
   });
@@ -229,7 +235,7 @@ describe("resendFollowup", () => {
   test("Whaticket failing: a clear error, the row as it was with the error kept", T, async () => {
     fake.failNext(1, 500);
     await assert.rejects(resend(ids[1]!), (err: unknown) => err instanceof ResendFailedError && /HTTP 500/.test(err.message) && /try again later/.test(err.message));
-    let row = getAppointment(db, ids[1]!)!;
+    let row = (await getAppointment(store(), ids[1]!))!;
     assert.equal(row.followup_status, "feedback");
     assert.equal(row.followup_response, "feedback");
     assert.equal(row.followup_last_error, "HTTP 500 ERR_INTERNAL");
@@ -243,21 +249,21 @@ describe("resendFollowup", () => {
       return true;
     });
     fake.rejectTokens(false);
-    row = getAppointment(db, ids[1]!)!;
+    row = (await getAppointment(store(), ids[1]!))!;
     assert.equal(row.followup_status, "feedback");
-    assert.equal(db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'followup_sent'").pluck().get(), 0);
+    assert.equal((await store().get<{ n: number }>("SELECT count(*) AS n FROM audit_log WHERE action = 'followup_sent'"))!.n, 0);
   });
 
   test("a company without a Whaticket target: refused to send, saying how to set it", T, async () => {
-    db.prepare("UPDATE companies SET whaticket_url = NULL").run();
+    await store().run("UPDATE companies SET whaticket_url = NULL");
     await assert.rejects(resend(ids[0]!), /has no Whaticket URL: set WHATICKET_URL or run `secretaria companies add --id a --whaticket-url URL`/);
     assert.equal(fake.received.length, 0);
-    assert.equal(getAppointment(db, ids[0]!)!.lease_owner, null);
+    assert.equal((await getAppointment(store(), ids[0]!))!.lease_owner, null);
   });
 
   test("the message is the release notes' text for the client", T, async () => {
     await resend(ids[0]!);
-    const row = getAppointment(db, ids[0]!)!;
+    const row = (await getAppointment(store(), ids[0]!))!;
     assert.equal(fake.received[0]!.number, phoneFor(0));
     assert.equal(
       fake.received[0]!.body,
