@@ -111,6 +111,7 @@ interface Writer {
 }
 
 interface Sink {
+  start(): Promise<void>;
   batch(fill: (w: Writer) => Promise<void>): Promise<void>;
   finish(): Promise<void>;
 }
@@ -118,6 +119,8 @@ interface Sink {
 /** SQLite: each row through its prepared statement, in the batch's transaction (the order of the old generator). */
 function sqliteSink(store: Store): Sink {
   return {
+    // Bulk load: durability does not matter for a file we can regenerate.
+    start: () => store.exec("PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;"),
     batch: (fill) =>
       store.tx((t) =>
         fill({
@@ -132,24 +135,55 @@ function sqliteSink(store: Store): Sink {
 
 /** PostgreSQL: the batch gathered in column arrays, then one INSERT … SELECT FROM unnest(…) per table. */
 function pgSink(store: Store): Sink {
+  /** The loaded tables' indexes (other than their keys), dropped during the load and built again after it from their own definitions. */
+  let indexes: { name: string; def: string }[] = [];
+  let pending: Promise<void> = Promise.resolve();
   const columns = (n: number) => Array.from({ length: n }, () => [] as unknown[]);
   const push = (cols: unknown[][], v: unknown[]) => {
     v.forEach((x, i) => cols[i]!.push(x));
     return Promise.resolve();
   };
   return {
+    // The server writes one batch while the next one is generated: at most one batch in flight.
     async batch(fill) {
       const a = columns(APPOINTMENT_COLUMNS.length);
       const l = columns(AUDIT_COLUMNS.length);
       const f = columns(FEEDBACK_COLUMNS.length);
       await fill({ appointment: (v) => push(a, v), audit: (v) => push(l, v), feedback: (v) => push(f, v) });
-      await store.tx(async (t) => {
+      await pending;
+      pending = store.tx(async (t) => {
         await t.run(bulkInsert("appointments", APPOINTMENT_COLUMNS, APPOINTMENT_PG_TYPES), a);
         if (l[0]!.length) await t.run(bulkInsert("audit_log", AUDIT_COLUMNS, AUDIT_PG_TYPES), l);
         if (f[0]!.length) await t.run(bulkInsert("feedback_events", FEEDBACK_COLUMNS, FEEDBACK_PG_TYPES, { feedback_type: "'followup_text'" }), f);
       });
+      // Rejections are taken by the next batch or by finish(); never left unhandled meanwhile.
+      pending.catch(() => {});
+    },
+    async start() {
+      // The counters' trigger upserts one row per company for every audit row: thousands of versions
+      // of the same row in one transaction is quadratic on PostgreSQL. Off during the load, the
+      // counters are then counted once, as migration 003 does for an existing audit log.
+      await store.exec("ALTER TABLE audit_log DISABLE TRIGGER audit_log_followup_counters");
+      // A bulk load builds secondary indexes once at the end (a sort each) instead of a million random inserts into each.
+      indexes = await store.all<{ name: string; def: string }>(
+        `SELECT indexname AS name, indexdef AS def FROM pg_indexes
+          WHERE schemaname = current_schema() AND tablename IN ('appointments', 'audit_log', 'feedback_events')
+            AND indexname NOT IN (SELECT conname FROM pg_constraint) ORDER BY indexname`,
+      );
+      for (const ix of indexes) await store.exec(`DROP INDEX ${ix.name}`);
     },
     async finish() {
+      await pending;
+      await store.tx(async (t) => {
+        await t.run("DELETE FROM followup_counters");
+        await t.run(`INSERT INTO followup_counters (company_id, action, response, n)
+          SELECT COALESCE(company_id, ''), action,
+                 CASE WHEN action = 'followup_response' THEN COALESCE(payload::jsonb ->> 'response', '') ELSE '' END, count(*)
+            FROM audit_log WHERE action IN ('followup_sent', 'followup_response') GROUP BY 1, 2, 3`);
+      });
+      await store.exec("ALTER TABLE audit_log ENABLE TRIGGER audit_log_followup_counters");
+      await store.exec("SET maintenance_work_mem = '256MB'");
+      for (const ix of indexes) await store.exec(ix.def);
       // The ids were given explicitly: the identity must continue after them (later inserts, the burst's rows).
       await store.get("SELECT setval(pg_get_serial_sequence('appointments', 'id'), (SELECT max(id) FROM appointments))");
       await store.exec("VACUUM ANALYZE");
@@ -204,14 +238,8 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
   const store = await openTarget(opts);
   try {
     await migrate(store, { now: () => now });
-    let sink: Sink;
-    if (store.dialect === "sqlite") {
-      // Bulk load: durability does not matter for a file we can regenerate.
-      await store.exec("PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;");
-      sink = sqliteSink(store);
-    } else {
-      sink = pgSink(store);
-    }
+    const sink = store.dialect === "sqlite" ? sqliteSink(store) : pgSink(store);
+    await sink.start();
 
     const companies = Array.from({ length: companyCount }, (_, i) => {
       const t = COMPANY_TEMPLATES[i % COMPANY_TEMPLATES.length]!;

@@ -3,10 +3,17 @@
  * baseline measured in the same run (see bench/README.md for what each one means).
  *
  *   node --import tsx bench/run.ts [--quick] [--reps N] [--only cli,idle,views,metrics,burst,import] [--fresh] [--out FILE]
+ *                                  [--pg URL | --no-pg]
+ *
+ * Every section runs on SQLite. The burst also runs on PostgreSQL, beside SQLite's: on the server
+ * of --pg URL (or $SECRETARIA_BENCH_PG_URL; an admin URL: the run creates its own databases there
+ * and drops them), else on a throwaway cluster it starts with scripts/pg-cluster.sh when the
+ * PostgreSQL binaries are installed, else it is skipped with a note.
  *
  * Prints progress on stderr, the table on stdout, and writes bench/results.json (--quick:
  * bench/data/results-quick.json). Everything it starts (subprocesses, the fake Whaticket on
- * 127.0.0.1) is stopped and its temp files removed, also on Ctrl-C.
+ * 127.0.0.1, a throwaway PostgreSQL cluster, databases on a given server) is stopped and its temp
+ * files removed, also on Ctrl-C.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -15,16 +22,18 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { FakeWhaticket } from "../src/gateway/fake-whaticket.js";
 import { lastLocalDays } from "../src/domain/local-days.js";
-import { openDb } from "../src/store/db.js";
 import { listCompanies } from "../src/store/companies.js";
 import { followupPageSql, STATUS_FILTER_STATES } from "../src/store/followup-queries.js";
 import { METRICS_SQL } from "../src/store/metrics-queries.js";
+import { openStore } from "../src/store/open.js";
 import { DAILY_COUNTS_SQL, STATE_COUNTS_SQL } from "../src/store/stats.js";
-import { HTTP_FLOOR, IMPORT_FLOOR, MEMORY_FLOOR, NODE_ZERO, SQL_FLOOR, runFloor, type SqlStep } from "./lib/baselines.js";
+import { bySql, type Q } from "../src/store/store.js";
+import { HTTP_FLOOR, IMPORT_FLOOR, MEMORY_FLOOR, MEMORY_FLOOR_PG, NODE_ZERO, SQL_FLOOR, runFloor, type SqlStep } from "./lib/baselines.js";
 import { startDaemon, stopDaemon } from "./lib/daemon-process.js";
-import { DATA_DIR, addDueFollowups, cachedAgenda, copyDb, emptyDbLike, exportCsv, lastTick, removeDb } from "./lib/datasets.js";
+import { DATA_DIR, addDueFollowups, cachedAgenda, copyDb, emptyDbLike, exportCsv, pgBurstTemplate, removeDb, tickMs, type PgBurstTemplate } from "./lib/datasets.js";
 import { figure, renderTable, summarize, type Figure, type Summary } from "./lib/figures.js";
 import { request } from "./lib/http.js";
+import { PG_URL_ENV, dbTarget, dropDatabase, dropDatabasesOfThisRun, resolvePgServer, type PgServer } from "./lib/pg.js";
 import { REPO_ROOT, killAllStarted, peakRssKb, runCli, runNodeEval, type RunResult } from "./lib/processes.js";
 
 /** The business clock of every run: a Wednesday, 12:00 in São Paulo (SECRETARIA_NOW). */
@@ -61,6 +70,8 @@ function config(quick: boolean, reps: number | undefined): Config {
 }
 
 const started = performance.now();
+/** Set by the first SIGINT/SIGTERM: the cleanup runs, then the process exits 130. */
+let interrupted = false;
 function progress(msg: string): void {
   const s = Math.round((performance.now() - started) / 1000);
   process.stderr.write(`[${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}] ${msg}\n`);
@@ -96,6 +107,13 @@ interface Context {
   fake: FakeWhaticket | null;
   /** Measured with /metrics, reused by the burst's memory figures. */
   memoryFloor?: { label: string; unit: "MiB"; value: Summary };
+  /** The PostgreSQL server the burst also runs on; null when skipped (`pgSkipped` says why). */
+  pg: PgServer | null;
+  pgSkipped?: string;
+  /** The burst's PostgreSQL template database, while it exists (dropped by the section, or by the cleanup). */
+  pgTemplate?: PgBurstTemplate | null;
+  /** What the PostgreSQL part took to prepare, for results.json. */
+  pgFacts: Record<string, unknown>;
 }
 
 // ── CLI start ───────────────────────────────────────────────────────────────────────────────
@@ -116,38 +134,69 @@ async function benchCli(ctx: Context): Promise<void> {
 
 // ── Idle tick ───────────────────────────────────────────────────────────────────────────────
 
+/** A cron schedule that never fires while the bench runs (January 1st, 00:00): a serving daemon then ticks once, at its start. */
+const NEVER = "0 0 1 1 *";
+
+/** Polls /healthz until the daemon's first tick has finished ("ok"). */
+async function waitHealthy(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const h = await request(`${url}/healthz`);
+    if (h.status === 200 && /"status":"ok"/.test(h.body)) return;
+    if (Date.now() > deadline) throw new Error(`the daemon did not become healthy: ${h.status} ${h.body.slice(0, 300)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * The duration of a daemon's first (idle) pass, from its own tick histogram
+ * (secretaria_tick_duration_seconds, 1 ms resolution): a serving daemon that ticks once at start.
+ */
+async function firstPassMs(ctx: Context, db: string): Promise<number> {
+  const d = startDaemon({ db, env: ctx.env, args: ["--schedule", NEVER] });
+  try {
+    const url = await d.ready();
+    await waitHealthy(url);
+    const m = await request(`${url}/metrics`, { timeoutMs: 60_000 });
+    const sum = /^secretaria_tick_duration_seconds_sum\{result="ok"\} (\S+)$/m.exec(m.body);
+    const n = /^secretaria_tick_duration_seconds_count\{result="ok"\} (\S+)$/m.exec(m.body);
+    if (!sum || !n || Number(n[1]) !== 1) throw new Error(`/metrics has no single ok tick: ${m.body.split("\n").filter((l) => l.includes("tick_duration_seconds_")).join("; ").slice(0, 400)}`);
+    const attempts = [...m.body.matchAll(/^secretaria_followup_send_attempts_total\{[^}]*\} (\S+)$/gm)].reduce((n, a) => n + Number(a[1]), 0);
+    if (attempts) throw new Error(`the idle daemon tried ${attempts} sends: nothing should be due`);
+    return Number(sum[1]) * 1000;
+  } finally {
+    await stopDaemon(d);
+  }
+}
+
 async function benchIdle(ctx: Context): Promise<void> {
   const { small, big } = ctx.cfg;
-  progress(`idle tick: daemon --once with nothing due, ${count(small)} vs ${count(big)} appointments × ${ctx.cfg.reps.cheap}`);
-  const tickMs: Record<"small" | "big", number[]> = { small: [], big: [] };
+  const reps = ctx.cfg.reps.cheap;
+  progress(`idle tick: daemon --once with nothing due, ${count(small)} vs ${count(big)} appointments × ${reps}; the pass itself from a serving daemon's tick histogram × ${reps}`);
   const once = async (which: "small" | "big") => {
     const db = which === "small" ? ctx.smallDb : ctx.bigDb;
     const r = ok(await runCli(["--db", db, "daemon", "--once"], { env: ctx.env }), `daemon --once (${which})`);
     if (!/sent=0\b/.test(r.stderr)) throw new Error(`daemon --once on the ${which} agenda sent something: nothing should be due (${r.stderr.slice(-300)})`);
-    const t = lastTick(db);
-    if (t.durationMs !== null) tickMs[which].push(t.durationMs);
     return r.ms;
   };
-  const s = await interleave(ctx.cfg.reps.cheap, { small: () => once("small"), big: () => once("big") });
-  const warm = ctx.cfg.reps.cheap; // the warm-up's tick is dropped: keep the last `reps`
-  const passSmall = summarize(tickMs.small.slice(-warm));
-  const passBig = summarize(tickMs.big.slice(-warm));
+  const s = await interleave(reps, { small: () => once("small"), big: () => once("big") });
+  const pass = await interleave(reps, { small: () => firstPassMs(ctx, ctx.smallDb), big: () => firstPassMs(ctx, ctx.bigDb) });
   ctx.figures.push(
     figure({
       id: "idle.once_wall", section: "idle tick", label: `daemon --once, nothing due, ${count(big)}`, unit: "ms", value: s.big,
       baseline: { label: count(small), unit: "ms", value: s.small }, note: "whole process (start, open, tick, close): flat means the due scan is an index seek",
     }),
     figure({
-      id: "idle.pass", section: "idle tick", label: `the pass itself (daemon_state), ${count(big)}`, unit: "ms", value: passBig,
-      baseline: { label: count(small), unit: "ms", value: passSmall },
+      id: "idle.pass", section: "idle tick", label: `the pass itself (tick histogram), ${count(big)}`, unit: "ms", value: pass.big,
+      baseline: { label: count(small), unit: "ms", value: pass.small },
     }),
   );
 }
 
 // ── Views ───────────────────────────────────────────────────────────────────────────────────
 
-function listSteps(): SqlStep[] {
-  const { sql, countSql, params } = followupPageSql({ statuses: STATUS_FILTER_STATES.pending, sort: "-end", limit: 50, offset: 0 });
+function listSteps(q: Q): SqlStep[] {
+  const { sql, countSql, params } = followupPageSql(q, { statuses: STATUS_FILTER_STATES.pending, sort: "-end", limit: 50, offset: 0 });
   const countParams = { ...params };
   delete countParams.limit;
   delete countParams.offset;
@@ -158,31 +207,35 @@ function listSteps(): SqlStep[] {
   ];
 }
 
-function statsSteps(dbPath: string): SqlStep[] {
-  const db = openDb(dbPath, { readonly: true });
+/** The SQL `followups list --status pending --limit 50` and `stats` run, taken from the store's builders. */
+async function viewSteps(dbPath: string): Promise<{ list: SqlStep[]; stats: SqlStep[] }> {
+  const db = await openStore(dbPath, { readonly: true });
   try {
-    const days: { company_id: string; date: string; start: string; stop: string }[] = [];
-    const windows: { company_id: string; start: string; stop: string }[] = [];
-    for (const c of listCompanies(db)) {
-      const local = lastLocalDays(NOW, 30, c.timezone);
-      for (const d of local) days.push({ company_id: c.id, ...d });
-      windows.push({ company_id: c.id, start: local[0]!.start, stop: local[local.length - 1]!.stop });
-    }
-    return [
-      { sql: "SELECT * FROM companies ORDER BY id" },
-      { sql: DAILY_COUNTS_SQL, params: { days: JSON.stringify(days) } },
-      { sql: STATE_COUNTS_SQL, params: { windows: JSON.stringify(windows) } },
-    ];
+    return { list: listSteps(db), stats: await statsSteps(db) };
   } finally {
-    db.close();
+    await db.close();
   }
+}
+
+async function statsSteps(db: Q): Promise<SqlStep[]> {
+  const days: { company_id: string; date: string; start: string; stop: string }[] = [];
+  const windows: { company_id: string; start: string; stop: string }[] = [];
+  for (const c of await listCompanies(db)) {
+    const local = lastLocalDays(NOW, 30, c.timezone);
+    for (const d of local) days.push({ company_id: c.id, ...d });
+    windows.push({ company_id: c.id, start: local[0]!.start, stop: local[local.length - 1]!.stop });
+  }
+  return [
+    { sql: "SELECT * FROM companies ORDER BY id" },
+    { sql: bySql(db, DAILY_COUNTS_SQL), params: { days: JSON.stringify(days) } },
+    { sql: bySql(db, STATE_COUNTS_SQL), params: { windows: JSON.stringify(windows) } },
+  ];
 }
 
 async function benchViews(ctx: Context): Promise<void> {
   const n = count(ctx.cfg.big);
   progress(`views on ${n}: followups list --status pending --limit 50, stats, and their bare SQL × ${ctx.cfg.reps.cheap}`);
-  const list = listSteps();
-  const stats = statsSteps(ctx.bigDb);
+  const { list, stats } = await viewSteps(ctx.bigDb);
   const sqlMs: Record<"list" | "stats", number[]> = { list: [], stats: [] };
   const floor = async (which: "list" | "stats", steps: SqlStep[]) => {
     const { run, out } = await runFloor<{ sqlMs: number }>(SQL_FLOOR, [ctx.bigDb, JSON.stringify(steps)]);
@@ -211,22 +264,14 @@ async function benchViews(ctx: Context): Promise<void> {
 
 // ── /metrics and idle memory ────────────────────────────────────────────────────────────────
 
-function scrapeSteps(dbPath: string): SqlStep[] {
-  const db = openDb(dbPath, { readonly: true });
-  try {
-    const { max } = db.prepare(METRICS_SQL.auditMaxId).get() as { max: number };
-    const params = { after: 0, max };
-    return [
-      { sql: METRICS_SQL.companyPauses },
-      { sql: METRICS_SQL.auditMaxId, mode: "get" },
-      { sql: METRICS_SQL.sendsUpTo, params },
-      { sql: METRICS_SQL.answersUpTo, params },
-      { sql: METRICS_SQL.stateCounts },
-      { sql: METRICS_SQL.ping, mode: "get" },
-    ];
-  } finally {
-    db.close();
-  }
+/** The SQL of a first scrape (METRICS_SQL, from the store): the counters, the states, the companies, the ping. */
+function scrapeSteps(): SqlStep[] {
+  return [
+    { sql: METRICS_SQL.companyPauses },
+    { sql: METRICS_SQL.followupCounters },
+    { sql: METRICS_SQL.stateCounts },
+    { sql: METRICS_SQL.ping, mode: "get" },
+  ];
 }
 
 async function benchMetrics(ctx: Context): Promise<void> {
@@ -238,17 +283,11 @@ async function benchMetrics(ctx: Context): Promise<void> {
   const idleRss: number[] = [];
   const afterScrapeRss: number[] = [];
   for (let i = 0; i < reps; i++) {
-    const d = startDaemon({ dbPath: ctx.bigDb, env: ctx.env });
+    const d = startDaemon({ db: ctx.bigDb, env: ctx.env });
     try {
       const url = await d.ready();
       // Healthy = the first tick (the idle pass) has finished.
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const h = await request(`${url}/healthz`);
-        if (h.status === 200 && /"status":"ok"/.test(h.body)) break;
-        if (Date.now() > deadline) throw new Error(`the daemon did not become healthy: ${h.status} ${h.body}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitHealthy(url);
       await new Promise((r) => setTimeout(r, 300));
       const idle = peakRssKb(d.pid);
       if (idle !== null) idleRss.push(mib(idle));
@@ -264,7 +303,7 @@ async function benchMetrics(ctx: Context): Promise<void> {
       await stopDaemon(d);
     }
   }
-  const steps = scrapeSteps(ctx.bigDb);
+  const steps = scrapeSteps();
   const sqlMs: number[] = [];
   const floorRss: number[] = [];
   for (let i = 0; i < reps + 1; i++) {
@@ -279,7 +318,7 @@ async function benchMetrics(ctx: Context): Promise<void> {
     figure({ id: "metrics.cold", section: "views", label: `GET /metrics, first scrape after start (${n})`, unit: "ms", value: summarize(cold), baseline: sqlFloor }),
     figure({
       id: "metrics.warm", section: "views", label: `GET /metrics, later scrapes (${n})`, unit: "ms", value: summarize(warm), baseline: sqlFloor,
-      note: "later scrapes read only new audit rows and reuse the state counts for 10 s: below the floor of a full recount",
+      note: "later scrapes reuse the state counts for 10 s (the counters are one small table, followup_counters): below the floor of a full recount",
     }),
   );
   if (idleRss.length) {
@@ -293,6 +332,30 @@ async function benchMetrics(ctx: Context): Promise<void> {
 
 // ── Burst ───────────────────────────────────────────────────────────────────────────────────
 
+type Engine = "sqlite" | "postgres";
+const ENGINE_NAME: Record<Engine, string> = { sqlite: "SQLite", postgres: "PostgreSQL" };
+
+/**
+ * One `daemon --once --rate-limit 0` draining the burst on `db` (a file, or a database URL);
+ * throughput = rows / the pass's own duration (the daemon's `tick` line).
+ */
+async function drainOnce(ctx: Context, fake: FakeWhaticket, db: string, concurrency: number, what: string): Promise<{ rate: number; rssKb: number | null }> {
+  const { burst } = ctx.cfg;
+  const target = dbTarget(db);
+  const before = fake.deliveredCount;
+  const r = ok(
+    await runCli([...target.args, "daemon", "--once", "--concurrency", String(concurrency), "--rate-limit", "0"], {
+      env: { ...ctx.env, ...target.env }, sampleRss: true, timeoutMs: 10 * 60_000,
+    }),
+    `daemon --once burst (${what})`,
+  );
+  const delivered = fake.deliveredCount - before;
+  if (delivered !== burst) throw new Error(`burst (${what}): the fake took ${delivered} messages, expected ${burst}; ${r.stderr.slice(-500)}`);
+  const seconds = (tickMs(r.stderr) ?? r.ms) / 1000;
+  progress(`  ${what}: ${Math.round(burst / seconds)} msg/s (pass ${seconds.toFixed(1)} s, process ${(r.ms / 1000).toFixed(1)} s)`);
+  return { rate: burst / seconds, rssKb: r.peakRssKb };
+}
+
 async function benchBurst(ctx: Context): Promise<void> {
   const { burst, big } = ctx.cfg;
   const fake = new FakeWhaticket({ record: false, token: WHATICKET_TOKEN });
@@ -301,16 +364,56 @@ async function benchBurst(ctx: Context): Promise<void> {
   progress(`burst: preparing ${count(burst)} due follow-ups in a copy of the ${count(big)} agenda`);
   const template = join(ctx.tmp, "burst-template.db");
   copyDb(ctx.bigSource, template);
-  addDueFollowups(template, burst, NOW, url);
+  await addDueFollowups(template, burst, NOW, url);
   const run = join(ctx.tmp, "burst-run.db");
-  const memory: { label: string; value: number[] }[] = [];
+  const pg = ctx.pg;
+  let pgTemplate: PgBurstTemplate | null = null;
+  if (pg) {
+    progress(`burst on PostgreSQL ${pg.version} at ${pg.display}: generating the ${count(big)} agenda and ${count(burst)} due follow-ups into a template database`);
+    let last = 0;
+    pgTemplate = await pgBurstTemplate(pg, {
+      appointments: big, burst, now: NOW, whaticketUrl: url,
+      onProgress: (done, all) => {
+        if (done - last >= all / 5 || done === all) {
+          last = done;
+          progress(`  PostgreSQL agenda: ${count(done)}`);
+        }
+      },
+    });
+    ctx.pgTemplate = pgTemplate;
+    ctx.pgFacts.generate_seconds = Math.round(pgTemplate.generateMs / 100) / 10;
+    progress(`  PostgreSQL template ready (agenda generated in ${(pgTemplate.generateMs / 1000).toFixed(1)} s); each run works on a CREATE DATABASE … TEMPLATE copy`);
+  }
+  const engines: Engine[] = pgTemplate ? ["sqlite", "postgres"] : ["sqlite"];
+  const memory: { engine: Engine; tag: string; value: number[] }[] = [];
+  const copyMs: number[] = [];
+
+  /** One run on a fresh copy of the engine's template. */
+  const drain = async (engine: Engine, concurrency: number, what: string) => {
+    if (engine === "sqlite") {
+      copyDb(template, run);
+      try {
+        return await drainOnce(ctx, fake, run, concurrency, what);
+      } finally {
+        removeDb(run);
+      }
+    }
+    const t0 = performance.now();
+    const copy = await pgTemplate!.copy();
+    copyMs.push(performance.now() - t0);
+    try {
+      return await drainOnce(ctx, fake, copy.url, concurrency, what);
+    } finally {
+      await dropDatabase(pg!, copy.name);
+    }
+  };
 
   for (const c of ctx.cfg.burstConfigs) {
     const { latencyMs, concurrency } = c;
     const reps = c.reps ?? ctx.cfg.reps.burst;
     fake.setLatency(latencyMs);
     const tag = `${latencyMs} ms, concurrency ${concurrency}`;
-    progress(`burst ${tag}: bare HTTP client × ${ctx.cfg.reps.httpFloor}, daemon --once × ${reps}`);
+    progress(`burst ${tag}: bare HTTP client × ${ctx.cfg.reps.httpFloor}, daemon --once × ${reps}${pgTemplate ? " on each engine, interleaved" : ""}`);
     const floorRates: number[] = [];
     for (let i = 0; i < ctx.cfg.reps.httpFloor + 1; i++) {
       const ms = i === 0 ? "1000" : "2000";
@@ -318,44 +421,60 @@ async function benchBurst(ctx: Context): Promise<void> {
       if (out.failed) throw new Error(`the bare HTTP client saw ${out.failed} failures from the fake`);
       if (i > 0) floorRates.push(out.rate); // the first run warms the fake (JIT, sockets)
     }
-    const rates: number[] = [];
-    const rss: number[] = [];
+    const rates: Record<Engine, number[]> = { sqlite: [], postgres: [] };
+    const rss: Record<Engine, number[]> = { sqlite: [], postgres: [] };
     for (let i = 0; i < reps; i++) {
-      copyDb(template, run);
-      const before = fake.deliveredCount;
-      const r = ok(
-        await runCli(["--db", run, "daemon", "--once", "--concurrency", String(concurrency), "--rate-limit", "0"], { env: ctx.env, sampleRss: true, timeoutMs: 10 * 60_000 }),
-        `daemon --once burst (${tag})`,
-      );
-      const delivered = fake.deliveredCount - before;
-      if (delivered !== burst) throw new Error(`burst (${tag}): the fake took ${delivered} messages, expected ${burst}; ${r.stderr.slice(-500)}`);
-      const tick = lastTick(run);
-      const seconds = (tick.durationMs ?? r.ms) / 1000;
-      rates.push(burst / seconds);
-      if (r.peakRssKb !== null) rss.push(mib(r.peakRssKb));
-      progress(`  run ${i + 1}: ${Math.round(burst / seconds)} msg/s (pass ${seconds.toFixed(1)} s, process ${(r.ms / 1000).toFixed(1)} s)`);
-      removeDb(run);
+      for (const engine of engines) {
+        const r = await drain(engine, concurrency, `run ${i + 1}, ${ENGINE_NAME[engine]}`);
+        rates[engine].push(r.rate);
+        if (r.rssKb !== null) rss[engine].push(mib(r.rssKb));
+      }
     }
-    const value = summarize(rates);
-    const id = `burst.${latencyMs}ms.c${concurrency}`;
-    ctx.figures.push(
-      figure({
-        id: `${id}.vs_fake`, section: "burst", label: `${count(burst)} follow-ups, ${tag}`, unit: "msg/s", value,
-        baseline: { label: `bare keep-alive client, ${concurrency} sockets`, unit: "msg/s", value: summarize(floorRates) },
-      }),
-    );
-    if (latencyMs > 0) {
-      const ideal = (concurrency * 1000) / latencyMs;
+    const floor = { label: `bare keep-alive client, ${concurrency} sockets`, unit: "msg/s" as const, value: summarize(floorRates) };
+    const ideal = latencyMs > 0 ? { label: `concurrency / latency`, unit: "msg/s" as const, value: summarize([(concurrency * 1000) / latencyMs]) } : null;
+    const sqliteValue = summarize(rates.sqlite);
+    const id = (engine: Engine) => `burst.${engine === "postgres" ? "pg." : ""}${latencyMs}ms.c${concurrency}`;
+    for (const engine of engines) {
+      const value = summarize(rates[engine]);
       ctx.figures.push(
-        figure({ id: `${id}.vs_ideal`, section: "burst", label: `  same, vs the ideal bound`, unit: "msg/s", value, baseline: { label: `concurrency / latency`, unit: "msg/s", value: summarize([ideal]) } }),
+        figure({
+          id: `${id(engine)}.vs_fake`, section: "burst", engine, label: `${count(burst)} follow-ups, ${tag}, ${ENGINE_NAME[engine]}`, unit: "msg/s", value, baseline: floor,
+          note: engine === "postgres" ? `PostgreSQL / SQLite (medians, same run): ${(value.median / sqliteValue.median).toFixed(2)}×` : undefined,
+        }),
       );
     }
-    if (rss.length) memory.push({ label: tag, value: rss });
+    if (ideal) {
+      for (const engine of engines) {
+        ctx.figures.push(
+          figure({ id: `${id(engine)}.vs_ideal`, section: "burst", engine, label: `  same, ${ENGINE_NAME[engine]}, vs the ideal bound`, unit: "msg/s", value: summarize(rates[engine]), baseline: ideal }),
+        );
+      }
+    }
+    for (const engine of engines) if (rss[engine].length) memory.push({ engine, tag, value: rss[engine] });
   }
   removeDb(template);
   const memFloor = ctx.memoryFloor ?? { label: "node + better-sqlite3, one query", unit: "MiB" as const, value: summarize([mib((await runFloor<{ maxRssKb: number }>(MEMORY_FLOOR, [ctx.bigDb])).out.maxRssKb)]) };
+  let pgMemFloor: typeof memFloor | null = null;
+  if (pgTemplate) {
+    const floorRss: number[] = [];
+    for (let i = 0; i < ctx.cfg.reps.metrics; i++) {
+      const m = await runFloor<{ maxRssKb: number }>(MEMORY_FLOOR_PG, [], { env: { BENCH_PG_URL: pgTemplate.url } });
+      floorRss.push(mib(m.out.maxRssKb));
+    }
+    pgMemFloor = { label: "node + pg, one query", unit: "MiB", value: summarize(floorRss) };
+    ctx.pgFacts.copy_seconds_median = Math.round(summarize(copyMs).median / 100) / 10;
+    await pgTemplate.drop();
+    ctx.pgTemplate = null;
+  }
   for (const m of memory) {
-    ctx.figures.push(figure({ id: `memory.burst.${m.label.replace(/\D+/g, "_")}`, section: "memory", label: `daemon peak RSS during the burst, ${m.label}`, unit: "MiB", value: summarize(m.value), baseline: memFloor }));
+    const pgRow = m.engine === "postgres";
+    ctx.figures.push(
+      figure({
+        id: `memory.burst.${pgRow ? "pg." : ""}${m.tag.replace(/\D+/g, "_")}`, section: "memory", engine: m.engine,
+        label: `daemon peak RSS during the burst, ${m.tag}${pgRow ? ", PostgreSQL (the daemon process only)" : ""}`, unit: "MiB",
+        value: summarize(m.value), baseline: pgRow ? pgMemFloor! : memFloor,
+      }),
+    );
   }
   await fake.stop();
   ctx.fake = null;
@@ -369,7 +488,7 @@ async function benchImport(ctx: Context): Promise<void> {
   const csv = join(ctx.tmp, "agenda.csv");
   const rows = await exportCsv(ctx.bigSource, csv);
   const template = join(ctx.tmp, "import-template.db");
-  emptyDbLike(ctx.bigSource, template, NOW);
+  await emptyDbLike(ctx.bigSource, template, NOW);
   const target = join(ctx.tmp, "import-run.db");
   const importMs: number[] = [];
   const floorMs: number[] = [];
@@ -421,12 +540,15 @@ async function main(): Promise<void> {
       only: { type: "string" },
       fresh: { type: "boolean", default: false },
       out: { type: "string" },
+      pg: { type: "string" },
+      "no-pg": { type: "boolean", default: false },
     },
   });
   const reps = values.reps === undefined ? undefined : Number(values.reps);
   if (reps !== undefined && !(Number.isInteger(reps) && reps >= 1 && reps <= 20)) throw new Error(`--reps must be a whole number from 1 to 20 (got "${values.reps}")`);
   const only = values.only ? (values.only.split(",").map((s) => s.trim()) as Section[]) : [...SECTIONS];
   for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section "${s}" (use ${SECTIONS.join(", ")})`);
+  if (values.pg !== undefined && values["no-pg"]) throw new Error("--pg URL and --no-pg contradict each other: pass one");
   const cfg = config(values.quick, reps);
   // A smoke run must not replace the full run's figures.
   const out = values.out ?? (cfg.quick ? join(DATA_DIR, "results-quick.json") : join(REPO_ROOT, "bench", "results.json"));
@@ -434,29 +556,49 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), "secretaria-bench-"));
   const ctx: Context = {
     cfg, tmp, bigDb: join(tmp, "big.db"), smallDb: join(tmp, "small.db"), bigSource: "", figures: [], fake: null,
-    env: { SECRETARIA_NOW: NOW.toISOString(), WHATICKET_TOKEN },
+    env: { SECRETARIA_NOW: NOW.toISOString(), WHATICKET_TOKEN }, pg: null, pgFacts: {},
   };
-  let interrupted = false;
-  const cleanup = () => {
+  /** Stops what the run started: subprocesses, the fake, its databases on a given server (or the throwaway cluster), the temp folder. */
+  const cleanup = async () => {
     killAllStarted();
-    void ctx.fake?.stop();
+    await ctx.fake?.stop().catch(() => {});
+    const pg = ctx.pg;
+    if (pg && !pg.throwaway) await dropDatabasesOfThisRun(pg, "secretaria_bench").catch((err: Error) => progress(`could not drop this run's databases on ${pg.display}: ${err.message}`));
+    await pg?.stop();
     rmSync(tmp, { recursive: true, force: true });
   };
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;
     interrupted = true;
     process.stderr.write(`\n${signal}: stopping what the benchmark started and removing ${tmp}\n`);
-    cleanup();
-    process.exit(130);
+    const bound = new Promise((r) => setTimeout(r, 60_000).unref());
+    void Promise.race([cleanup().catch(() => {}), bound]).then(() => process.exit(130));
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
   try {
     progress(`secretaria benchmarks${cfg.quick ? " (--quick)" : ""}: ${cpus().length} CPUs, node ${process.version}; temp files in ${tmp}`);
+    if (!only.includes("burst")) ctx.pgSkipped = "the burst (the one section measured on PostgreSQL) is not in --only";
+    else if (values["no-pg"]) ctx.pgSkipped = "--no-pg";
+    else {
+      const explicit = values.pg ?? process.env[PG_URL_ENV];
+      try {
+        const r = await resolvePgServer({ url: explicit, startCluster: true, log: progress });
+        ctx.pg = r.server;
+        ctx.pgSkipped = r.skipped;
+      } catch (err) {
+        // A URL given on purpose must work; a throwaway cluster that fails to start only costs its figures.
+        if (explicit) throw err;
+        ctx.pgSkipped = `the throwaway PostgreSQL cluster did not start: ${(err as Error).message.split("\n")[0]}`;
+      }
+      if (ctx.pg) progress(`PostgreSQL ${ctx.pg.version} (${ctx.pg.durability}) at ${ctx.pg.display}: the burst runs on it too`);
+    }
+    if (ctx.pgSkipped) progress(`PostgreSQL figures skipped: ${ctx.pgSkipped}`);
+
     for (const [size, target] of [[cfg.big, ctx.bigDb], [cfg.small, ctx.smallDb]] as const) {
       let last = 0;
-      const agenda = cachedAgenda(size, NOW, {
+      const agenda = await cachedAgenda(size, NOW, {
         fresh: values.fresh,
         onProgress: (done, all) => {
           if (done - last >= all / 10 || done === all) {
@@ -479,7 +621,10 @@ async function main(): Promise<void> {
     const order = ["CLI start", "idle tick", "views", "burst", "memory", "import"];
     ctx.figures.sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
     const table = renderTable(ctx.figures);
-    process.stdout.write(`\n${table}\n\nratio = median / median of the baseline measured in the same run; [min–max] over the runs. Total ${seconds.toFixed(0)} s.\n`);
+    const pgNote = ctx.pg
+      ? `PostgreSQL: ${ctx.pg.version} (${ctx.pg.durability}) at ${ctx.pg.display}; burst agenda generated there in ${ctx.pgFacts.generate_seconds ?? "?"} s, each run on a copy of it. SQLite: WAL, synchronous=NORMAL.`
+      : `PostgreSQL figures skipped: ${ctx.pgSkipped ?? "?"}.${only.includes("burst") && !values["no-pg"] ? ` Pass --pg URL (or set ${PG_URL_ENV}), or install PostgreSQL for a throwaway cluster.` : ""}`;
+    process.stdout.write(`\n${table}\n\nratio = median / median of the baseline measured in the same run; [min–max] over the runs. Total ${seconds.toFixed(0)} s.\n${pgNote}\n`);
     const results = {
       when: new Date().toISOString(),
       quick: cfg.quick,
@@ -488,18 +633,25 @@ async function main(): Promise<void> {
       reps: cfg.reps,
       business_clock: NOW.toISOString(),
       total_seconds: Math.round(seconds),
+      postgres: ctx.pg
+        ? { server: ctx.pg.display, version: ctx.pg.version, settings: ctx.pg.durability, throwaway_cluster: ctx.pg.throwaway, agenda: cfg.big, burst: cfg.burst, ...ctx.pgFacts }
+        : { skipped: ctx.pgSkipped ?? null },
       figures: ctx.figures,
     };
     writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
     progress(`wrote ${out}`);
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    cleanup();
+    if (!interrupted) {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      await cleanup();
+    }
   }
 }
 
 main().catch((err) => {
+  // After Ctrl-C the killed subprocesses fail the section in progress: that is the interruption, not an error.
+  if (interrupted) return;
   process.stderr.write(`bench: ${(err as Error).stack ?? err}\n`);
   process.exitCode = 1;
 });

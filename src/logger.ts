@@ -30,7 +30,7 @@ function textValue(v: unknown): string {
 export function createLogger(opts: {
   format?: LogFormat;
   level?: LogLevel;
-  write?: (line: string) => void;
+  write?: (line: string, level: LogLevel) => void;
   now?: () => Date;
 } = {}): Logger {
   const format = opts.format ?? "text";
@@ -42,13 +42,52 @@ export function createLogger(opts: {
     const clean = scrub(fields);
     const time = now().toISOString();
     if (format === "json") {
-      write(JSON.stringify({ time, level, event, ...clean }));
+      write(JSON.stringify({ time, level, event, ...clean }), level);
     } else {
       const kv = Object.entries(clean).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${textValue(v)}`).join(" ");
-      write(`${time} ${level.toUpperCase().padEnd(5)} ${event}${kv ? ` ${kv}` : ""}`);
+      write(`${time} ${level.toUpperCase().padEnd(5)} ${event}${kv ? ` ${kv}` : ""}`, level);
     }
   };
   return { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
+}
+
+/**
+ * stderr written in batches: info and debug lines gather for one turn of the event loop (or
+ * 64 KiB) and go out in one write, so a burst of a thousand sends costs a few writes, not a
+ * thousand. A warning or an error flushes at once, with everything before it, and 'exit' flushes
+ * the rest; a SIGKILL loses at most the info lines of the last turn.
+ */
+export function batchedStderr(): { write: (line: string, level: LogLevel) => void; flush: () => void } {
+  let buffer: string[] = [];
+  let size = 0;
+  let scheduled = false;
+  const flush = () => {
+    if (!buffer.length) return;
+    const text = buffer.join("");
+    buffer = [];
+    size = 0;
+    try {
+      process.stderr.write(text);
+    } catch {
+      // stderr closed: nothing left to tell
+    }
+  };
+  process.on("exit", flush);
+  return {
+    flush,
+    write(line, level) {
+      buffer.push(`${line}\n`);
+      size += line.length + 1;
+      if (level === "warn" || level === "error" || size > 65_536) return flush();
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          flush();
+        });
+      }
+    },
+  };
 }
 
 /** A logger that drops everything (tests, --quiet). */

@@ -1,6 +1,6 @@
 /**
  * The floors each figure is compared with: the least a program must do for the same result,
- * run as `node -e` with plain better-sqlite3 / node:http and nothing of secretaria loaded.
+ * run as `node -e` with plain better-sqlite3 / pg / node:http and nothing of secretaria loaded.
  * Each prints one JSON line on stdout.
  */
 import { runNodeEval, type RunOptions, type RunResult } from "./processes.js";
@@ -41,14 +41,15 @@ process.stdout.write(JSON.stringify({ rows }) + "\\n");
 
 export interface SqlStep {
   sql: string;
-  params?: Record<string, unknown>;
+  params?: Record<string, unknown> | unknown[];
   /** "all" (default) or "get". */
   mode?: "all" | "get";
 }
 
 /**
  * The bare SQL of a view: open the file read-only, prepare and run each statement once, report
- * the time spent in SQLite (prepare + run) and the row counts.
+ * the time spent in SQLite (prepare + run) and the row counts. Parameters: an object (@name) or
+ * an array (?), as the store takes them.
  * argv: db stepsJson
  */
 export const SQL_FLOOR = `
@@ -60,7 +61,8 @@ const steps = JSON.parse(stepsJson);
 const t0 = performance.now();
 const rows = steps.map((s) => {
   const st = db.prepare(s.sql);
-  const r = s.mode === "get" ? st.get(s.params || {}) : st.all(s.params || {});
+  const args = Array.isArray(s.params) ? s.params : [s.params || {}];
+  const r = s.mode === "get" ? st.get(...args) : st.all(...args);
   return Array.isArray(r) ? r.length : 1;
 });
 const sqlMs = performance.now() - t0;
@@ -116,6 +118,19 @@ db.prepare("SELECT count(*) AS n FROM companies").get();
 db.close();
 const hwm = /^VmHWM:\\s+(\\d+)/m.exec(require("node:fs").readFileSync("/proc/self/status", "utf8"));
 process.stdout.write(JSON.stringify({ maxRssKb: hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS }) + "\\n");
+`;
+
+/**
+ * The same floor for a daemon on PostgreSQL: node, the pg driver, a pool of one connection and one
+ * query. The URL comes in BENCH_PG_URL (not argv: it holds a password).
+ */
+export const MEMORY_FLOOR_PG = `
+const { Pool } = require("pg");
+const pool = new Pool({ connectionString: process.env.BENCH_PG_URL, max: 1 });
+pool.query("SELECT count(*) AS n FROM companies").then(() => pool.end()).then(() => {
+  const hwm = /^VmHWM:\\s+(\\d+)/m.exec(require("node:fs").readFileSync("/proc/self/status", "utf8"));
+  process.stdout.write(JSON.stringify({ maxRssKb: hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS }) + "\\n");
+});
 `;
 
 /** Runs a floor script and parses its JSON line; throws with its stderr when it fails. */

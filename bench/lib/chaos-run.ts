@@ -2,7 +2,7 @@
  * The fault-injection run behind `npm run chaos` and test/chaos/chaos-small.test.ts.
  *
  * K `secretaria daemon` subprocesses (cron every second, their own HTTP port) share one
- * database file and drain due follow-ups through the fake Whaticket, which fails a share of
+ * database (a SQLite file, or a PostgreSQL database made for the run) and drain due follow-ups through the fake Whaticket, which fails a share of
  * requests with 500, holds some until the client gives up, and drops some connections. Every few
  * seconds the oldest daemon is killed with SIGKILL and a new one started. Customers answer the
  * follow-ups they got through the webhook, each answer posted 2–3 times at once to different
@@ -23,10 +23,12 @@ import { fixedClock } from "../../src/clock.js";
 import { FakeWhaticket } from "../../src/gateway/fake-whaticket.js";
 import { saveCompany } from "../../src/services/company-service.js";
 import { DEFAULT_LEASE_MS } from "../../src/services/followup-service.js";
-import { openDb, type Db } from "../../src/store/db.js";
 import { migrate } from "../../src/store/migrator.js";
+import { openStore } from "../../src/store/open.js";
+import { bySql, type Q, type Store } from "../../src/store/store.js";
 import { startDaemon, stopDaemon, type DaemonProcess } from "./daemon-process.js";
 import { request } from "./http.js";
+import { connectPgServer, createDatabase, dbTarget, dropDatabase, uniqueDbName, type PgServer } from "./pg.js";
 import { runCli } from "./processes.js";
 
 export interface ChaosOptions {
@@ -63,6 +65,12 @@ export interface ChaosOptions {
   keep?: boolean;
   /** Stops the run early (Ctrl-C): everything started is stopped and removed, then runChaos rejects. */
   signal?: AbortSignal;
+  /**
+   * Run on PostgreSQL: the admin URL of a server (e.g. what scripts/pg-cluster.sh prints). The run
+   * creates its own database there and drops it at the end (kept with `keep`). Default: a SQLite
+   * file in the temp folder.
+   */
+  pgUrl?: string;
 }
 
 export interface ChaosCheck {
@@ -85,6 +93,10 @@ export interface ChaosReport {
   facts: Record<string, number | string>;
   /** The temp folder, when kept. */
   dir: string | null;
+  /** "sqlite" or "postgres". */
+  engine: "sqlite" | "postgres";
+  /** The PostgreSQL database (URL without its password), when kept. */
+  keptDatabase: string | null;
 }
 
 /** 15:00 in São Paulo on a Wednesday: outside the default quiet hours. */
@@ -151,12 +163,14 @@ export async function runChaos(opts: ChaosOptions = {}): Promise<ChaosReport> {
 
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), "secretaria-chaos-"));
-  const dbPath = join(dir, "chaos.db");
+  let db = join(dir, "chaos.db");
+  let pg: PgServer | null = null;
+  let pgName: string | null = null;
   const fake = new FakeWhaticket({ seed });
   const slots: Slot[] = [];
   const exits: Promise<unknown>[] = [];
   const agent = new http.Agent({ keepAlive: false });
-  let reader: Db | null = null;
+  let reader: Store | null = null;
   let kills = 0;
   let restarts = 0;
   let business = T0.getTime();
@@ -178,7 +192,7 @@ export async function runChaos(opts: ChaosOptions = {}): Promise<ChaosReport> {
   const spawnDaemon = (): Slot => {
     const token = tokenOf(++serial);
     const daemon = startDaemon({
-      dbPath,
+      db,
       env: env(business, token),
       args: ["--schedule", "* * * * * *", "--concurrency", String(concurrency), "--rate-limit", "0", "--max-attempts", String(maxAttempts), "--send-timeout", "2000"],
     });
@@ -189,13 +203,18 @@ export async function runChaos(opts: ChaosOptions = {}): Promise<ChaosReport> {
   try {
     // ── the database: a company and the follow-ups, through the real import ──
     const url = await fake.start();
+    if (opts.pgUrl) {
+      pg = await connectPgServer(opts.pgUrl);
+      pgName = uniqueDbName("secretaria_chaos");
+      db = await createDatabase(pg, pgName);
+    }
     {
-      const db = openDb(dbPath, { create: true });
+      const store = await openStore(db, { create: true, poolSize: 2 });
       try {
-        migrate(db, dbPath, { now: () => T0 });
-        saveCompany(db, { id: COMPANY, name: "Clínica Caos", whaticketUrl: url, rateLimit: "0" }, fixedClock(T0));
+        await migrate(store, { now: () => T0 });
+        await saveCompany(store, { id: COMPANY, name: "Clínica Caos", whaticketUrl: url, rateLimit: "0" }, fixedClock(T0));
       } finally {
-        db.close();
+        await store.close();
       }
     }
     const lines = ["company_id,external_id,client_name,client_phone,start_time,end_time,allow_followup"];
@@ -212,15 +231,16 @@ export async function runChaos(opts: ChaosOptions = {}): Promise<ChaosReport> {
     }
     const csv = join(dir, "agenda.csv");
     writeFileSync(csv, `${lines.join("\n")}\n`);
-    const imported = await runCli(["--db", dbPath, "appointments", "import", csv, "--json"], { env: { SECRETARIA_NOW: T0.toISOString() }, timeoutMs: 120_000 });
+    const target = dbTarget(db);
+    const imported = await runCli([...target.args, "appointments", "import", csv, "--json"], { env: { SECRETARIA_NOW: T0.toISOString(), ...target.env }, timeoutMs: 120_000 });
     if (imported.code !== 0) throw new Error(`appointments import failed: ${imported.stderr.slice(-500)}`);
-    log(`imported ${rows} follow-ups with consent (${late} due later) and ${noConsent} without, into ${dbPath}`);
+    log(`imported ${rows} follow-ups with consent (${late} due later) and ${noConsent} without, into ${pg ? `PostgreSQL database ${pgName} on ${pg.display}` : db}`);
 
     fake.setFaultRates(faults, seed);
-    reader = openDb(dbPath, { readonly: true });
-    const countsStmt = reader.prepare("SELECT followup_status AS s, count(*) AS n FROM appointments GROUP BY followup_status");
-    const sentStmt = reader.prepare("SELECT id, client_phone FROM appointments WHERE followup_status = 'sent' AND allow_followup = 1");
-    const counts = () => Object.fromEntries((countsStmt.all() as { s: string; n: number }[]).map((r) => [r.s, r.n])) as Record<string, number>;
+    reader = await openStore(db, { readonly: true, poolSize: 2 });
+    const r0 = reader;
+    const counts = async () =>
+      Object.fromEntries((await r0.all<{ s: string; n: number }>("SELECT followup_status AS s, count(*) AS n FROM appointments GROUP BY followup_status")).map((r) => [r.s, r.n])) as Record<string, number>;
 
     for (let i = 0; i < k; i++) slots.push(spawnDaemon());
     log(`started ${k} daemons (cron every second, --concurrency ${concurrency}, --rate-limit 0${opts.breakLease ? ", LEASE DISABLED" : ""}); fake Whaticket at ${url} failing ${pct(faults.status500)} with 500, holding ${pct(faults.timeout)}, dropping ${pct(faults.drop)}`);
@@ -244,8 +264,8 @@ export async function runChaos(opts: ChaosOptions = {}): Promise<ChaosReport> {
         if (!r.acked) await sleep(250);
       }
     };
-    const planReplies = () => {
-      for (const row of sentStmt.all() as { id: number; client_phone: string }[]) {
+    const planReplies = async () => {
+      for (const row of await r0.all<{ id: number; client_phone: string }>("SELECT id, client_phone FROM appointments WHERE followup_status = 'sent' AND allow_followup = 1")) {
         if (replies.has(row.id) || unit(row.id, seed, 1) >= replyShare) continue;
         const pick = REPLIES[Math.floor(unit(row.id, seed, 2) * REPLIES.length)]!;
         const r: PlannedReply = {
@@ -262,7 +282,7 @@ export async function runChaos(opts: ChaosOptions = {}): Promise<ChaosReport> {
     let nextKill = performance.now() + killEveryMs;
     let nextReport = performance.now() + 2000;
     for (;;) {
-      const c = counts();
+      const c = await counts();
       const open = (c.scheduled ?? 0) + (c.sending ?? 0);
       if (open === 0 && kills >= minKills && replyTasks.size === 0) {
         converged = true;
@@ -270,7 +290,7 @@ export async function runChaos(opts: ChaosOptions = {}): Promise<ChaosReport> {
       }
       if (performance.now() - started > budgetMs) break;
       if (opts.signal?.aborted) throw new Error("interrupted");
-      planReplies();
+      await planReplies();
       if (performance.now() >= nextKill) {
         const victim = slots.shift()!;
         killedAt.set(victim.token, Date.now());
@@ -302,7 +322,8 @@ export async function runChaos(opts: ChaosOptions = {}): Promise<ChaosReport> {
     await fake.stop();
     log(`stopped the last ${stops.length} daemons with SIGTERM in ${((performance.now() - stopping) / 1000).toFixed(1)} s (exits: ${stops.map((e) => e.signal ?? e.code).join(", ")})`);
 
-    const checks = check({ reader, fake, kills, killedAt, concurrency, maxAttempts, replies: [...replies.values()], converged, budgetMs, facts, breakLease: !!opts.breakLease });
+    const checks = await check({ reader, fake, kills, killedAt, concurrency, maxAttempts, replies: [...replies.values()], converged, budgetMs, facts, breakLease: !!opts.breakLease });
+    facts.engine = pg ? `PostgreSQL ${pg.version}` : "SQLite";
     facts.kills = kills;
     facts.business_minutes_advanced = Math.round((business - T0.getTime()) / 60_000);
     facts.daemon_error_lines = daemonErrors.length;
@@ -310,19 +331,21 @@ export async function runChaos(opts: ChaosOptions = {}): Promise<ChaosReport> {
     return {
       ok: checks.every((c) => c.ok), checks, kills, restarts, seconds: (performance.now() - started) / 1000,
       businessMinutes: (business - T0.getTime()) / 60_000, facts, dir: opts.keep ? dir : null,
+      engine: pg ? "postgres" : "sqlite", keptDatabase: pg && opts.keep ? `${pgName} on ${pg.display}` : null,
     };
   } finally {
     for (const s of slots) s.daemon.bg.kill("SIGKILL");
     await Promise.race([Promise.allSettled(exits), sleep(10_000, true)]);
     agent.destroy();
-    reader?.close();
+    await reader?.close();
     await fake.stop();
+    if (pg && pgName && !opts.keep) await dropDatabase(pg, pgName).catch((err: Error) => log(`could not drop ${pgName}: ${err.message}`));
     if (!opts.keep) rmSync(dir, { recursive: true, force: true });
   }
 }
 
 interface CheckInput {
-  reader: Db;
+  reader: Q;
   fake: FakeWhaticket;
   kills: number;
   /** Token of each SIGKILLed daemon → when it was killed. */
@@ -348,18 +371,24 @@ interface Row {
 }
 
 /** Compares the final database with what the fake Whaticket received. */
-function check(x: CheckInput): ChaosCheck[] {
+async function check(x: CheckInput): Promise<ChaosCheck[]> {
   const { reader: db, fake, kills, killedAt } = x;
-  const rows = db.prepare(
+  const rows = await db.all<Row>(
     "SELECT id, client_phone, allow_followup, followup_status, followup_skip_reason, followup_attempts, followup_response, lease_owner FROM appointments",
-  ).all() as Row[];
-  const perAppointment = (sql: string) => new Map((db.prepare(sql).all() as { id: number; n: number }[]).map((r) => [r.id, r.n]));
-  const sentAudits = perAppointment("SELECT appointment_id AS id, count(*) AS n FROM audit_log WHERE action = 'followup_sent' GROUP BY appointment_id");
-  const failedAudits = perAppointment("SELECT appointment_id AS id, count(*) AS n FROM audit_log WHERE action = 'followup_failed' GROUP BY appointment_id");
-  const responseAudits = perAppointment("SELECT appointment_id AS id, count(*) AS n FROM audit_log WHERE action = 'followup_response' GROUP BY appointment_id");
-  const feedbackEvents = perAppointment("SELECT appointment_id AS id, count(*) AS n FROM feedback_events GROUP BY appointment_id");
-  const leaseLost = (db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'followup_sent' AND json_extract(payload, '$.lease_lost') = 1").get() as { n: number }).n;
-  const inboundDupes = (db.prepare("SELECT count(*) AS n FROM (SELECT message_id FROM inbound_messages WHERE message_id IS NOT NULL GROUP BY message_id HAVING count(*) > 1)").get() as { n: number }).n;
+  );
+  const perAppointment = async (sql: string) => new Map((await db.all<{ id: number; n: number }>(sql)).map((r) => [r.id, r.n]));
+  const sentAudits = await perAppointment("SELECT appointment_id AS id, count(*) AS n FROM audit_log WHERE action = 'followup_sent' GROUP BY appointment_id");
+  const failedAudits = await perAppointment("SELECT appointment_id AS id, count(*) AS n FROM audit_log WHERE action = 'followup_failed' GROUP BY appointment_id");
+  const responseAudits = await perAppointment("SELECT appointment_id AS id, count(*) AS n FROM audit_log WHERE action = 'followup_response' GROUP BY appointment_id");
+  const feedbackEvents = await perAppointment("SELECT appointment_id AS id, count(*) AS n FROM feedback_events GROUP BY appointment_id");
+  const leaseLostSql = bySql(db, {
+    sqlite: "SELECT count(*) AS n FROM audit_log WHERE action = 'followup_sent' AND json_extract(payload, '$.lease_lost') = 1",
+    postgres: "SELECT count(*) AS n FROM audit_log WHERE action = 'followup_sent' AND (payload::jsonb ->> 'lease_lost') = 'true'",
+  });
+  const leaseLost = (await db.get<{ n: number }>(leaseLostSql))!.n;
+  const inboundDupes = (await db.get<{ n: number }>(
+    "SELECT count(*) AS n FROM (SELECT message_id FROM inbound_messages WHERE message_id IS NOT NULL GROUP BY message_id HAVING count(*) > 1) AS d",
+  ))!.n;
 
   // What reached the customers: follow-up messages (not the bot's answers) the fake answered 2xx,
   // per number, with the daemon that sent each (its token).

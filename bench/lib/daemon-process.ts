@@ -3,6 +3,7 @@
  * read from the daemon_started line, stopped with a signal. Used by the /metrics benchmark and
  * by the chaos suite.
  */
+import { dbTarget } from "./pg.js";
 import { startCli, type Background } from "./processes.js";
 
 export interface DaemonProcess {
@@ -17,7 +18,8 @@ export interface DaemonProcess {
 }
 
 export interface DaemonProcessOptions {
-  dbPath: string;
+  /** A SQLite file path, or a postgres:// URL (passed in SECRETARIA_DB, out of the process list). */
+  db: string;
   /** Extra flags after `daemon` (e.g. --schedule, --concurrency). --port 0 and --log-format json are added. */
   args?: string[];
   env?: Record<string, string | undefined>;
@@ -29,8 +31,9 @@ export function startDaemon(o: DaemonProcessOptions): DaemonProcess {
   let url: string | null = null;
   const errors: string[] = [];
   const waiters = new Set<() => void>();
-  const bg = startCli(["--db", o.dbPath, "daemon", "--port", "0", "--log-format", "json", ...(o.args ?? [])], {
-    env: o.env,
+  const target = dbTarget(o.db);
+  const bg = startCli([...target.args, "daemon", "--port", "0", "--log-format", "json", ...(o.args ?? [])], {
+    env: { ...o.env, ...target.env },
     onLine(line) {
       let event: Record<string, unknown>;
       try {

@@ -25,6 +25,8 @@ export interface Figure {
   /** Stable key in results.json, e.g. "burst.0ms.c8.throughput". */
   id: string;
   section: string;
+  /** The storage engine the figure was measured on, where both are measured (the burst). */
+  engine?: "sqlite" | "postgres";
   label: string;
   unit: Unit;
   value: Summary;

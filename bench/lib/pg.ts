@@ -42,16 +42,19 @@ export interface PgServer {
   throwaway: boolean;
   /** server_version, e.g. "15.14 (Debian 15.14-0+deb12u1)". */
   version: string;
-  versionNum: number;
+  /** The settings that decide what a commit costs (fsync, synchronous_commit), for the reports. */
+  durability: string;
   /** Stops a throwaway cluster and removes its folder; nothing for a server given by URL. Safe to call twice. */
   stop(): Promise<void>;
 }
 
-async function serverVersion(url: string): Promise<{ version: string; num: number }> {
+async function serverVersion(url: string): Promise<{ version: string; durability: string }> {
   const store = await openStore(url, { poolSize: 1 });
   try {
-    const row = await store.get<{ version: string; num: string }>("SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num");
-    return { version: row?.version ?? "?", num: Number(row?.num ?? 0) };
+    const row = await store.get<{ version: string; fsync: string; sc: string }>(
+      "SELECT current_setting('server_version') AS version, current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS sc",
+    );
+    return { version: row?.version ?? "?", durability: `fsync=${row?.fsync ?? "?"}, synchronous_commit=${row?.sc ?? "?"}` };
   } finally {
     await store.close();
   }
@@ -61,7 +64,7 @@ async function serverVersion(url: string): Promise<{ version: string; num: numbe
 export async function connectPgServer(url: string): Promise<PgServer> {
   if (!isPostgresUrl(url)) throw new Error(`not a PostgreSQL URL: ${url} (expected postgres://user:password@host:port/database)`);
   const v = await serverVersion(url);
-  return { adminUrl: url, display: redactUrl(url), throwaway: false, version: v.version, versionNum: v.num, stop: async () => {} };
+  return { adminUrl: url, display: redactUrl(url), throwaway: false, version: v.version, durability: v.durability, stop: async () => {} };
 }
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
@@ -110,7 +113,7 @@ export async function startThrowawayCluster(log: (line: string) => void = () => 
     display: `${redactUrl(url)} (throwaway cluster in ${dir})`,
     throwaway: true,
     version: v.version,
-    versionNum: v.num,
+    durability: v.durability,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -171,14 +174,19 @@ async function onServer<T>(adminUrl: string, fn: (exec: (sql: string) => Promise
 }
 
 /**
- * Creates database `name` (empty, or a copy of `template`, which must have no open connection)
- * and returns its URL. A big template is copied file by file (PostgreSQL 15+), like the copies
- * of the SQLite file the runs that write work on.
+ * Creates database `name` (empty, or a copy of `template`, which must have no open connection:
+ * what the copies of the SQLite file are for the runs that write) and returns its URL.
  */
 export async function createDatabase(server: PgServer, name: string, template?: string): Promise<string> {
   if (!NAME.test(name) || (template !== undefined && !NAME.test(template))) throw new Error(`not a valid database name: ${name} / ${template}`);
-  const copy = template === undefined ? "" : ` TEMPLATE ${template}${server.versionNum >= 150000 ? " STRATEGY FILE_COPY" : ""}`;
-  await onServer(server.adminUrl, (exec) => exec(`CREATE DATABASE ${name}${copy}`));
+  try {
+    await onServer(server.adminUrl, (exec) => exec(`CREATE DATABASE ${name}${template === undefined ? "" : ` TEMPLATE ${template}`}`));
+  } catch (err) {
+    if ((err as { code?: string }).code === "42501") {
+      throw new Error(`the role in ${server.display} may not create databases: the suites make (and drop) their own, so give them a role with CREATEDB`);
+    }
+    throw err;
+  }
   return databaseUrl(server.adminUrl, name);
 }
 
@@ -186,6 +194,22 @@ export async function createDatabase(server: PgServer, name: string, template?: 
 export async function dropDatabase(server: PgServer, name: string): Promise<void> {
   if (!NAME.test(name)) throw new Error(`not a valid database name: ${name}`);
   await onServer(server.adminUrl, (exec) => exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+}
+
+/**
+ * Drops every database this process made on the server with uniqueDbName(`${prefix}…`) (the
+ * cleanup after an interruption, when a run's own drop did not happen).
+ */
+export async function dropDatabasesOfThisRun(server: PgServer, prefix: string): Promise<string[]> {
+  const admin = await openStore(server.adminUrl, { poolSize: 1 });
+  try {
+    const mine = new RegExp(`^${prefix}(_[a-z]+)*_${process.pid}_[0-9a-f]+$`);
+    const names = (await admin.all<{ name: string }>("SELECT datname AS name FROM pg_database")).map((r) => r.name).filter((n) => NAME.test(n) && mine.test(n));
+    for (const name of names) await admin.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    return names;
+  } finally {
+    await admin.close();
+  }
 }
 
 /**

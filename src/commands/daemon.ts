@@ -1,5 +1,5 @@
 import { UsageError, UserError } from "../errors.js";
-import { createLogger, type LogFormat } from "../logger.js";
+import { batchedStderr, createLogger, type LogFormat } from "../logger.js";
 import { commandContext, intOption, type GlobalOptions } from "./context.js";
 
 export interface DaemonCommandOptions extends GlobalOptions {
@@ -37,7 +37,8 @@ export async function runDaemonCommand(o: DaemonCommandOptions): Promise<void> {
   const { runDaemon, validateSchedule, DEFAULT_SCHEDULE } = await import("../daemon/daemon.js");
   const schedule = o.schedule ?? DEFAULT_SCHEDULE;
   validateSchedule(schedule);
-  const logger = createLogger({ format });
+  // Batched: one write per turn of the event loop, not one per message sent.
+  const logger = createLogger({ format, write: batchedStderr().write });
   const result = await runDaemon({
     dbPath: ctx.dbPath,
     clock: ctx.clock,

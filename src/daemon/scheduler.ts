@@ -2,28 +2,36 @@ import { performance } from "node:perf_hooks";
 import type { Clock } from "../clock.js";
 import { iso } from "../clock.js";
 import { whaticketFromEnv, type WhaticketDefaults } from "../config.js";
-import { isInQuietHours, moveOutOfQuietHours, parseQuietHours } from "../domain/hours.js";
+import { isInQuietHours, moveOutOfQuietHours, parseQuietHours, type QuietHours } from "../domain/hours.js";
 import { EXPIRY_MS } from "../domain/lifecycle.js";
+import { sendDayOf, type SendDay } from "../domain/messages.js";
 import { maskPhone } from "../domain/phone.js";
-import type { WhaticketGateway } from "../gateway/whaticket.js";
+import type { SendOutcome, WhaticketGateway, WhaticketTarget } from "../gateway/whaticket.js";
 import { silentLogger, type Logger } from "../logger.js";
 import {
-  DEFAULT_LEASE_MS, deliverClaimed, leaseOwner, retrySettings, type DeliveryDeps, type DeliveryReport, type RetrySettings,
+  buildFollowupMessage, DEFAULT_LEASE_MS, leaseOwner, missingTargetReason, planOutcome, resolveTarget, retrySettings, safeSend,
+  type DeliveryReport, type RetrySettings,
 } from "../services/followup-service.js";
 import type { AppointmentRow } from "../store/appointments.js";
 import { writeAudit } from "../store/audit.js";
 import { listCompanies, type CompanyRow } from "../store/companies.js";
 import { recordDaemonTick } from "../store/daemons.js";
-import { claimDue, deferClaim, reclaimExpiredLeases, releaseAllClaims, reserveSendSlots, sweepUnsendable } from "../store/followups.js";
+import { claimDue, deferClaim, reclaimExpiredLeases, releaseAllClaims, releaseClaim, reserveSendSlots, sweepUnsendable } from "../store/followups.js";
 import type { Store } from "../store/store.js";
 import { noDaemonEvents, type DaemonEvents, type TickSummary } from "./events.js";
+import { OutcomeRecorder } from "./outcome-recorder.js";
 
 /**
  * One pass of the delivery loop ("tick"): sweep what can no longer be sent, take back rows of
  * crashed daemons, then claim and send due follow-ups until none is left, with at most
- * `concurrency` sends in flight. Claims are made per company and only as many as its rate limit
- * lets go out right away, so a slow company never holds back the others and no claimed row
- * waits long enough for its lease to run out.
+ * `concurrency` sends in flight.
+ *
+ * The hot path: each company has a local queue of claimed rows, refilled in batches before it
+ * runs dry (one claim transaction per batch, returning the rows), and sends are dealt round-robin
+ * across companies so a slow one never holds back the others. A send's slot is free as soon as
+ * its HTTP exchange ends; the outcome goes to the OutcomeRecorder, which commits every outcome
+ * finished meanwhile in one transaction. What every message of a company shares (its Whaticket
+ * target, quiet hours, the send day for "de hoje / de ontem") is computed once per tick.
  *
  * No send happens inside a company's quiet hours: a company in them is not claimed for, and a
  * claimed row whose send time falls in them (a batch that straddles 20:00) goes back to
@@ -50,7 +58,7 @@ export interface SchedulerDeps {
   retry?: Partial<RetrySettings>;
   /** How long a claim is held. Default 2 min. */
   leaseMs?: number;
-  /** Largest claim. Default 16. */
+  /** Largest claim (a company's local queue). Default twice the concurrency, 16 to 256. */
   batchSize?: number;
   /** On stop, how long to wait for sends in flight before giving their rows back. Default 15 s. */
   stopTimeoutMs?: number;
@@ -78,16 +86,34 @@ export interface Scheduler {
   readonly busy: boolean;
 }
 
+interface Queued {
+  row: AppointmentRow;
+  /** The instant reserved for it from the company's shared rate budget (epoch ms), null when unlimited. */
+  sendAtMs: number | null;
+}
+
 interface Lane {
   company: CompanyRow;
+  quiet: QuietHours | null;
+  /** Null when the company has no Whaticket URL or token: its rows are released with the reason. */
+  target: WhaticketTarget | null;
   rate: number;
   /** Paused company whose pause ran out: send one follow-up to probe before sending the rest. */
   probing: boolean;
+  /** The probe went through: say so once its outcome is recorded. */
+  resumed: boolean;
   paused: boolean;
+  /** The pause was counted and logged (once per tick, however many sends it answered). */
+  pauseLogged: boolean;
   exhausted: boolean;
+  /** Rows of this company being sent, or waiting for their reserved instant. */
   inFlight: number;
+  /** Claimed rows not yet handed to a send. */
+  queue: Queued[];
+  refilling: boolean;
   /** The last send instant reserved from the company's shared budget (epoch ms), 0 when none. */
   reservedUntil: number;
+  day: SendDay | null;
 }
 
 const emptySummary = (): TickSummary => ({ sent: 0, retried: 0, failed: 0, paused: 0, expired: 0, skipped: 0, reclaimed: 0 });
@@ -117,28 +143,31 @@ class Wakeup {
 }
 
 export function createScheduler(deps: SchedulerDeps): Scheduler {
-  const { store, clock } = deps;
+  const { store, clock, gateway } = deps;
   const logger = deps.logger ?? silentLogger;
   const events = deps.events ?? noDaemonEvents;
   const concurrency = Math.max(1, deps.concurrency ?? 8);
-  const batchSize = Math.max(1, deps.batchSize ?? 16);
+  const batchSize = Math.max(1, deps.batchSize ?? Math.min(256, Math.max(16, concurrency * 2)));
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const stopTimeoutMs = deps.stopTimeoutMs ?? 15_000;
   const owner = deps.owner ?? leaseOwner("daemon");
   const retry = retrySettings(deps.retry);
-  const delivery: DeliveryDeps = {
-    store,
-    gateway: deps.gateway,
-    clock,
-    whaticketDefaults: deps.whaticketDefaults ?? whaticketFromEnv(),
-    retry,
-  };
+  const whaticketDefaults = deps.whaticketDefaults ?? whaticketFromEnv();
+  const recorder = new OutcomeRecorder(store, logger);
 
   let current: Promise<TickResult> | null = null;
   let stopping = false;
   let stopped: Promise<void> | null = null;
+  /** Sends (and their waits for a reserved instant); a slot is free when its promise settles. */
   const inFlight = new Set<Promise<void>>();
+  /** Claims, outcome reports and releases still running. */
+  const background = new Set<Promise<unknown>>();
   const wake = new Wakeup();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    background.add(p);
+    void p.finally(() => background.delete(p)).catch(() => undefined);
+    return p;
+  };
 
   async function sweep(summary: TickSummary): Promise<void> {
     const now = clock();
@@ -168,8 +197,9 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const now = at.getTime();
     const lanes: Lane[] = [];
     for (const company of companies) {
+      const quiet = parseQuietHours(company.quiet_hours);
       // Quiet hours: nothing is claimed for this company now (first sends, retries, reclaimed leases, backlog alike).
-      if (isInQuietHours(at, company.timezone, parseQuietHours(company.quiet_hours))) continue;
+      if (isInQuietHours(at, company.timezone, quiet)) continue;
       let probing = false;
       if (company.paused_reason) {
         const pausedAt = company.paused_at ? Date.parse(company.paused_at) : now;
@@ -177,9 +207,19 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         probing = true;
       }
       const rate = deps.rateLimit ?? company.rate_limit;
-      lanes.push({ company, rate: rate > 0 ? rate : 0, probing, paused: false, exhausted: false, inFlight: 0, reservedUntil: 0 });
+      lanes.push({
+        company, quiet, target: resolveTarget(company, whaticketDefaults), rate: rate > 0 ? rate : 0, probing, resumed: false,
+        paused: false, pauseLogged: false, exhausted: false, inFlight: 0, queue: [], refilling: false, reservedUntil: 0, day: null,
+      });
     }
     return lanes;
+  }
+
+  /** The send day of this company's messages, recomputed when the local day changes. */
+  function dayFor(lane: Lane, now: Date): SendDay {
+    const t = now.getTime();
+    if (!lane.day || t < lane.day.todayStartMs || t >= lane.day.tomorrowStartMs) lane.day = sendDayOf(now, lane.company.timezone);
+    return lane.day;
   }
 
   function report(lane: Lane, row: AppointmentRow, r: DeliveryReport, summary: TickSummary): void {
@@ -194,9 +234,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     switch (t.to) {
       case "sent":
         summary.sent++;
+        // The operator's trail of each message; the daemon's logger writes info lines in batches.
         logger.info("followup_sent", base);
-        if (lane.probing) {
-          lane.probing = false;
+        if (lane.resumed) {
+          lane.resumed = false;
           logger.warn("company_resumed", { company: c.id, note: "Whaticket accepted its credentials again" });
         }
         break;
@@ -209,8 +250,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         logger.error("followup_failed", { ...base, error: t.error, reason: t.exhausted ? "attempts exhausted" : "permanent" });
         break;
       case "paused":
-        if (!lane.paused) {
-          lane.paused = true;
+        if (!lane.pauseLogged) {
+          lane.pauseLogged = true;
           summary.paused++;
           // Loud on purpose: nothing goes out for this company until the token or connection is fixed.
           logger.error("company_paused", {
@@ -226,26 +267,44 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     events.onSendResult(c.id, r.outcome, { appointmentId: row.id, attempt: r.attempt, resend: false, result });
   }
 
-  function launch(lane: Lane, row: AppointmentRow, summary: TickSummary, sendAtMs: number | null): void {
+  /** Sends one queued row in a slot of its own; the slot is free once the HTTP exchange ends. */
+  function launch(lane: Lane, q: Queued, summary: TickSummary): void {
+    const { row } = q;
     lane.inFlight++;
     const p: Promise<void> = (async () => {
       try {
         // The company's shared budget reserved this instant for this row.
-        if (sendAtMs !== null && sendAtMs > Date.now()) await sleep(sendAtMs - Date.now());
-        // The claim checked quiet hours; a row of a batch claimed just before they began must not go out in them.
+        if (q.sendAtMs !== null && q.sendAtMs > Date.now()) await sleep(q.sendAtMs - Date.now());
         const now = clock();
-        const quiet = parseQuietHours(lane.company.quiet_hours);
-        if (isInQuietHours(now, lane.company.timezone, quiet)) {
-          const next = moveOutOfQuietHours(now, lane.company.timezone, quiet);
+        // The claim checked quiet hours; a row of a batch claimed just before they began must not go out in them.
+        if (isInQuietHours(now, lane.company.timezone, lane.quiet)) {
+          const next = moveOutOfQuietHours(now, lane.company.timezone, lane.quiet);
           await deferClaim(store, { id: row.id, owner, now: iso(now), next: iso(next) });
           logger.info("followup_deferred", { id: row.id, company: lane.company.id, reason: "quiet_hours", next: iso(next) });
           return;
         }
-        const r = await deliverClaimed(delivery, lane.company, row, owner);
-        report(lane, row, r, summary);
+        if (lane.paused) {
+          // The company was paused while this row waited for its instant: give it back unsent.
+          await releaseClaim(store, { id: row.id, owner, now: iso(now), error: null });
+          return;
+        }
+        const outcome: SendOutcome = lane.target
+          ? await safeSend(gateway, lane.target, buildFollowupMessage(row, lane.company, now, dayFor(lane, now)))
+          : { kind: "config", status: 0, error: missingTargetReason(lane.company, whaticketDefaults) ?? "no Whaticket target", durationMs: 0 };
+        const planned = planOutcome(retry, lane.company, row, owner, outcome, clock());
+        if (planned.transition.to === "paused") pauseLane(lane);
+        else if (outcome.kind === "sent" && lane.probing) {
+          lane.probing = false;
+          lane.resumed = true;
+        }
+        track(
+          recorder.record(planned).then((recorded) =>
+            report(lane, row, { outcome, transition: planned.transition, attempt: planned.attempt, recorded }, summary),
+          ),
+        );
       } catch (err) {
-        // A database error after the send: the row keeps its lease and is reclaimed when it runs out.
-        logger.error("followup_record_failed", { id: row.id, company: lane.company.id, error: (err as Error).message });
+        // A database error around the send: the row keeps its lease and is claimed again when it runs out.
+        logger.error("followup_send_failed", { id: row.id, company: lane.company.id, error: (err as Error).message });
       }
     })().finally(() => {
       lane.inFlight--;
@@ -255,56 +314,84 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     inFlight.add(p);
   }
 
-  /** One round over the companies: claims what may go out now. */
-  async function fill(lanes: Lane[], start: number, summary: TickSummary): Promise<{ claimed: number; live: boolean; waitMs: number }> {
-    let claimed = 0;
-    let live = false;
-    let waitMs = Infinity;
-    const now = clock();
-    const expiryCutoff = iso(new Date(now.getTime() - EXPIRY_MS));
-    for (let i = 0; i < lanes.length && !stopping; i++) {
-      const lane = lanes[(start + i) % lanes.length]!;
-      if (lane.exhausted || lane.paused) continue;
-      const free = concurrency - inFlight.size;
-      if (free <= 0) {
-        live = true;
-        break;
+  /** Whaticket refused the company's setup: stop dealing its rows and give the queued ones back, nothing burned. */
+  function pauseLane(lane: Lane): void {
+    if (lane.paused) return;
+    lane.paused = true;
+    releaseQueued(lane);
+  }
+
+  function releaseQueued(lane: Lane): void {
+    const queued = lane.queue.splice(0);
+    if (!queued.length) return;
+    track(
+      (async () => {
+        const at = iso(clock());
+        for (const q of queued) await releaseClaim(store, { id: q.row.id, owner, now: at, error: null });
+      })().catch((err: Error) => logger.error("release_failed", { company: lane.company.id, error: err.message })),
+    );
+  }
+
+  /**
+   * Claims the next batch of a company into its queue, before the queue runs dry: one claim
+   * transaction returns up to a batch of rows (a rate-limited company: about two seconds of its
+   * budget), and each row gets its instant from the shared budget.
+   */
+  function refill(lane: Lane, onError: (message: string) => void): number {
+    if (lane.refilling || lane.exhausted || lane.paused || stopping) return Infinity;
+    if (lane.probing && (lane.inFlight > 0 || lane.queue.length > 0)) return Infinity;
+    const ahead = lane.reservedUntil - Date.now();
+    if (lane.rate > 0 && ahead > RESERVE_AHEAD_MS) return ahead - RESERVE_AHEAD_MS;
+    if (lane.queue.length >= (lane.rate > 0 ? 1 : concurrency)) return Infinity;
+    const want = lane.probing ? 1 : lane.rate > 0 ? Math.max(1, Math.min(batchSize, Math.ceil(lane.rate * 2))) : batchSize;
+    lane.refilling = true;
+    track(
+      (async () => {
+        try {
+          const now = clock();
+          const rows = await claimDue(store, {
+            companyId: lane.company.id,
+            owner,
+            now: iso(now),
+            leaseUntil: iso(new Date(now.getTime() + leaseMs)),
+            expiryCutoff: iso(new Date(now.getTime() - EXPIRY_MS)),
+            limit: want,
+          });
+          if (rows.length < want) lane.exhausted = true;
+          if (!rows.length) return;
+          const slots =
+            lane.rate > 0
+              ? await reserveSendSlots(store, { companyId: lane.company.id, count: rows.length, rate: lane.rate, nowMs: Date.now(), horizonMs: Number.POSITIVE_INFINITY })
+              : null;
+          if (slots?.length) lane.reservedUntil = slots[slots.length - 1]!;
+          rows.forEach((row, i) => lane.queue.push({ row, sendAtMs: slots ? (slots[i] ?? null) : null }));
+          // Paused while claiming: these rows go back at once (on stop, stop() gives back whatever this daemon holds).
+          if (lane.paused) releaseQueued(lane);
+        } catch (err) {
+          lane.exhausted = true;
+          onError((err as Error).message);
+        } finally {
+          lane.refilling = false;
+          wake.notify();
+        }
+      })(),
+    );
+    return Infinity;
+  }
+
+  /** Deals queued rows to free slots, one per company per round. */
+  function dispatch(lanes: Lane[], start: number, summary: TickSummary): void {
+    for (let dealt = true; dealt && inFlight.size < concurrency; ) {
+      dealt = false;
+      for (let i = 0; i < lanes.length && inFlight.size < concurrency; i++) {
+        const lane = lanes[(start + i) % lanes.length]!;
+        if (lane.paused || !lane.queue.length) continue;
+        // A paused company sends one probe at a time until one gets through.
+        if (lane.probing && lane.inFlight > 0) continue;
+        launch(lane, lane.queue.shift()!, summary);
+        dealt = true;
       }
-      // A paused company sends one probe at a time until one gets through.
-      if (lane.probing && lane.inFlight > 0) {
-        live = true;
-        continue;
-      }
-      // Rows already waiting for more than two seconds of budget: claim more later (their lease keeps running).
-      const ahead = lane.reservedUntil - Date.now();
-      if (lane.rate > 0 && ahead > RESERVE_AHEAD_MS) {
-        live = true;
-        waitMs = Math.min(waitMs, ahead - RESERVE_AHEAD_MS);
-        continue;
-      }
-      let want = Math.min(batchSize, free, lane.probing ? 1 : batchSize);
-      // Rate-limited: claim about two seconds of the budget at a time, so no claimed row waits long.
-      if (lane.rate > 0) want = Math.max(1, Math.min(want, Math.ceil(lane.rate * 2)));
-      const rows = await claimDue(store, {
-        companyId: lane.company.id,
-        owner,
-        now: iso(now),
-        leaseUntil: iso(new Date(now.getTime() + leaseMs)),
-        expiryCutoff,
-        limit: want,
-      });
-      if (rows.length < want) lane.exhausted = true;
-      else live = true;
-      if (!rows.length) continue;
-      claimed += rows.length;
-      const slots =
-        lane.rate > 0
-          ? await reserveSendSlots(store, { companyId: lane.company.id, count: rows.length, rate: lane.rate, nowMs: Date.now(), horizonMs: Number.POSITIVE_INFINITY })
-          : null;
-      if (slots?.length) lane.reservedUntil = slots[slots.length - 1]!;
-      rows.forEach((row, i) => launch(lane, row, summary, slots ? (slots[i] ?? null) : null));
     }
-    return { claimed, live, waitMs };
   }
 
   async function waitForInFlight(bounded: boolean): Promise<void> {
@@ -325,24 +412,27 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     try {
       await sweep(summary);
       const lanes = lanesFor(await listCompanies(store));
-      let round = 0;
-      while (!stopping) {
-        if (inFlight.size >= concurrency) {
-          await wake.wait();
-          continue;
-        }
-        const r = await fill(lanes, round++ % Math.max(1, lanes.length), summary);
-        if (r.claimed > 0) continue;
-        // Nothing left, or (defensively) nothing that could ever wake this loop.
-        if (!r.live || (inFlight.size === 0 && !Number.isFinite(r.waitMs))) break;
-        // Companies with work left wait for their rate limit, a probe's answer, or a free slot.
-        await wake.wait(r.waitMs);
+      const fail = (message: string) => {
+        error ??= message;
+        logger.error("claim_failed", { error: message });
+      };
+      for (let round = 0; !stopping; round++) {
+        let waitMs = Infinity;
+        for (const lane of lanes) waitMs = Math.min(waitMs, refill(lane, fail));
+        dispatch(lanes, round % Math.max(1, lanes.length), summary);
+        const done = lanes.every((l) => l.paused || (l.exhausted && !l.refilling && l.queue.length === 0));
+        if (done && inFlight.size === 0) break;
+        // Woken by a finished send, a finished claim, a reserved instant coming near, or stop.
+        await wake.wait(waitMs);
       }
     } catch (err) {
       error = (err as Error).message;
       logger.error("tick_failed", { error });
     }
     await waitForInFlight(stopping);
+    await Promise.allSettled([...background]);
+    await recorder.drain();
+    await Promise.allSettled([...background]);
     const durationMs = Math.round(performance.now() - started);
     const ok = error === undefined;
     try {

@@ -62,6 +62,38 @@ export function whenPhrase(appointmentEnd: Date, sendAt: Date, timezone: string)
   return `do dia ${endDay.toFormat(format)}`;
 }
 
+/**
+ * The send day's local midnights, computed once per company and tick so that "de hoje / de ontem"
+ * costs two comparisons per message instead of two calendar conversions.
+ */
+export interface SendDay {
+  timezone: string;
+  sendAt: Date;
+  /** Local midnight of the send day, of the day before, and of the day after (epoch ms). */
+  todayStartMs: number;
+  yesterdayStartMs: number;
+  tomorrowStartMs: number;
+}
+
+export function sendDayOf(sendAt: Date, timezone: string): SendDay {
+  const today = DateTime.fromJSDate(sendAt, { zone: timezone }).startOf("day");
+  return {
+    timezone,
+    sendAt,
+    todayStartMs: today.toMillis(),
+    yesterdayStartMs: today.minus({ days: 1 }).toMillis(),
+    tomorrowStartMs: today.plus({ days: 1 }).toMillis(),
+  };
+}
+
+/** whenPhrase for a message sent on `day` (at any instant of that local day). */
+export function whenPhraseOn(appointmentEnd: Date, day: SendDay): string {
+  const t = appointmentEnd.getTime();
+  if (t >= day.todayStartMs) return "de hoje";
+  if (t >= day.yesterdayStartMs) return "de ontem";
+  return whenPhrase(appointmentEnd, day.sendAt, day.timezone);
+}
+
 export interface FollowupMessageInput {
   clientName: string | null | undefined;
   appointmentEnd: Date;
@@ -69,11 +101,16 @@ export interface FollowupMessageInput {
   timezone: string;
   /** A company's override with {nome} and {quando}; null/empty uses the release-notes text. */
   template?: string | null;
+  /** The send day precomputed (sendDayOf(sendAt, timezone)), when many messages share it. */
+  day?: SendDay;
 }
 
 export function followupMessage(input: FollowupMessageInput): string {
   const name = firstName(input.clientName);
-  const when = whenPhrase(input.appointmentEnd, input.sendAt, input.timezone);
+  const day = input.day;
+  const when = day && input.sendAt.getTime() >= day.todayStartMs && input.sendAt.getTime() < day.tomorrowStartMs
+    ? whenPhraseOn(input.appointmentEnd, day)
+    : whenPhrase(input.appointmentEnd, input.sendAt, input.timezone);
   if (input.template && input.template.trim() !== "") return fillTemplate(input.template, name, when);
   const greeting = name ? `, ${name}` : "";
   return (

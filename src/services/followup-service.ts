@@ -6,15 +6,15 @@ import type { WhaticketDefaults } from "../config.js";
 import { UserError } from "../errors.js";
 import { moveOutOfQuietHours, parseQuietHours } from "../domain/hours.js";
 import { resendRefusal } from "../domain/lifecycle.js";
-import { followupMessage } from "../domain/messages.js";
+import { followupMessage, type SendDay } from "../domain/messages.js";
 import { decideAfterSend, DEFAULT_RETRY_POLICY, type BackoffOptions } from "../domain/retry.js";
 import type { OutgoingMessage, SendOutcome, WhaticketGateway, WhaticketTarget } from "../gateway/whaticket.js";
 import { getAppointment, type AppointmentRow } from "../store/appointments.js";
 import { writeAudit } from "../store/audit.js";
 import { getCompany, type CompanyRow } from "../store/companies.js";
-import type { Store } from "../store/store.js";
+import type { Q, Store } from "../store/store.js";
 import {
-  abortResend, completeResend, leaseForResend, markFailed, markSent, pauseCompany, releaseClaim, rescheduleRetry, unpauseCompany,
+  abortResend, completeResend, leaseForResend, markFailed, markSent, markSentBatch, pauseCompany, releaseClaim, rescheduleRetry, unpauseCompany,
 } from "../store/followups.js";
 
 /**
@@ -79,7 +79,12 @@ export function missingWhaticketConfig(companies: CompanyRow[], defaults: Whatic
 }
 
 /** The follow-up text for this row, sent at `sendAt` (the release notes' text, or the company's template). */
-export function buildFollowupMessage(row: Pick<AppointmentRow, "client_name" | "client_phone" | "end_time">, company: Pick<CompanyRow, "timezone" | "followup_template">, sendAt: Date): OutgoingMessage {
+export function buildFollowupMessage(
+  row: Pick<AppointmentRow, "client_name" | "client_phone" | "end_time">,
+  company: Pick<CompanyRow, "timezone" | "followup_template">,
+  sendAt: Date,
+  day?: SendDay,
+): OutgoingMessage {
   return {
     number: row.client_phone,
     body: followupMessage({
@@ -88,6 +93,7 @@ export function buildFollowupMessage(row: Pick<AppointmentRow, "client_name" | "
       sendAt,
       timezone: company.timezone,
       template: company.followup_template,
+      day,
     }),
   };
 }
@@ -149,61 +155,102 @@ export async function deliverClaimed(deps: DeliveryDeps, company: CompanyRow, ro
   return recordOutcome(deps, company, row, owner, outcome);
 }
 
-/** Applies a send outcome to a claimed row: state, attempts, error, audit, company pause, in one transaction. */
-export async function recordOutcome(deps: Omit<DeliveryDeps, "gateway">, company: CompanyRow, row: AppointmentRow, owner: string, outcome: SendOutcome): Promise<DeliveryReport> {
-  const now = deps.clock();
-  const at = iso(now);
-  const attempt = row.followup_attempts + 1;
-  const transition = followupTransition(outcome, row.followup_attempts, deps.retry, now);
-  const ref = { id: row.id, owner, now: at };
-  const recorded = await deps.store.tx(async (t) => {
-    switch (transition.to) {
-      case "sent": {
-        const ok = await markSent(t, ref);
-        // The message went out either way; the audit trail (and the metrics derived from it) must say so.
-        await writeAudit(t, {
-          action: "followup_sent",
-          appointment_id: row.id,
-          company_id: row.company_id,
-          payload: {
-            attempt,
-            http_status: outcome.status,
-            ...(outcome.kind === "sent" && outcome.messageId ? { message_id: outcome.messageId } : {}),
-            ...(ok ? {} : { lease_lost: true }),
-          },
-          created_at: at,
-        });
-        if (company.paused_reason) await unpauseCompany(t, company.id);
-        return ok;
-      }
-      case "failed": {
-        const ok = await markFailed(t, { ...ref, error: transition.error });
-        if (ok) {
-          await writeAudit(t, {
-            action: "followup_failed",
-            appointment_id: row.id,
-            company_id: row.company_id,
-            payload: { attempt, error: transition.error, http_status: outcome.status ?? 0, exhausted: transition.exhausted },
-            created_at: at,
-          });
-        }
-        return ok;
-      }
-      case "retry": {
-        // A retry due inside quiet hours waits for their end (shown as such in `followups list`).
-        const quiet = parseQuietHours(company.quiet_hours);
-        const next = moveOutOfQuietHours(transition.next, company.timezone, quiet);
-        return rescheduleRetry(t, { ...ref, next: iso(next), error: transition.error });
-      }
-      case "paused":
-        await pauseCompany(t, { companyId: company.id, reason: transition.error, now: at });
-        return releaseClaim(t, { ...ref, error: transition.error });
-    }
-  });
-  return { outcome, transition, attempt, recorded };
+/** A send outcome of a claimed row, with what it does to the row: ready to be recorded (alone or in a group commit). */
+export interface PlannedOutcome {
+  company: CompanyRow;
+  row: AppointmentRow;
+  owner: string;
+  outcome: SendOutcome;
+  transition: FollowupTransition;
+  /** 1-based number of this attempt. */
+  attempt: number;
+  /** When it happened (UTC ISO-8601). */
+  at: string;
 }
 
-async function safeSend(gateway: WhaticketGateway, target: WhaticketTarget, msg: OutgoingMessage): Promise<SendOutcome> {
+export function planOutcome(retry: RetrySettings, company: CompanyRow, row: AppointmentRow, owner: string, outcome: SendOutcome, now: Date): PlannedOutcome {
+  let transition = followupTransition(outcome, row.followup_attempts, retry, now);
+  if (transition.to === "retry") {
+    // A retry due inside quiet hours waits for their end (shown as such in `followups list`).
+    transition = { ...transition, next: moveOutOfQuietHours(transition.next, company.timezone, parseQuietHours(company.quiet_hours)) };
+  }
+  return { company, row, owner, outcome, transition, attempt: row.followup_attempts + 1, at: iso(now) };
+}
+
+function sentPayload(p: PlannedOutcome): Record<string, unknown> {
+  return {
+    attempt: p.attempt,
+    http_status: p.outcome.status,
+    ...(p.outcome.kind === "sent" && p.outcome.messageId ? { message_id: p.outcome.messageId } : {}),
+  };
+}
+
+/** Records one planned outcome inside the caller's transaction; false when this owner no longer held the row. */
+export async function applyOutcome(t: Q, p: PlannedOutcome): Promise<boolean> {
+  const { row, company, transition, at } = p;
+  const ref = { id: row.id, owner: p.owner, now: at };
+  switch (transition.to) {
+    case "sent": {
+      const ok = await markSent(t, ref);
+      // The message went out either way; the audit trail (and the counters derived from it) must say so.
+      await writeAudit(t, {
+        action: "followup_sent", appointment_id: row.id, company_id: row.company_id,
+        payload: { ...sentPayload(p), ...(ok ? {} : { lease_lost: true }) }, created_at: at,
+      });
+      if (company.paused_reason) await unpauseCompany(t, company.id);
+      return ok;
+    }
+    case "failed": {
+      const ok = await markFailed(t, { ...ref, error: transition.error });
+      if (ok) {
+        await writeAudit(t, {
+          action: "followup_failed", appointment_id: row.id, company_id: row.company_id,
+          payload: { attempt: p.attempt, error: transition.error, http_status: p.outcome.status ?? 0, exhausted: transition.exhausted },
+          created_at: at,
+        });
+      }
+      return ok;
+    }
+    case "retry":
+      return rescheduleRetry(t, { ...ref, next: iso(transition.next), error: transition.error });
+    case "paused":
+      await pauseCompany(t, { companyId: company.id, reason: transition.error, now: at });
+      return releaseClaim(t, { ...ref, error: transition.error });
+  }
+}
+
+/**
+ * The group commit: many outcomes in the caller's one transaction, each still conditional on its
+ * lease. On PostgreSQL the deliveries (nearly all of them) are one statement; the rest go one by one.
+ */
+export async function applyOutcomes(t: Q, items: PlannedOutcome[]): Promise<boolean[]> {
+  const results = new Array<boolean>(items.length).fill(false);
+  const bulk: number[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const p = items[i]!;
+    if (t.dialect === "postgres" && p.transition.to === "sent" && !p.company.paused_reason) bulk.push(i);
+    else results[i] = await applyOutcome(t, p);
+  }
+  if (bulk.length) {
+    const at = items[bulk[0]!]!.at;
+    const done = await markSentBatch(
+      t,
+      bulk.map((i) => ({ id: items[i]!.row.id, owner: items[i]!.owner, companyId: items[i]!.row.company_id, payload: JSON.stringify(sentPayload(items[i]!)) })),
+      at,
+    );
+    for (const i of bulk) results[i] = done.has(items[i]!.row.id);
+  }
+  return results;
+}
+
+/** Applies a send outcome to a claimed row: state, attempts, error, audit, company pause, in one transaction. */
+export async function recordOutcome(deps: Omit<DeliveryDeps, "gateway">, company: CompanyRow, row: AppointmentRow, owner: string, outcome: SendOutcome): Promise<DeliveryReport> {
+  const p = planOutcome(deps.retry, company, row, owner, outcome, deps.clock());
+  const recorded = await deps.store.tx((t) => applyOutcome(t, p));
+  return { outcome, transition: p.transition, attempt: p.attempt, recorded };
+}
+
+export async function safeSend(gateway: WhaticketGateway, target: WhaticketTarget, msg: OutgoingMessage): Promise<SendOutcome> {
   try {
     return await gateway.send(target, msg);
   } catch (err) {

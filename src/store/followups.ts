@@ -224,6 +224,39 @@ export async function markSent(q: Q, r: LeaseRef): Promise<boolean> {
   return (await q.run(FOLLOWUP_SQL.markSent, r)) === 1;
 }
 
+/**
+ * PostgreSQL's group commit of deliveries: every row marked sent (each still conditional on its
+ * lease) and one followup_sent audit row each (lease_lost where the lease was gone), in one
+ * statement. Returns the ids that were still held.
+ */
+export async function markSentBatch(q: Q, items: Array<{ id: number; owner: string; companyId: string; payload: string }>, now: string): Promise<Set<number>> {
+  const rows = await q.all<{ id: number }>(
+    `WITH input AS (
+       SELECT * FROM unnest(CAST(@ids AS bigint[]), CAST(@owners AS text[]), CAST(@companies AS text[]), CAST(@payloads AS text[]))
+         AS u(id, owner, company_id, payload)
+     ), done AS (
+       UPDATE appointments a
+          SET followup_status = 'sent', followup_sent_at = @now, followup_next_scheduled = NULL,
+              followup_attempts = a.followup_attempts + 1, followup_last_error = NULL,
+              followup_response = NULL, followup_responded_at = NULL, followup_offered_slots = NULL,
+              lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
+         FROM input
+        WHERE a.id = input.id AND a.followup_status = 'sending' AND a.lease_owner = input.owner
+       RETURNING a.id
+     ), audited AS (
+       INSERT INTO audit_log (action, appointment_id, company_id, payload, created_at)
+       SELECT 'followup_sent', input.id, input.company_id,
+              CASE WHEN done.id IS NULL THEN CAST(CAST(input.payload AS jsonb) || CAST('{"lease_lost": true}' AS jsonb) AS text) ELSE input.payload END,
+              @now
+         FROM input LEFT JOIN done ON done.id = input.id
+       RETURNING 1
+     )
+     SELECT id FROM done`,
+    { ids: items.map((i) => i.id), owners: items.map((i) => i.owner), companies: items.map((i) => i.companyId), payloads: items.map((i) => i.payload), now },
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
 export async function rescheduleRetry(q: Q, r: LeaseRef & { next: string; error: string }): Promise<boolean> {
   return (await q.run(FOLLOWUP_SQL.rescheduleRetry, r)) === 1;
 }

@@ -14,9 +14,9 @@ const T = { timeout: 120_000, skip: ON_POSTGRES ? false : "needs PostgreSQL (SEC
 /** Distinctive and URL-safe (the same text percent-encoded or not): any leak is unmistakable. */
 const PASSWORD = "pw-SEKRET-5a7c9e1f3b";
 
-/** A URL of the test cluster: a new empty database, with the parts given replaced. */
+/** A URL of the test cluster (a new empty database unless the port or database is replaced), with the parts given replaced. */
 function urlWith(parts: { user?: string; password?: string; port?: number; database?: string }): string {
-  const u = new URL(tempDb());
+  const u = new URL(parts.port !== undefined || parts.database !== undefined ? process.env.SECRETARIA_TEST_PG_URL! : tempDb());
   if (parts.user !== undefined) u.username = parts.user;
   if (parts.password !== undefined) u.password = parts.password;
   if (parts.port !== undefined) u.port = String(parts.port);
@@ -47,22 +47,27 @@ async function checksPasswords(url: string): Promise<boolean> {
   }
 }
 
-const COMMANDS = [["companies", "list"], ["migrate"], ["migrate", "--status", "--json"], ["stats", "--json"], ["followups", "list"]];
+const COMMANDS = [
+  ["companies", "list"], ["migrate"], ["migrate", "--status", "--json"], ["stats", "--json"], ["followups", "list"], ["audit", "list"],
+  ["reply", "simulate", "--phone", "5511999990000", "--text", "sim"], ["daemon", "--once"], ["demo", "--fast"],
+];
 
 /** Every command, with the URL as --db and as SECRETARIA_DB: one line matching `pattern`, exit 1, never the URL's password (not even in a stack). */
 async function assertRefused(url: string, pattern: RegExp): Promise<void> {
-  const password = decodeURIComponent(new URL(url).password);
-  assert.ok(password.length >= 16 && url.includes(password), `the URL carries a distinctive password (the test cluster's admin URL needs a long random one): ${url.replace(password, "…")}`);
+  const encoded = new URL(url).password;
+  const password = decodeURIComponent(encoded);
+  assert.ok(password.length >= 16, `the URL carries a distinctive password (the test cluster's admin URL needs a long random one): ${url.replace(encoded, "…")}`);
   const runs: [string, Promise<CliResult>][] = [];
   for (const args of COMMANDS) {
     runs.push([`${args.join(" ")} --db`, runCli([...args, "--db", url])]);
-    runs.push([`${args.join(" ")} (SECRETARIA_DB)`, runCli(args, { env: { SECRETARIA_DB: url } })]);
+    // The demo never uses SECRETARIA_DB (only --db), so it has no second form.
+    if (args[0] !== "demo") runs.push([`${args.join(" ")} (SECRETARIA_DB)`, runCli(args, { env: { SECRETARIA_DB: url } })]);
   }
   runs.push(["companies list --db, DEBUG=secretaria", runCli(["companies", "list", "--db", url], { env: { DEBUG: "secretaria" } })]);
   for (const [what, pending] of runs) {
     const r = await pending;
     const output = `${r.stdout}${r.stderr}`;
-    assert.ok(!output.includes(password), `${what}: the password leaked:\n${output}`);
+    assert.ok(!output.includes(password) && !output.includes(encoded), `${what}: the password leaked:\n${output}`);
     assert.equal(r.code, 1, `${what}: exit code; stderr: ${r.stderr}`);
     if (what.includes("DEBUG")) {
       assert.match(r.stderr, /^secretaria: [^\n]+\n/, what);
@@ -101,7 +106,12 @@ describe("a wrong PostgreSQL URL: one line, exit 1, never the password", () => {
   });
 
   test("wrong user (with a password): the login is refused", T, async () => {
-    await assertRefused(urlWith({ user: "nobody_here", password: PASSWORD }), /^secretaria: PostgreSQL refused the login at \S+: check the user and password in the URL$/m);
+    const refused = /^secretaria: PostgreSQL refused the login at \S+: check the user and password in the URL$/m;
+    await assertRefused(urlWith({ user: "nobody_here", password: PASSWORD }), refused);
+    // A password with characters a URL must percent-encode: neither its encoded nor its decoded form is printed.
+    const special = urlWith({ user: "nobody_here", password: encodeURIComponent(`${PASSWORD}@#/:?% ñ`) });
+    assert.notEqual(new URL(special).password, `${PASSWORD}@#/:?% ñ`, "the URL carries it encoded");
+    await assertRefused(special, refused);
   });
 
   test("wrong port: connection refused (nothing listens there)", T, async () => {

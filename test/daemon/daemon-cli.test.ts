@@ -148,6 +148,11 @@ describe("secretaria daemon (subprocess)", () => {
     assert.equal(await auditCount(db, "followup_sent"), 3000);
     const sentBy = (r: { stderr: string }) => r.stderr.split("\n").filter((l) => l.includes('"event":"followup_sent"')).length;
     assert.equal(sentBy(r1) + sentBy(r2), 3000);
+    // Each registered its own row, ran once and stopped.
+    const daemons = await listDaemons(db, "2000-01-01T00:00:00.000Z");
+    assert.equal(daemons.length, 2, JSON.stringify(daemons));
+    assert.notEqual(daemons[0]!.id, daemons[1]!.id);
+    for (const d of daemons) assert.deepEqual([d.schedule, d.last_success_at, d.stopped_at, d.simulated_clock], ["once", NOW, NOW, 1]);
   });
 
   test("kill -9 mid-burst, then a restart after the lease: every follow-up ends sent, none stuck, none lost", T, async () => {
@@ -197,6 +202,13 @@ describe("secretaria daemon (subprocess)", () => {
     assert.ok((counts.scheduled ?? 0) > 0, "it stopped claiming");
     assert.equal(counts.sent, fake.deliveredCount, "every message Whaticket took is recorded");
     assert.ok(!d.stderr().includes(TOKEN));
+    // Its row says where it ran and that it stopped (at its simulated now).
+    const daemons = await listDaemons(db, "2000-01-01T00:00:00.000Z");
+    assert.equal(daemons.length, 1, JSON.stringify(daemons));
+    assert.equal(daemons[0]!.pid, d.child.pid);
+    assert.match(daemons[0]!.http_url ?? "", /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(daemons[0]!.stopped_at, NOW);
+    assert.equal(daemons[0]!.simulated_clock, 1);
   });
 
   test("a second signal stops at once, without waiting for the sends in flight", T, async () => {
@@ -214,6 +226,9 @@ describe("secretaria daemon (subprocess)", () => {
     assert.match(d.stderr(), /daemon_killed/);
     // Rows it held stay leased and are reclaimed by the next daemon after the lease.
     assert.equal((await statusCounts(db)).sending, 4);
+    // Killed, not stopped: its row is left as a daemon that went silent.
+    const daemons = await listDaemons(db, "2000-01-01T00:00:00.000Z");
+    assert.deepEqual(daemons.map((x) => [x.pid, x.stopped_at]), [[d.child.pid, null]]);
   });
 });
 
@@ -226,7 +241,7 @@ describe("secretaria followups resend (subprocess)", () => {
   before(async () => {
     fake = await startFakeWhaticket({ token: TOKEN });
     path = tempDb();
-    db = migratedDb(path);
+    db = await migratedDb(path);
     await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
     ids = await seedDue(db, { company: "clinica", n: 8, clientName: () => "Ana Souza" });
     const set = (id: number, cols: string) => db.run(`UPDATE appointments SET ${cols} WHERE id = ?`, [id]);

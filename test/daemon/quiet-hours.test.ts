@@ -45,7 +45,7 @@ async function world(now: string, opts: { rate?: number } = {}): Promise<World> 
       createScheduler({ store: db, gateway, clock: clock.now, logger: silentLogger, whaticketDefaults: { url: null, token: null }, concurrency: 4, retry: { jitter: "none" } }),
     delivered: () => fake.received.filter((m) => m.status >= 200 && m.status < 300).length,
     async close() {
-      client.close();
+      await client.close();
       await fake.stop();
       await db.close();
     },

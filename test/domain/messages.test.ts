@@ -184,3 +184,19 @@ describe("slot texts", () => {
     assert.match(slotChoiceNotUnderstoodMessage(0), /equipe/);
   });
 });
+
+describe("whenPhraseOn (the send day precomputed once per company and tick)", () => {
+  test("agrees with whenPhrase on every hour around two days, across São Paulo, Manaus and Lisbon's DST night", async () => {
+    const { sendDayOf, whenPhrase, whenPhraseOn } = await import("../../src/domain/messages.js");
+    for (const zone of ["America/Sao_Paulo", "America/Manaus", "Europe/Lisbon"]) {
+      for (const sendIso of ["2026-11-25T13:00:00.000Z", "2026-10-25T00:30:00.000Z", "2026-10-25T23:59:00.000Z", "2026-03-29T01:30:00.000Z"]) {
+        const sendAt = new Date(sendIso);
+        const day = sendDayOf(sendAt, zone);
+        for (let h = -80; h <= 0; h++) {
+          const end = new Date(sendAt.getTime() + h * 3_600_000 + 17 * 60_000);
+          assert.equal(whenPhraseOn(end, day), whenPhrase(end, sendAt, zone), `${zone} sent ${sendIso}, ended ${end.toISOString()}`);
+        }
+      }
+    }
+  });
+});

@@ -122,7 +122,7 @@ describe("WhaticketClient against the fake over real HTTP", () => {
     client = new WhaticketClient({ timeoutMs: 2_000, maxSockets: 8 });
   });
   after(async () => {
-    client.close();
+    await client.close();
     await fake.stop();
   });
   beforeEach(() => {
@@ -214,7 +214,7 @@ describe("WhaticketClient against the fake over real HTTP", () => {
       assert.equal(outcome.status, undefined);
       assertNoSecret(outcome);
     } finally {
-      quick.close();
+      await quick.close();
     }
   });
 
@@ -227,7 +227,7 @@ describe("WhaticketClient against the fake over real HTTP", () => {
       const next = await quick.send(target(), { number: NUMBER, body: "x" });
       assert.equal(next.kind, "sent");
     } finally {
-      quick.close();
+      await quick.close();
     }
   });
 
@@ -253,7 +253,7 @@ describe("WhaticketClient against the fake over real HTTP", () => {
       assert.ok(opened >= 1 && opened <= 2, `20 sequential sends over ${opened} sockets`);
       assert.equal(fake.countFor(NUMBER), 20);
     } finally {
-      fresh.close();
+      await fresh.close();
     }
   });
 
@@ -269,7 +269,7 @@ describe("WhaticketClient against the fake over real HTTP", () => {
       const opened = fake.connectionsSeen - before;
       assert.ok(opened >= 1 && opened <= 4, `opened ${opened} sockets`);
     } finally {
-      pooled.close();
+      await pooled.close();
     }
   });
 
@@ -304,7 +304,7 @@ describe("WhaticketClient without a fake", () => {
       assert.ok(outcome.kind === "transient" && outcome.error === "ECONNREFUSED", JSON.stringify(outcome));
       assertNoSecret(outcome);
     } finally {
-      client.close();
+      await client.close();
     }
   });
 
@@ -328,7 +328,7 @@ describe("WhaticketClient without a fake", () => {
       const text = await client.send({ url: `http://127.0.0.1:${port}`, token: TOKEN }, { number: NUMBER, body: "x" });
       assert.deepEqual([text.kind, text.status], ["sent", 200]);
     } finally {
-      client.close();
+      await client.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

@@ -146,13 +146,13 @@ export async function buildScenario(opts: { observe?: (db: Store, clock: ManualC
         feedback: { clinica: 1, estudio: 0 },
       },
       async close() {
-        gateway.close();
+        await gateway.close();
         await fake.stop();
         await db.close();
       },
     };
   } catch (err) {
-    gateway.close();
+    await gateway.close();
     await fake.stop();
     await db.close();
     throw err;

@@ -154,7 +154,7 @@ describe("resendFollowup", () => {
     gateway = new WhaticketClient({ timeoutMs: 5000 });
   });
   after(async () => {
-    gateway.close();
+    await gateway.close();
     await fake.stop();
   });
   afterEach(async () => {

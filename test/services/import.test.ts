@@ -1,11 +1,11 @@
-import { test, describe, before, after } from "node:test";
+import { test, describe, before, after, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fixedClock } from "../../src/clock.js";
 import { isUserError } from "../../src/errors.js";
-import type { Db } from "../../src/store/db.js";
+import type { Store } from "../../src/store/store.js";
 import type { AppointmentRow } from "../../src/store/appointments.js";
 import { saveCompany } from "../../src/services/company-service.js";
 import { CSV_HEADER, detectFormat, importAppointments, importStream, parseImport, type ImportSummary } from "../../src/services/import-service.js";
@@ -43,12 +43,16 @@ function csv(rows: Partial<Row>[], header = HEADER): string {
   return [header, ...rows.map((r) => cols.map((c) => csvField(({ ...base, ...r })[c] ?? "")).join(","))].join("\n") + "\n";
 }
 
-function setup(now = NOW): { db: Db; run: (text: string, opts?: { format?: "csv" | "jsonl"; skipInvalid?: boolean; at?: Date }) => ImportSummary } {
+type RunImport = (text: string, opts?: { format?: "csv" | "jsonl"; skipInvalid?: boolean; at?: Date }) => Promise<ImportSummary>;
+
+/** A migrated database with companies clinica and manaus, closed when the test ends. */
+async function setup(t: TestContext, now = NOW): Promise<{ db: Store; run: RunImport }> {
   const path = tempDb();
-  const db = migratedDb(path);
+  const db = await migratedDb(path);
+  t.after(() => db.close());
   const clock = fixedClock(now);
-  saveCompany(db, { id: "clinica", name: "Clínica Sol" }, clock);
-  saveCompany(db, { id: "manaus", name: "Estúdio Lua", timezone: "America/Manaus" }, clock);
+  await saveCompany(db, { id: "clinica", name: "Clínica Sol" }, clock);
+  await saveCompany(db, { id: "manaus", name: "Estúdio Lua", timezone: "America/Manaus" }, clock);
   const run = (text: string, opts: { format?: "csv" | "jsonl"; skipInvalid?: boolean; at?: Date } = {}) => {
     const format = opts.format ?? "csv";
     return importAppointments(db, parseImport(text, format), {
@@ -58,84 +62,91 @@ function setup(now = NOW): { db: Db; run: (text: string, opts?: { format?: "csv"
   return { db, run };
 }
 
-const rowOf = (db: Db, externalId: string, company = "clinica") =>
-  db.prepare("SELECT * FROM appointments WHERE company_id = ? AND external_id = ?").get(company, externalId) as AppointmentRow | undefined;
-const count = (db: Db) => (db.prepare("SELECT count(*) AS n FROM appointments").get() as { n: number }).n;
+const rowOf = (db: Store, externalId: string, company = "clinica") =>
+  db.get<AppointmentRow>("SELECT * FROM appointments WHERE company_id = ? AND external_id = ?", [company, externalId]);
+const count = async (db: Store) => (await db.get<{ n: number }>("SELECT count(*) AS n FROM appointments"))!.n;
+
+/** No transaction was left open: a new write transaction on the same store starts and commits at once. */
+async function assertNoOpenTransaction(db: Store): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("a transaction is still open: a new one waited 5 s")), 5_000);
+  });
+  try {
+    await Promise.race([db.tx((t) => t.run("UPDATE companies SET name = name WHERE id = 'no such company'")), stuck]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function throwsUserError(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => isUserError(err) && pattern.test(err.message));
 }
 
 describe("parsing", () => {
-  test("CSV with the SPEC header, with and without the optional status column", () => {
-    const { db, run } = setup();
-    const s = run(csv([{ external_id: "A-1" }, { external_id: "A-2", client_phone: "11 98888-7777" }]));
+  test("CSV with the SPEC header, with and without the optional status column", async (t) => {
+    const { db, run } = await setup(t);
+    const s = await run(csv([{ external_id: "A-1" }, { external_id: "A-2", client_phone: "11 98888-7777" }]));
     assert.deepEqual([s.inserted, s.updated, s.unchanged, s.invalid, s.rows], [2, 0, 0, 0, 2]);
-    const withStatus = run(csv([{ external_id: "A-3", status: "cancelled" }], `${HEADER},status`));
+    const withStatus = await run(csv([{ external_id: "A-3", status: "cancelled" }], `${HEADER},status`));
     assert.equal(withStatus.inserted, 1);
-    assert.equal(rowOf(db, "A-3")?.status, "cancelled");
-    assert.equal(rowOf(db, "A-2")?.client_phone, "5511988887777");
-    db.close();
+    assert.equal((await rowOf(db, "A-3"))?.status, "cancelled");
+    assert.equal((await rowOf(db, "A-2"))?.client_phone, "5511988887777");
   });
 
-  test("header columns in another order and in upper case", () => {
-    const { db, run } = setup();
+  test("header columns in another order and in upper case", async (t) => {
+    const { db, run } = await setup(t);
     const header = "EXTERNAL_ID,company_id,client_phone,client_name,end_time,start_time,allow_followup";
-    const s = run(`${header}\nB-1,clinica,11999990000,Bia,2026-11-25T15:00-03:00,2026-11-25T14:00-03:00,yes\n`);
+    const s = await run(`${header}\nB-1,clinica,11999990000,Bia,2026-11-25T15:00-03:00,2026-11-25T14:00-03:00,yes\n`);
     assert.equal(s.inserted, 1, s.errors.join("\n"));
-    assert.equal(rowOf(db, "B-1")?.client_name, "Bia");
-    db.close();
+    assert.equal((await rowOf(db, "B-1"))?.client_name, "Bia");
   });
 
-  test("JSON lines with the same keys; booleans and numbers accepted; blank lines skipped", () => {
-    const { db, run } = setup();
+  test("JSON lines with the same keys; booleans and numbers accepted; blank lines skipped", async (t) => {
+    const { db, run } = await setup(t);
     const lines = [
       JSON.stringify({ ...base, external_id: "J-1", allow_followup: true }),
       "",
       JSON.stringify({ ...base, external_id: "J-2", allow_followup: false, client_phone: 5511977776666 }),
     ].join("\n");
-    const s = run(lines, { format: "jsonl" });
+    const s = await run(lines, { format: "jsonl" });
     assert.deepEqual([s.inserted, s.invalid], [2, 0], s.errors.join("\n"));
-    assert.equal(rowOf(db, "J-2")?.client_phone, "5511977776666");
-    assert.equal(rowOf(db, "J-2")?.allow_followup, 0);
-    db.close();
+    assert.equal((await rowOf(db, "J-2"))?.client_phone, "5511977776666");
+    assert.equal((await rowOf(db, "J-2"))?.allow_followup, 0);
   });
 
-  test("JSON lines: a bad line is reported with its number (blank lines counted)", () => {
-    const { db, run } = setup();
-    const s = run([JSON.stringify(base), "", "{not json", "[1,2]", JSON.stringify({ ...base, external_id: "x", client_phone: "abc" })].join("\n"), { format: "jsonl" });
+  test("JSON lines: a bad line is reported with its number (blank lines counted)", async (t) => {
+    const { db, run } = await setup(t);
+    const s = await run([JSON.stringify(base), "", "{not json", "[1,2]", JSON.stringify({ ...base, external_id: "x", client_phone: "abc" })].join("\n"), { format: "jsonl" });
     assert.deepEqual(s.errors.map((e) => e.replace(/:.*/, "")), ["line 3", "line 4", "line 5"]);
-    assert.equal(count(db), 0);
-    db.close();
+    assert.equal(await count(db), 0);
   });
 
-  test("quoted CSV fields with commas, quotes and line breaks; BOM; CRLF", () => {
-    const { db, run } = setup();
+  test("quoted CSV fields with commas, quotes and line breaks; BOM; CRLF", async (t) => {
+    const { db, run } = await setup(t);
     const text = "\uFEFF" + [
       HEADER,
       `clinica,Q-1,"Souza, Ana ""Aninha""",+55 11 99999-0000,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00,true`,
       `clinica,Q-2,"Silva,\r\nJoão",11 99999-0001,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00,true`,
       `clinica,Q-3,Bia,not a phone,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00,true`,
     ].join("\r\n") + "\r\n";
-    const s = run(text, { skipInvalid: true });
+    const s = await run(text, { skipInvalid: true });
     assert.equal(s.inserted, 2, s.errors.join("\n"));
-    assert.equal(rowOf(db, "Q-1")?.client_name, 'Souza, Ana "Aninha"');
-    assert.ok(rowOf(db, "Q-2")?.client_name.startsWith("Silva,"));
+    assert.equal((await rowOf(db, "Q-1"))?.client_name, 'Souza, Ana "Aninha"');
+    assert.ok((await rowOf(db, "Q-2"))?.client_name.startsWith("Silva,"));
     // The bad row starts on line 5 (the quoted name spans lines 3–4), whatever the line endings.
     assert.deepEqual(s.errors.map((e) => e.replace(/:.*/, "")), ["line 5"]);
-    db.close();
   });
 
-  test("a record with a quoted line break is reported at the line where it starts", () => {
-    const { db, run } = setup();
+  test("a record with a quoted line break is reported at the line where it starts", async (t) => {
+    const { run } = await setup(t);
     const text = [
       HEADER,
       `clinica,M-1,"Ana\nde Souza",nope,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00,true`,
       `clinica,M-2,Bia,nope,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00,true`,
     ].join("\n");
-    const s = run(text);
+    const s = await run(text);
     assert.deepEqual(s.errors.map((e) => e.replace(/:.*/, "")), ["line 2", "line 4"]);
-    db.close();
   });
 
   test("header errors name what is missing or unknown and show the expected header", () => {
@@ -149,26 +160,23 @@ describe("parsing", () => {
     throwsUserError(() => parseImport(`${HEADER},client_name\n`, "csv"), /repeated client_name/);
   });
 
-  test("a spreadsheet's trailing empty column is ignored", () => {
-    const { db, run } = setup();
-    const s = run(`${HEADER},\nclinica,TR-1,Ana,11999990000,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00,true,\n`);
+  test("a spreadsheet's trailing empty column is ignored", async (t) => {
+    const { run } = await setup(t);
+    const s = await run(`${HEADER},\nclinica,TR-1,Ana,11999990000,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00,true,\n`);
     assert.equal(s.inserted, 1, s.errors.join("\n"));
-    db.close();
   });
 
-  test("semicolon-separated (Excel in pt-BR) is read too", () => {
-    const { db, run } = setup();
-    const s = run(`${CSV_HEADER.join(";")}\nclinica;SC-1;"Souza; Ana";(11) 99999-0000;2026-11-25 14:00;2026-11-25 15:00;sim\n`);
+  test("semicolon-separated (Excel in pt-BR) is read too", async (t) => {
+    const { db, run } = await setup(t);
+    const s = await run(`${CSV_HEADER.join(";")}\nclinica;SC-1;"Souza; Ana";(11) 99999-0000;2026-11-25 14:00;2026-11-25 15:00;sim\n`);
     assert.equal(s.inserted, 1, s.errors.join("\n"));
-    assert.equal(rowOf(db, "SC-1")?.client_name, "Souza; Ana");
-    db.close();
+    assert.equal((await rowOf(db, "SC-1"))?.client_name, "Souza; Ana");
   });
 
-  test("a row with a wrong number of fields is reported, not guessed", () => {
-    const { db, run } = setup();
-    const s = run(`${HEADER}\nclinica,X-1,Ana,11999990000,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00\n`);
+  test("a row with a wrong number of fields is reported, not guessed", async (t) => {
+    const { run } = await setup(t);
+    const s = await run(`${HEADER}\nclinica,X-1,Ana,11999990000,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00\n`);
     assert.match(s.errors[0] ?? "", /^line 2: has 6 fields, the header has 7/);
-    db.close();
   });
 
   test("format detection by extension, then by content", () => {
@@ -181,9 +189,9 @@ describe("parsing", () => {
 });
 
 describe("validation", () => {
-  test("every problem of every row is reported with its line; nothing is imported", () => {
-    const { db, run } = setup();
-    const s = run(csv([
+  test("every problem of every row is reported with its line; nothing is imported", async (t) => {
+    const { db, run } = await setup(t);
+    const s = await run(csv([
       { external_id: "V-1" },
       { external_id: "V-2", company_id: "nope" },
       { external_id: "", client_name: "", client_phone: "" },
@@ -192,7 +200,7 @@ describe("validation", () => {
       { external_id: "V-6", allow_followup: "talvez", status: "done" },
       { external_id: "V-7", client_phone: "12345" },
     ], `${HEADER},status`));
-    assert.equal(count(db), 0);
+    assert.equal(await count(db), 0);
     assert.equal(s.invalid, 6);
     assert.deepEqual(s.errors.map((e) => e.replace(/:.*/, "")), ["line 3", "line 4", "line 5", "line 6", "line 7", "line 8"]);
     const text = s.errors.join("\n");
@@ -202,12 +210,11 @@ describe("validation", () => {
     assert.match(text, /line 6: end_time must be after start_time/);
     assert.match(text, /line 7: allow_followup "talvez" must be true or false; status "done" must be booked or cancelled/);
     assert.match(text, /line 8: client_phone "12345" is not a phone number/);
-    db.close();
   });
 
-  test("phones: formatted, without country code (gets 55), 00-prefixed; nonsense rejected", () => {
-    const { db, run } = setup();
-    const s = run(csv([
+  test("phones: formatted, without country code (gets 55), 00-prefixed; nonsense rejected", async (t) => {
+    const { db, run } = await setup(t);
+    const s = await run(csv([
       { external_id: "P-1", client_phone: "+55 (11) 99999-0000" },
       { external_id: "P-2", client_phone: "(21) 98765-4321" },
       { external_id: "P-3", client_phone: "5531988887777" },
@@ -215,172 +222,157 @@ describe("validation", () => {
       { external_id: "P-5", client_phone: "call me" },
       { external_id: "P-6", client_phone: "99999" },
     ]), { skipInvalid: true });
-    assert.equal(rowOf(db, "P-1")?.client_phone, "5511999990000");
-    assert.equal(rowOf(db, "P-2")?.client_phone, "5521987654321");
-    assert.equal(rowOf(db, "P-3")?.client_phone, "5531988887777");
-    assert.equal(rowOf(db, "P-4")?.client_phone, "14155552671");
+    assert.equal((await rowOf(db, "P-1"))?.client_phone, "5511999990000");
+    assert.equal((await rowOf(db, "P-2"))?.client_phone, "5521987654321");
+    assert.equal((await rowOf(db, "P-3"))?.client_phone, "5531988887777");
+    assert.equal((await rowOf(db, "P-4"))?.client_phone, "14155552671");
     assert.deepEqual(s.errors.map((e) => e.replace(/:.*/, "")), ["line 6", "line 7"]);
-    db.close();
   });
 
-  test("a time without offset is read in the company's zone; with an offset it is kept", () => {
-    const { db, run } = setup();
-    run(csv([
+  test("a time without offset is read in the company's zone; with an offset it is kept", async (t) => {
+    const { db, run } = await setup(t);
+    await run(csv([
       { external_id: "T-1", start_time: "2026-11-25 14:00", end_time: "2026-11-25T15:00" },
       { company_id: "manaus", external_id: "T-2", start_time: "2026-11-25T14:00", end_time: "2026-11-25T15:00:00" },
       { company_id: "manaus", external_id: "T-3", start_time: "2026-11-25T14:00:00Z", end_time: "2026-11-25T15:00:00+00:00" },
     ]));
-    assert.equal(rowOf(db, "T-1")?.start_time, "2026-11-25T17:00:00.000Z"); // São Paulo −03:00
-    assert.equal(rowOf(db, "T-1")?.end_time, "2026-11-25T18:00:00.000Z");
-    assert.equal(rowOf(db, "T-2", "manaus")?.start_time, "2026-11-25T18:00:00.000Z"); // Manaus −04:00
-    assert.equal(rowOf(db, "T-3", "manaus")?.start_time, "2026-11-25T14:00:00.000Z");
-    db.close();
+    assert.equal((await rowOf(db, "T-1"))?.start_time, "2026-11-25T17:00:00.000Z"); // São Paulo −03:00
+    assert.equal((await rowOf(db, "T-1"))?.end_time, "2026-11-25T18:00:00.000Z");
+    assert.equal((await rowOf(db, "T-2", "manaus"))?.start_time, "2026-11-25T18:00:00.000Z"); // Manaus −04:00
+    assert.equal((await rowOf(db, "T-3", "manaus"))?.start_time, "2026-11-25T14:00:00.000Z");
   });
 
-  test("a duplicate external_id within the file is reported with both lines", () => {
-    const { db, run } = setup();
-    const s = run(csv([{ external_id: "D-1" }, { external_id: "D-2" }, { external_id: "D-1", client_name: "Outra" }]));
+  test("a duplicate external_id within the file is reported with both lines", async (t) => {
+    const { db, run } = await setup(t);
+    const s = await run(csv([{ external_id: "D-1" }, { external_id: "D-2" }, { external_id: "D-1", client_name: "Outra" }]));
     assert.equal(s.invalid, 1);
     assert.match(s.errors[0] ?? "", /^line 4: external_id "D-1" repeats line 2/);
-    assert.equal(count(db), 0);
+    assert.equal(await count(db), 0);
     // The same external_id in two companies is not a duplicate.
-    const other = run(csv([{ external_id: "D-1" }, { company_id: "manaus", external_id: "D-1" }]));
+    const other = await run(csv([{ external_id: "D-1" }, { company_id: "manaus", external_id: "D-1" }]));
     assert.equal(other.inserted, 2, other.errors.join("\n"));
-    db.close();
   });
 
-  test("--skip-invalid imports the good rows and still reports the bad ones", () => {
-    const { db, run } = setup();
-    const s = run(csv([{ external_id: "S-1" }, { external_id: "S-2", client_phone: "x" }, { external_id: "S-3" }]), { skipInvalid: true });
+  test("--skip-invalid imports the good rows and still reports the bad ones", async (t) => {
+    const { db, run } = await setup(t);
+    const s = await run(csv([{ external_id: "S-1" }, { external_id: "S-2", client_phone: "x" }, { external_id: "S-3" }]), { skipInvalid: true });
     assert.deepEqual([s.inserted, s.invalid], [2, 1]);
     assert.match(s.errors[0] ?? "", /^line 3: client_phone "x"/);
-    assert.equal(count(db), 2);
-    db.close();
+    assert.equal(await count(db), 2);
   });
 });
 
 describe("upsert and scheduling through import", () => {
-  test("same file twice: everything unchanged, nothing rewritten", () => {
-    const { db, run } = setup();
+  test("same file twice: everything unchanged, nothing rewritten", async (t) => {
+    const { db, run } = await setup(t);
     const file = csv([{ external_id: "U-1" }, { external_id: "U-2", allow_followup: "false" }, { external_id: "U-3", status: "cancelled" }], `${HEADER},status`);
-    assert.equal(run(file).inserted, 3);
-    const before = db.prepare("SELECT * FROM appointments ORDER BY id").all();
-    const again = run(file, { at: new Date(NOW.getTime() + 3600_000) });
+    assert.equal((await run(file)).inserted, 3);
+    const before = await db.all("SELECT * FROM appointments ORDER BY id");
+    const again = await run(file, { at: new Date(NOW.getTime() + 3600_000) });
     assert.deepEqual([again.inserted, again.updated, again.unchanged], [0, 0, 3]);
-    assert.deepEqual(db.prepare("SELECT * FROM appointments ORDER BY id").all(), before, "not even updated_at moved");
-    db.close();
+    assert.deepEqual(await db.all("SELECT * FROM appointments ORDER BY id"), before, "not even updated_at moved");
   });
 
-  test("a changed field → updated", () => {
-    const { db, run } = setup();
-    run(csv([{ external_id: "U-1" }]));
-    const s = run(csv([{ external_id: "U-1", client_name: "Ana Maria Souza" }]));
+  test("a changed field → updated", async (t) => {
+    const { db, run } = await setup(t);
+    await run(csv([{ external_id: "U-1" }]));
+    const s = await run(csv([{ external_id: "U-1", client_name: "Ana Maria Souza" }]));
     assert.deepEqual([s.inserted, s.updated, s.unchanged], [0, 1, 0]);
-    assert.equal(rowOf(db, "U-1")?.client_name, "Ana Maria Souza");
-    db.close();
+    assert.equal((await rowOf(db, "U-1"))?.client_name, "Ana Maria Souza");
   });
 
-  test("consent false → never scheduled; consent true → end + delay", () => {
-    const { db, run } = setup();
-    run(csv([{ external_id: "C-1", allow_followup: "false" }, { external_id: "C-2", allow_followup: "sim" }]));
-    const no = rowOf(db, "C-1");
+  test("consent false → never scheduled; consent true → end + delay", async (t) => {
+    const { db, run } = await setup(t);
+    await run(csv([{ external_id: "C-1", allow_followup: "false" }, { external_id: "C-2", allow_followup: "sim" }]));
+    const no = await rowOf(db, "C-1");
     assert.deepEqual([no?.followup_status, no?.followup_skip_reason, no?.followup_next_scheduled], ["skipped", "no_consent", null]);
-    const yes = rowOf(db, "C-2");
+    const yes = await rowOf(db, "C-2");
     assert.deepEqual([yes?.followup_status, yes?.followup_next_scheduled], ["scheduled", "2026-11-25T19:00:00.000Z"]); // 15:00 −03 + 60 min
-    db.close();
   });
 
-  test("ends 19:30 local → follow-up at 08:00 local the next day", () => {
-    const { db, run } = setup();
-    run(csv([{ external_id: "N-1", start_time: "2026-11-25T18:30", end_time: "2026-11-25T19:30" }]));
-    assert.equal(rowOf(db, "N-1")?.followup_next_scheduled, "2026-11-26T11:00:00.000Z");
-    db.close();
+  test("ends 19:30 local → follow-up at 08:00 local the next day", async (t) => {
+    const { db, run } = await setup(t);
+    await run(csv([{ external_id: "N-1", start_time: "2026-11-25T18:30", end_time: "2026-11-25T19:30" }]));
+    assert.equal((await rowOf(db, "N-1"))?.followup_next_scheduled, "2026-11-26T11:00:00.000Z");
   });
 
-  test("the company's delay and quiet hours are used", () => {
-    const { db, run } = setup();
-    saveCompany(db, { id: "clinica", name: "Clínica Sol", followupDelay: "30", quietHours: "off" }, fixedClock(NOW));
-    run(csv([{ external_id: "Q-1", start_time: "2026-11-25T21:00", end_time: "2026-11-25T22:00" }]));
-    assert.equal(rowOf(db, "Q-1")?.followup_next_scheduled, "2026-11-26T01:30:00.000Z");
-    db.close();
+  test("the company's delay and quiet hours are used", async (t) => {
+    const { db, run } = await setup(t);
+    await saveCompany(db, { id: "clinica", name: "Clínica Sol", followupDelay: "30", quietHours: "off" }, fixedClock(NOW));
+    await run(csv([{ external_id: "Q-1", start_time: "2026-11-25T21:00", end_time: "2026-11-25T22:00" }]));
+    assert.equal((await rowOf(db, "Q-1"))?.followup_next_scheduled, "2026-11-26T01:30:00.000Z");
   });
 
-  test("cancel before sending → skipped cancelled; un-cancel → scheduled again", () => {
-    const { db, run } = setup();
+  test("cancel before sending → skipped cancelled; un-cancel → scheduled again", async (t) => {
+    const { db, run } = await setup(t);
     const header = `${HEADER},status`;
-    run(csv([{ external_id: "X-1", status: "booked" }], header));
-    assert.equal(rowOf(db, "X-1")?.followup_status, "scheduled");
-    assert.equal(run(csv([{ external_id: "X-1", status: "cancelled" }], header)).updated, 1);
-    const r = rowOf(db, "X-1");
+    await run(csv([{ external_id: "X-1", status: "booked" }], header));
+    assert.equal((await rowOf(db, "X-1"))?.followup_status, "scheduled");
+    assert.equal((await run(csv([{ external_id: "X-1", status: "cancelled" }], header))).updated, 1);
+    const r = await rowOf(db, "X-1");
     assert.deepEqual([r?.status, r?.followup_status, r?.followup_skip_reason, r?.followup_next_scheduled], ["cancelled", "skipped", "cancelled", null]);
-    run(csv([{ external_id: "X-1", status: "booked" }], header));
-    assert.equal(rowOf(db, "X-1")?.followup_status, "scheduled");
-    db.close();
+    await run(csv([{ external_id: "X-1", status: "booked" }], header));
+    assert.equal((await rowOf(db, "X-1"))?.followup_status, "scheduled");
   });
 
-  test("changed end time before sending → rescheduled", () => {
-    const { db, run } = setup();
-    run(csv([{ external_id: "R-1" }]));
-    assert.equal(rowOf(db, "R-1")?.followup_next_scheduled, "2026-11-25T19:00:00.000Z");
-    run(csv([{ external_id: "R-1", end_time: "2026-11-25T16:30:00-03:00" }]));
-    assert.equal(rowOf(db, "R-1")?.followup_next_scheduled, "2026-11-25T20:30:00.000Z");
-    assert.equal(rowOf(db, "R-1")?.followup_status, "scheduled");
-    db.close();
+  test("changed end time before sending → rescheduled", async (t) => {
+    const { db, run } = await setup(t);
+    await run(csv([{ external_id: "R-1" }]));
+    assert.equal((await rowOf(db, "R-1"))?.followup_next_scheduled, "2026-11-25T19:00:00.000Z");
+    await run(csv([{ external_id: "R-1", end_time: "2026-11-25T16:30:00-03:00" }]));
+    assert.equal((await rowOf(db, "R-1"))?.followup_next_scheduled, "2026-11-25T20:30:00.000Z");
+    assert.equal((await rowOf(db, "R-1"))?.followup_status, "scheduled");
   });
 
-  test("a start-time-only change keeps the schedule", () => {
-    const { db, run } = setup();
-    run(csv([{ external_id: "R-2" }]));
-    run(csv([{ external_id: "R-2", start_time: "2026-11-25T13:30:00-03:00" }]));
-    assert.equal(rowOf(db, "R-2")?.followup_next_scheduled, "2026-11-25T19:00:00.000Z");
-    db.close();
+  test("a start-time-only change keeps the schedule", async (t) => {
+    const { db, run } = await setup(t);
+    await run(csv([{ external_id: "R-2" }]));
+    await run(csv([{ external_id: "R-2", start_time: "2026-11-25T13:30:00-03:00" }]));
+    assert.equal((await rowOf(db, "R-2"))?.followup_next_scheduled, "2026-11-25T19:00:00.000Z");
   });
 
-  test("after sending, a re-import changes the appointment's data but not the follow-up columns", () => {
-    const { db, run } = setup();
-    run(csv([{ external_id: "S-1" }]));
-    db.prepare(
+  test("after sending, a re-import changes the appointment's data but not the follow-up columns", async (t) => {
+    const { db, run } = await setup(t);
+    await run(csv([{ external_id: "S-1" }]));
+    await db.run(
       "UPDATE appointments SET followup_status = 'sent', followup_sent_at = '2026-11-25T19:00:05.000Z', followup_next_scheduled = NULL, followup_attempts = 1 WHERE external_id = 'S-1'",
-    ).run();
+    );
     const followCols = (r: AppointmentRow | undefined) => ({
       followup_status: r?.followup_status, followup_sent_at: r?.followup_sent_at, followup_next_scheduled: r?.followup_next_scheduled,
       followup_due_at: r?.followup_due_at, followup_attempts: r?.followup_attempts, followup_skip_reason: r?.followup_skip_reason,
     });
-    const before = followCols(rowOf(db, "S-1"));
-    const s = run(csv([{ external_id: "S-1", end_time: "2026-11-25T16:30:00-03:00", client_name: "Ana S." }]));
+    const before = followCols(await rowOf(db, "S-1"));
+    const s = await run(csv([{ external_id: "S-1", end_time: "2026-11-25T16:30:00-03:00", client_name: "Ana S." }]));
     assert.equal(s.updated, 1);
-    const after = rowOf(db, "S-1");
+    const after = await rowOf(db, "S-1");
     assert.equal(after?.end_time, "2026-11-25T19:30:00.000Z");
     assert.equal(after?.client_name, "Ana S.");
     assert.deepEqual(followCols(after), before);
     // Cancelling after sending does not touch the follow-up either.
-    run(csv([{ external_id: "S-1", end_time: "2026-11-25T16:30:00-03:00", client_name: "Ana S.", status: "cancelled" }], `${HEADER},status`));
-    assert.equal(rowOf(db, "S-1")?.status, "cancelled");
-    assert.deepEqual(followCols(rowOf(db, "S-1")), before);
-    db.close();
+    await run(csv([{ external_id: "S-1", end_time: "2026-11-25T16:30:00-03:00", client_name: "Ana S.", status: "cancelled" }], `${HEADER},status`));
+    assert.equal((await rowOf(db, "S-1"))?.status, "cancelled");
+    assert.deepEqual(followCols(await rowOf(db, "S-1")), before);
   });
 
-  test("due more than 12 h in the past → skipped expired; within 12 h → scheduled", () => {
-    const { db, run } = setup();
-    run(csv([
+  test("due more than 12 h in the past → skipped expired; within 12 h → scheduled", async (t) => {
+    const { db, run } = await setup(t);
+    await run(csv([
       // Ends 2026-11-24 15:00 −03 → due 19:00Z on the 24th: 17 h before NOW.
       { external_id: "E-1", start_time: "2026-11-24T14:00:00-03:00", end_time: "2026-11-24T15:00:00-03:00" },
       // Ends 2026-11-24 20:00 −03 → due 08:00 −03 on the 25th = 11:00Z: 1 h before NOW.
       { external_id: "E-2", start_time: "2026-11-24T19:00:00-03:00", end_time: "2026-11-24T20:00:00-03:00" },
     ]));
-    const e1 = rowOf(db, "E-1");
+    const e1 = await rowOf(db, "E-1");
     assert.deepEqual([e1?.followup_status, e1?.followup_skip_reason, e1?.followup_next_scheduled], ["skipped", "expired", null]);
-    assert.equal(rowOf(db, "E-2")?.followup_status, "scheduled");
-    db.close();
+    assert.equal((await rowOf(db, "E-2"))?.followup_status, "scheduled");
   });
 
-  test("import writes one audit entry with the summary", () => {
-    const { db, run } = setup();
-    run(csv([{ external_id: "A-1" }, { external_id: "A-2" }]));
-    const audit = db.prepare("SELECT action, payload FROM audit_log WHERE action = 'appointments_imported'").all() as { payload: string }[];
+  test("import writes one audit entry with the summary", async (t) => {
+    const { db, run } = await setup(t);
+    await run(csv([{ external_id: "A-1" }, { external_id: "A-2" }]));
+    const audit = await db.all<{ payload: string }>("SELECT action, payload FROM audit_log WHERE action = 'appointments_imported'");
     assert.equal(audit.length, 1);
     assert.deepEqual(JSON.parse(audit[0]?.payload ?? "{}"), { file: "test", inserted: 2, updated: 0, unchanged: 0, invalid: 0 });
-    db.close();
   });
 });
 
@@ -390,7 +382,7 @@ describe("appointments import (CLI)", () => {
   const env = { SECRETARIA_NOW: NOW.toISOString() };
   before(async () => {
     dir = tempDir();
-    db = join(dir, "secretaria.db");
+    db = tempDb();
     assert.equal((await runCli(["migrate", "--db", db])).code, 0);
     assert.equal((await runCli(["companies", "add", "--id", "clinica", "--name", "Clínica Sol", "--db", db])).code, 0);
   });
@@ -470,7 +462,7 @@ describe("appointments import (CLI)", () => {
 describe("100k rows (CLI)", () => {
   test("imports 100,000 rows; re-import reports 100,000 unchanged", async (t) => {
     const dir = tempDir();
-    const db = join(dir, "big.db");
+    const db = tempDb();
     assert.equal((await runCli(["migrate", "--db", db])).code, 0);
     assert.equal((await runCli(["companies", "add", "--id", "clinica", "--name", "Clínica Sol", "--db", db])).code, 0);
     const file = join(dir, "big.csv");
@@ -499,9 +491,9 @@ describe("100k rows (CLI)", () => {
     assert.match(second.stdout, /0 inserted, 0 updated, 100000 unchanged, 0 invalid/);
     t.diagnostic(`100k import ${Math.round(importMs)} ms, re-import ${Math.round(reimportMs)} ms (subprocess wall time)`);
 
-    const d = migratedDb(db);
+    const d = await migratedDb(db);
     try {
-      const byState = d.prepare("SELECT followup_status AS s, followup_skip_reason AS r, count(*) AS n FROM appointments GROUP BY 1, 2 ORDER BY 1, 2").all();
+      const byState = await d.all("SELECT followup_status AS s, followup_skip_reason AS r, count(*) AS n FROM appointments GROUP BY 1, 2 ORDER BY 1, 2");
       // i % 50 == 0 → cancelled (2,000); else i % 3 == 0 → no consent (32,667 - the cancelled multiples of 150); else scheduled.
       const cancelled = 2000;
       const noConsent = Math.ceil(100_000 / 3) - Math.ceil(100_000 / 150);
@@ -511,7 +503,7 @@ describe("100k rows (CLI)", () => {
         { s: "skipped", r: "no_consent", n: noConsent },
       ]);
     } finally {
-      d.close();
+      await d.close();
     }
   });
 });
@@ -525,14 +517,14 @@ describe("streaming import", () => {
     return Readable.from(parts, { objectMode: false });
   }
 
-  function setupStream(): { db: Db; stream: (text: string, opts?: { name?: string; skipInvalid?: boolean; size?: number }) => Promise<ImportSummary> } {
-    const { db } = setup();
+  async function setupStream(t: TestContext): Promise<{ db: Store; stream: (text: string, opts?: { name?: string; skipInvalid?: boolean; size?: number }) => Promise<ImportSummary> }> {
+    const { db } = await setup(t);
     const stream = (text: string, opts: { name?: string; skipInvalid?: boolean; size?: number } = {}) =>
       importStream(db, { stream: chunked(text, opts.size), name: opts.name ?? "stdin" }, { skipInvalid: opts.skipInvalid ?? false, clock: fixedClock(NOW) });
     return { db, stream };
   }
 
-  test("gives the same summary, rows and errors as the whole-file path, for CSV and JSON lines", async () => {
+  test("gives the same summary, rows and errors as the whole-file path, for CSV and JSON lines", async (t) => {
     const rows: Partial<Row>[] = [
       { external_id: "E-1", client_name: "José, \"Zé\"\r\nda Silva" },
       { external_id: "E-2", client_phone: "not a phone" },
@@ -547,37 +539,34 @@ describe("streaming import", () => {
     ];
     for (const { text, format, name } of texts) {
       for (const skipInvalid of [false, true]) {
-        const a = setup();
-        const whole = a.run(text, { format, skipInvalid });
-        const b = setupStream();
+        const a = await setup(t);
+        const whole = await a.run(text, { format, skipInvalid });
+        const b = await setupStream(t);
         const streamed = await b.stream(text, { name, skipInvalid, size: 5 });
         assert.deepEqual({ ...streamed, file: "", format: "" }, { ...whole, file: "", format: "" }, `${format} ${name} skipInvalid=${skipInvalid}`);
         assert.equal(streamed.format, format);
-        const dump = (db: Db) => db.prepare("SELECT company_id, external_id, client_name, client_phone, start_time, end_time, followup_status, followup_next_scheduled FROM appointments ORDER BY external_id").all();
-        assert.deepEqual(dump(b.db), dump(a.db));
-        assert.equal(count(b.db), skipInvalid ? 3 : 0);
-        a.db.close();
-        b.db.close();
+        const dump = (db: Store) => db.all("SELECT company_id, external_id, client_name, client_phone, start_time, end_time, followup_status, followup_next_scheduled FROM appointments ORDER BY external_id");
+        assert.deepEqual(await dump(b.db), await dump(a.db));
+        assert.equal(await count(b.db), skipInvalid ? 3 : 0);
       }
     }
   });
 
-  test("invalid rows without --skip-invalid: rolled back, the database is as before (audit included)", async () => {
-    const { db, stream } = setupStream();
+  test("invalid rows without --skip-invalid: rolled back, the database is as before (audit included)", async (t) => {
+    const { db, stream } = await setupStream(t);
     const first = await stream(csv([{ external_id: "K-1" }]));
     assert.equal(first.inserted, 1);
-    const audits = (db.prepare("SELECT count(*) AS n FROM audit_log").get() as { n: number }).n;
+    const audits = (await db.get<{ n: number }>("SELECT count(*) AS n FROM audit_log"))!.n;
     const s = await stream(csv([{ external_id: "K-1", client_name: "Changed" }, { external_id: "K-2" }, { external_id: "K-3", end_time: "nope" }]));
     assert.deepEqual([s.inserted, s.updated, s.unchanged, s.invalid], [0, 0, 0, 1]);
-    assert.equal(count(db), 1);
-    assert.equal(rowOf(db, "K-1")?.client_name, base.client_name);
-    assert.equal((db.prepare("SELECT count(*) AS n FROM audit_log").get() as { n: number }).n, audits);
-    assert.equal(db.inTransaction, false);
-    db.close();
+    assert.equal(await count(db), 1);
+    assert.equal((await rowOf(db, "K-1"))?.client_name, base.client_name);
+    assert.equal((await db.get<{ n: number }>("SELECT count(*) AS n FROM audit_log"))!.n, audits);
+    await assertNoOpenTransaction(db);
   });
 
-  test("a CSV error, a wrong header or a failing source mid-file roll back and leave no transaction open", async () => {
-    const { db, stream } = setupStream();
+  test("a CSV error, a wrong header or a failing source mid-file roll back and leave no transaction open", async (t) => {
+    const { db, stream } = await setupStream(t);
     await assert.rejects(stream(`${HEADER}\nclinica,"unterminated,1\n`), (e: unknown) => isUserError(e) && /cannot be read.*line/.test(e.message));
     await assert.rejects(stream("id,name\n1,Ana\n"), (e: unknown) => isUserError(e) && /header is wrong/.test(e.message));
     await assert.rejects(stream(""), (e: unknown) => isUserError(e) && /empty/.test(e.message));
@@ -587,15 +576,14 @@ describe("streaming import", () => {
       throw new Error("disk went away");
     }
     await assert.rejects(importStream(db, { stream: Readable.from(failing(), { objectMode: false }), name: "x.csv" }, { skipInvalid: true, clock: fixedClock(NOW) }));
-    assert.equal(count(db), 0);
-    assert.equal(db.inTransaction, false);
+    assert.equal(await count(db), 0);
+    await assertNoOpenTransaction(db);
     // And the database is usable afterwards.
     assert.equal((await stream(good)).inserted, 2);
-    db.close();
   });
 
-  test("line numbers of records spanning lines survive chunk boundaries, with CRLF", async () => {
-    const { db, stream } = setupStream();
+  test("line numbers of records spanning lines survive chunk boundaries, with CRLF", async (t) => {
+    const { stream } = await setupStream(t);
     const text = [
       HEADER,
       `clinica,M-1,"Ana\r\nde\r\nSouza",nope,2026-11-25T14:00-03:00,2026-11-25T15:00-03:00,true`,
@@ -605,11 +593,10 @@ describe("streaming import", () => {
       const s = await stream(text, { size });
       assert.deepEqual(s.errors.map((e) => e.replace(/:.*/, "")), ["line 2", "line 5"], `chunk size ${size}`);
     }
-    db.close();
   });
 
-  test("progress is reported in bytes up to the size", async () => {
-    const { db } = setup();
+  test("progress is reported in bytes up to the size", async (t) => {
+    const { db } = await setup(t);
     const text = csv(Array.from({ length: 10_000 }, (_, i) => ({ external_id: `P-${i}` })));
     const seen: [number, number][] = [];
     const size = Buffer.byteLength(text);
@@ -618,7 +605,6 @@ describe("streaming import", () => {
     });
     assert.equal(s.inserted, 10_000);
     assert.deepEqual(seen.at(-1), [size, size]);
-    db.close();
   });
 });
 
