@@ -22,7 +22,16 @@ export class OutcomeRecorder {
     private readonly logger: Logger,
     /** Flush at once when this many outcomes wait. */
     private readonly maxGroup = 256,
+    /** Called after each flush (the dispatcher waits on the backlog). */
+    private readonly onFlushed: () => void = () => {},
   ) {}
+
+  /** Outcomes handed in and not yet committed: sends a crash now would repeat. */
+  get backlog(): number {
+    return this.pending.length + this.inFlush;
+  }
+
+  private inFlush = 0;
 
   /** Resolves with whether the row was still held by its owner (false: nothing was written on it) once committed. */
   record(p: PlannedOutcome): Promise<boolean> {
@@ -52,12 +61,15 @@ export class OutcomeRecorder {
     if (this.flushing || !this.pending.length) return;
     this.flushing = this.flush().finally(() => {
       this.flushing = null;
+      this.inFlush = 0;
+      this.onFlushed();
       if (this.pending.length) this.kick();
     });
   }
 
   private async flush(): Promise<void> {
     const group = this.pending.splice(0, this.maxGroup);
+    this.inFlush = group.length;
     try {
       const results = await this.store.tx((t) => applyOutcomes(t, group.map((g) => g.p)));
       group.forEach((g, i) => g.resolve(results[i] ?? false));

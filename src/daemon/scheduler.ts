@@ -153,7 +153,13 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const owner = deps.owner ?? leaseOwner("daemon");
   const retry = retrySettings(deps.retry);
   const whaticketDefaults = deps.whaticketDefaults ?? whaticketFromEnv();
-  const recorder = new OutcomeRecorder(store, logger);
+  const wake = new Wakeup();
+  const recorder = new OutcomeRecorder(store, logger, 256, () => wake.notify());
+  /**
+   * Sends answered but not yet committed are what a crash would repeat: no new send starts while
+   * that many wait for the group commit, so the crash window stays within two concurrencies.
+   */
+  const maxUnrecorded = concurrency;
 
   let current: Promise<TickResult> | null = null;
   let stopping = false;
@@ -162,7 +168,6 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const inFlight = new Set<Promise<void>>();
   /** Claims, outcome reports and releases still running. */
   const background = new Set<Promise<unknown>>();
-  const wake = new Wakeup();
   const track = <T>(p: Promise<T>): Promise<T> => {
     background.add(p);
     void p.finally(() => background.delete(p)).catch(() => undefined);
@@ -381,9 +386,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 
   /** Deals queued rows to free slots, one per company per round. */
   function dispatch(lanes: Lane[], start: number, summary: TickSummary): void {
-    for (let dealt = true; dealt && inFlight.size < concurrency; ) {
+    const free = () => inFlight.size < concurrency && recorder.backlog < maxUnrecorded;
+    for (let dealt = true; dealt && free(); ) {
       dealt = false;
-      for (let i = 0; i < lanes.length && inFlight.size < concurrency; i++) {
+      for (let i = 0; i < lanes.length && free(); i++) {
         const lane = lanes[(start + i) % lanes.length]!;
         if (lane.paused || !lane.queue.length) continue;
         // A paused company sends one probe at a time until one gets through.
