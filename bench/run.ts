@@ -3,7 +3,7 @@
  * baseline measured in the same run (see bench/README.md for what each one means).
  *
  *   node --import tsx bench/run.ts [--quick] [--reps N] [--only cli,idle,views,metrics,burst,import] [--fresh] [--out FILE]
- *                                  [--pg URL | --no-pg]
+ *                                  [--pg URL | --no-pg] [--burst-configs 0x20,20x32]
  *
  * Every section runs on SQLite. The burst also runs on PostgreSQL, beside SQLite's: on the server
  * of --pg URL (or $SECRETARIA_BENCH_PG_URL; an admin URL: the run creates its own databases there
@@ -15,7 +15,7 @@
  * 127.0.0.1, a throwaway PostgreSQL cluster, databases on a given server) is stopped and its temp
  * files removed, also on Ctrl-C.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -28,13 +28,14 @@ import { METRICS_SQL } from "../src/store/metrics-queries.js";
 import { openStore } from "../src/store/open.js";
 import { DAILY_COUNTS_SQL, STATE_COUNTS_SQL } from "../src/store/stats.js";
 import { bySql, type Q } from "../src/store/store.js";
-import { HTTP_FLOOR, IMPORT_FLOOR, MEMORY_FLOOR, MEMORY_FLOOR_PG, NODE_ZERO, SQL_FLOOR, runFloor, type SqlStep } from "./lib/baselines.js";
+import { BULLMQ_PEER, HTTP_FLOOR, IMPORT_FLOOR, UNDICI_FLOOR, MEMORY_FLOOR, MEMORY_FLOOR_PG, NODE_ZERO, SQL_FLOOR, runFloor, type SqlStep } from "./lib/baselines.js";
 import { startDaemon, stopDaemon } from "./lib/daemon-process.js";
 import { DATA_DIR, addDueFollowups, cachedAgenda, copyDb, emptyDbLike, exportCsv, pgBurstTemplate, removeDb, tickMs, type PgBurstTemplate } from "./lib/datasets.js";
-import { figure, renderTable, summarize, type Figure, type Summary } from "./lib/figures.js";
+import { figure, renderTable, summarize, targetText, withTarget, type Figure, type Summary } from "./lib/figures.js";
 import { request } from "./lib/http.js";
 import { PG_URL_ENV, dbTarget, dropDatabase, dropDatabasesOfThisRun, resolvePgServer, type PgServer } from "./lib/pg.js";
-import { REPO_ROOT, killAllStarted, peakRssKb, runCli, runNodeEval, type RunResult } from "./lib/processes.js";
+import { REPO_ROOT, childrenCpuMs, killAllStarted, peakRssKb, runCli, runNodeEval, type RunResult } from "./lib/processes.js";
+import { startRedis, type RedisServer } from "./lib/redis.js";
 
 /** The business clock of every run: a Wednesday, 12:00 in São Paulo (SECRETARIA_NOW). */
 const NOW = new Date("2026-11-25T15:00:00.000Z");
@@ -50,7 +51,8 @@ interface Config {
   burst: number;
   /** Repetitions per kind of measurement (the expensive ones fewer: the whole run must fit in 10 minutes). */
   reps: { cheap: number; metrics: number; burst: number; import: number; importFloor: number; httpFloor: number };
-  burstConfigs: { latencyMs: number; concurrency: number; reps?: number }[];
+  /** `peer`: a BullMQ worker (Redis on loopback) drains the same burst, interleaved with the daemon's runs. */
+  burstConfigs: { latencyMs: number; concurrency: number; reps?: number; peer?: boolean }[];
   /** The run stops adding optional repetitions (the second 1M import) past this many seconds. */
   budgetSeconds: number;
 }
@@ -58,7 +60,9 @@ interface Config {
 function config(quick: boolean, reps: number | undefined): Config {
   const r = (n: number) => reps ?? n;
   // 20 ms × 8 is bound by latency (20,000 / 400 per s = 50 s a run): one run of it keeps the whole bench under 10 minutes.
+  // 0 ms × 20 is the comparison with BullMQ (its worker at concurrency 20): one more repetition, it is the headline.
   const burstConfigs = [
+    { latencyMs: 0, concurrency: 20, peer: true, reps: quick ? undefined : r(3) },
     { latencyMs: 0, concurrency: 8 },
     { latencyMs: 0, concurrency: 32 },
     { latencyMs: 20, concurrency: 8, reps: quick || reps !== undefined ? undefined : 1 },
@@ -114,6 +118,10 @@ interface Context {
   pgTemplate?: PgBurstTemplate | null;
   /** What the PostgreSQL part took to prepare, for results.json. */
   pgFacts: Record<string, unknown>;
+  /** The redis-server of the BullMQ peer, while it runs. */
+  redis?: RedisServer | null;
+  /** What the BullMQ peer ran on, or why it was skipped, for results.json. */
+  peerFacts: Record<string, unknown>;
 }
 
 // ── CLI start ───────────────────────────────────────────────────────────────────────────────
@@ -339,10 +347,13 @@ const ENGINE_NAME: Record<Engine, string> = { sqlite: "SQLite", postgres: "Postg
  * One `daemon --once --rate-limit 0` draining the burst on `db` (a file, or a database URL);
  * throughput = rows / the pass's own duration (the daemon's `tick` line).
  */
-async function drainOnce(ctx: Context, fake: FakeWhaticket, db: string, concurrency: number, what: string): Promise<{ rate: number; rssKb: number | null }> {
+async function drainOnce(ctx: Context, fake: FakeWhaticket, db: string, concurrency: number, what: string): Promise<{ rate: number; rssKb: number | null; cpuPerMsg: number | null }> {
   const { burst } = ctx.cfg;
   const target = dbTarget(db);
   const before = fake.deliveredCount;
+  // The daemon's CPU (user + sys, whole process: start, open, the pass, close) from this process's
+  // reaped children's times: nothing else of ours runs while it does (the fake is in process).
+  const cpu0 = childrenCpuMs();
   const r = ok(
     await runCli([...target.args, "daemon", "--once", "--concurrency", String(concurrency), "--rate-limit", "0"], {
       env: { ...ctx.env, ...target.env }, sampleRss: true, timeoutMs: 10 * 60_000,
@@ -351,9 +362,33 @@ async function drainOnce(ctx: Context, fake: FakeWhaticket, db: string, concurre
   );
   const delivered = fake.deliveredCount - before;
   if (delivered !== burst) throw new Error(`burst (${what}): the fake took ${delivered} messages, expected ${burst}; ${r.stderr.slice(-500)}`);
+  const cpu1 = childrenCpuMs();
+  const cpuPerMsg = cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / burst : null;
   const seconds = (tickMs(r.stderr) ?? r.ms) / 1000;
-  progress(`  ${what}: ${Math.round(burst / seconds)} msg/s (pass ${seconds.toFixed(1)} s, process ${(r.ms / 1000).toFixed(1)} s)`);
-  return { rate: burst / seconds, rssKb: r.peakRssKb };
+  progress(`  ${what}: ${Math.round(burst / seconds)} msg/s (pass ${seconds.toFixed(1)} s, process ${(r.ms / 1000).toFixed(1)} s${cpuPerMsg === null ? "" : `, CPU ${cpuPerMsg.toFixed(3)} ms/msg`})`);
+  return { rate: burst / seconds, rssKb: r.peakRssKb, cpuPerMsg };
+}
+
+/** The BullMQ peer's redis-server (Debian's package, installed when missing); null with a printed note when it cannot run. */
+async function startPeerRedis(ctx: Context): Promise<RedisServer | null> {
+  const r = await startRedis(progress);
+  if ("skipped" in r) {
+    ctx.peerFacts.skipped = r.skipped;
+    progress(`NOTE: the BullMQ comparison is skipped: ${r.skipped}`);
+    return null;
+  }
+  ctx.redis = r;
+  ctx.peerFacts = { redis: r.version, bullmq: bullmqVersion(), server: "127.0.0.1, no RDB/AOF, temp dir", jobs_enqueued_before_the_worker_starts: true };
+  progress(`redis-server ${r.version} on 127.0.0.1:${r.port} (no persistence) for the BullMQ peer`);
+  return r;
+}
+
+function bullmqVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(REPO_ROOT, "node_modules", "bullmq", "package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "?";
+  }
 }
 
 async function benchBurst(ctx: Context): Promise<void> {
@@ -408,29 +443,54 @@ async function benchBurst(ctx: Context): Promise<void> {
     }
   };
 
+  const redis = ctx.cfg.burstConfigs.some((c) => c.peer) ? await startPeerRedis(ctx) : null;
+  /** One BullMQ worker process draining the burst through the same fake (see BULLMQ_PEER). */
+  const peerOnce = async (concurrency: number, what: string) => {
+    const before = fake.deliveredCount;
+    const { out } = await runFloor<{ done: number; failed: number; rate: number; cpuMs: number }>(BULLMQ_PEER, [String(redis!.port), url, WHATICKET_TOKEN, String(concurrency), String(burst)], { timeoutMs: 10 * 60_000 });
+    const delivered = fake.deliveredCount - before;
+    if (out.failed || delivered !== burst) throw new Error(`BullMQ peer (${what}): ${out.done} done, ${out.failed} failed, the fake took ${delivered}, expected ${burst}`);
+    progress(`  ${what}: ${Math.round(out.rate)} jobs/s, worker CPU ${(out.cpuMs / burst).toFixed(3)} ms/job`);
+    return { rate: out.rate, cpuPerMsg: out.cpuMs / burst };
+  };
+
   for (const c of ctx.cfg.burstConfigs) {
     const { latencyMs, concurrency } = c;
     const reps = c.reps ?? ctx.cfg.reps.burst;
+    const peer = c.peer && redis !== null;
     fake.setLatency(latencyMs);
     const tag = `${latencyMs} ms, concurrency ${concurrency}`;
-    progress(`burst ${tag}: bare HTTP client × ${ctx.cfg.reps.httpFloor}, daemon --once × ${reps}${pgTemplate ? " on each engine, interleaved" : ""}`);
-    const floorRates: number[] = [];
+    progress(`burst ${tag}: bare HTTP clients (node:http, undici) × ${ctx.cfg.reps.httpFloor}, daemon --once × ${reps}${pgTemplate ? " on each engine" : ""}${peer ? ", BullMQ worker" : ""}${pgTemplate || peer ? ", interleaved" : ""}`);
+    const floorRates: Record<"http" | "undici", number[]> = { http: [], undici: [] };
     for (let i = 0; i < ctx.cfg.reps.httpFloor + 1; i++) {
       const ms = i === 0 ? "1000" : "2000";
-      const { out } = await runFloor<{ rate: number; failed: number }>(HTTP_FLOOR, [url, WHATICKET_TOKEN, String(concurrency), String(burst), ms]);
-      if (out.failed) throw new Error(`the bare HTTP client saw ${out.failed} failures from the fake`);
-      if (i > 0) floorRates.push(out.rate); // the first run warms the fake (JIT, sockets)
+      for (const [kind, code] of [["http", HTTP_FLOOR], ["undici", UNDICI_FLOOR]] as const) {
+        const { out } = await runFloor<{ rate: number; failed: number }>(code, [url, WHATICKET_TOKEN, String(concurrency), String(burst), ms]);
+        if (out.failed) throw new Error(`the bare ${kind} client saw ${out.failed} failures from the fake`);
+        if (i > 0) floorRates[kind].push(out.rate); // the first run warms the fake (JIT, sockets)
+      }
     }
     const rates: Record<Engine, number[]> = { sqlite: [], postgres: [] };
     const rss: Record<Engine, number[]> = { sqlite: [], postgres: [] };
+    const cpu: Record<Engine, number[]> = { sqlite: [], postgres: [] };
+    const peerRates: number[] = [];
+    const peerCpu: number[] = [];
     for (let i = 0; i < reps; i++) {
       for (const engine of engines) {
         const r = await drain(engine, concurrency, `run ${i + 1}, ${ENGINE_NAME[engine]}`);
         rates[engine].push(r.rate);
         if (r.rssKb !== null) rss[engine].push(mib(r.rssKb));
+        if (r.cpuPerMsg !== null) cpu[engine].push(r.cpuPerMsg);
+      }
+      if (peer) {
+        const p = await peerOnce(concurrency, `run ${i + 1}, BullMQ worker`);
+        peerRates.push(p.rate);
+        peerCpu.push(p.cpuPerMsg);
       }
     }
-    const floor = { label: `bare keep-alive client, ${concurrency} sockets`, unit: "msg/s" as const, value: summarize(floorRates) };
+    const undici = summarize(floorRates.undici);
+    const floor = { label: `bare undici keep-alive client, ${concurrency} connections`, unit: "msg/s" as const, value: undici };
+    const httpNote = `bare node:http keep-alive Agent, ${concurrency} sockets: ${Math.round(summarize(floorRates.http).median)} msg/s (median)`;
     const ideal = latencyMs > 0 ? { label: `concurrency / latency`, unit: "msg/s" as const, value: summarize([(concurrency * 1000) / latencyMs]) } : null;
     const sqliteValue = summarize(rates.sqlite);
     const id = (engine: Engine) => `burst.${engine === "postgres" ? "pg." : ""}${latencyMs}ms.c${concurrency}`;
@@ -439,18 +499,39 @@ async function benchBurst(ctx: Context): Promise<void> {
       ctx.figures.push(
         figure({
           id: `${id(engine)}.vs_fake`, section: "burst", engine, label: `${count(burst)} follow-ups, ${tag}, ${ENGINE_NAME[engine]}`, unit: "msg/s", value, baseline: floor,
-          note: engine === "postgres" ? `PostgreSQL / SQLite (medians, same run): ${(value.median / sqliteValue.median).toFixed(2)}×` : undefined,
+          note: engine === "postgres" ? `PostgreSQL / SQLite (medians, same run): ${(value.median / sqliteValue.median).toFixed(2)}×` : httpNote,
         }),
       );
+      if (peer && peerRates.length) {
+        const f = figure({
+          id: `${id(engine)}.vs_bullmq`, section: "burst", engine, label: `  same, ${ENGINE_NAME[engine]}, vs BullMQ`, unit: "msg/s", value,
+          baseline: { label: `BullMQ worker, concurrency ${concurrency}, Redis ${redis!.version} on loopback`, unit: "msg/s", value: summarize(peerRates) },
+        });
+        ctx.figures.push(engine === "sqlite" ? withTarget(f, "ratio", ">=", 1.5) : f);
+      }
     }
     if (ideal) {
       for (const engine of engines) {
-        ctx.figures.push(
-          figure({ id: `${id(engine)}.vs_ideal`, section: "burst", engine, label: `  same, ${ENGINE_NAME[engine]}, vs the ideal bound`, unit: "msg/s", value: summarize(rates[engine]), baseline: ideal }),
-        );
+        const f = figure({ id: `${id(engine)}.vs_ideal`, section: "burst", engine, label: `  same, ${ENGINE_NAME[engine]}, vs the ideal bound`, unit: "msg/s", value: summarize(rates[engine]), baseline: ideal });
+        ctx.figures.push(concurrency === 32 && latencyMs === 20 ? withTarget(f, "ratio", ">=", 0.9) : f);
       }
+      ctx.figures.push(figure({ id: `burst.${latencyMs}ms.c${concurrency}.undici.vs_ideal`, section: "burst", label: `  bare undici client, ${concurrency} connections, vs the ideal bound`, unit: "msg/s", value: undici, baseline: ideal }));
+    }
+    for (const engine of engines) {
+      if (!cpu[engine].length) continue;
+      const f = figure({
+        id: `cpu.${engine === "postgres" ? "pg." : ""}${latencyMs}ms.c${concurrency}`, section: "CPU", engine,
+        label: `daemon CPU per message, ${tag}, ${ENGINE_NAME[engine]}`, unit: "ms/msg", value: summarize(cpu[engine]),
+        baseline: peer && peerCpu.length ? { label: "BullMQ worker CPU per job (the drain only; Redis not counted)", unit: "ms/msg", value: summarize(peerCpu) } : undefined,
+        note: `user + sys of the whole daemon process (start, open, the pass, close) / messages${engine === "postgres" ? "; the server's CPU is not counted" : ""}`,
+      });
+      ctx.figures.push(engine === "sqlite" && peer ? withTarget(f, "value", "<=", 0.3) : f);
     }
     for (const engine of engines) if (rss[engine].length) memory.push({ engine, tag, value: rss[engine] });
+  }
+  if (redis) {
+    await redis.stop();
+    ctx.redis = null;
   }
   removeDb(template);
   const memFloor = ctx.memoryFloor ?? { label: "node + better-sqlite3, one query", unit: "MiB" as const, value: summarize([mib((await runFloor<{ maxRssKb: number }>(MEMORY_FLOOR, [ctx.bigDb])).out.maxRssKb)]) };
@@ -542,6 +623,7 @@ async function main(): Promise<void> {
       out: { type: "string" },
       pg: { type: "string" },
       "no-pg": { type: "boolean", default: false },
+      "burst-configs": { type: "string" },
     },
   });
   const reps = values.reps === undefined ? undefined : Number(values.reps);
@@ -550,17 +632,25 @@ async function main(): Promise<void> {
   for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section "${s}" (use ${SECTIONS.join(", ")})`);
   if (values.pg !== undefined && values["no-pg"]) throw new Error("--pg URL and --no-pg contradict each other: pass one");
   const cfg = config(values.quick, reps);
+  if (values["burst-configs"] !== undefined) {
+    // e.g. 0x20,20x32: latency ms × concurrency, a subset of the burst's configurations.
+    const wanted = values["burst-configs"].split(",").map((s) => s.trim());
+    const known = cfg.burstConfigs.map((c) => `${c.latencyMs}x${c.concurrency}`);
+    for (const w of wanted) if (!known.includes(w)) throw new Error(`--burst-configs: unknown "${w}" (use ${known.join(", ")})`);
+    cfg.burstConfigs = cfg.burstConfigs.filter((c) => wanted.includes(`${c.latencyMs}x${c.concurrency}`));
+  }
   // A smoke run must not replace the full run's figures.
   const out = values.out ?? (cfg.quick ? join(DATA_DIR, "results-quick.json") : join(REPO_ROOT, "bench", "results.json"));
 
   const tmp = mkdtempSync(join(tmpdir(), "secretaria-bench-"));
   const ctx: Context = {
     cfg, tmp, bigDb: join(tmp, "big.db"), smallDb: join(tmp, "small.db"), bigSource: "", figures: [], fake: null,
-    env: { SECRETARIA_NOW: NOW.toISOString(), WHATICKET_TOKEN }, pg: null, pgFacts: {},
+    env: { SECRETARIA_NOW: NOW.toISOString(), WHATICKET_TOKEN }, pg: null, pgFacts: {}, peerFacts: {},
   };
   /** Stops what the run started: subprocesses, the fake, its databases on a given server (or the throwaway cluster), the temp folder. */
   const cleanup = async () => {
     killAllStarted();
+    await ctx.redis?.stop().catch(() => {});
     await ctx.fake?.stop().catch(() => {});
     const pg = ctx.pg;
     if (pg && !pg.throwaway) await dropDatabasesOfThisRun(pg, "secretaria_bench").catch((err: Error) => progress(`could not drop this run's databases on ${pg.display}: ${err.message}`));
@@ -618,13 +708,15 @@ async function main(): Promise<void> {
     for (const s of SECTIONS) if (only.includes(s)) await run[s](ctx);
 
     const seconds = (performance.now() - started) / 1000;
-    const order = ["CLI start", "idle tick", "views", "burst", "memory", "import"];
+    const order = ["CLI start", "idle tick", "views", "burst", "CPU", "memory", "import"];
     ctx.figures.sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
     const table = renderTable(ctx.figures);
     const pgNote = ctx.pg
       ? `PostgreSQL: ${ctx.pg.version} (${ctx.pg.durability}) at ${ctx.pg.display}; burst agenda generated there in ${ctx.pgFacts.generate_seconds ?? "?"} s, each run on a copy of it. SQLite: WAL, synchronous=NORMAL.`
       : `PostgreSQL figures skipped: ${ctx.pgSkipped ?? "?"}.${only.includes("burst") && !values["no-pg"] ? ` Pass --pg URL (or set ${PG_URL_ENV}), or install PostgreSQL for a throwaway cluster.` : ""}`;
     process.stdout.write(`\n${table}\n\nratio = median / median of the baseline measured in the same run; [min–max] over the runs. Total ${seconds.toFixed(0)} s.\n${pgNote}\n`);
+    const targets = ctx.figures.filter((f) => f.target).map((f) => `  ${f.label.trim()}: ${targetText(f.target!, f.unit)}`);
+    if (targets.length) process.stdout.write(`Targets (issue 12), medians of this run:\n${targets.join("\n")}\n`);
     const results = {
       when: new Date().toISOString(),
       quick: cfg.quick,
@@ -636,6 +728,8 @@ async function main(): Promise<void> {
       postgres: ctx.pg
         ? { server: ctx.pg.display, version: ctx.pg.version, settings: ctx.pg.durability, throwaway_cluster: ctx.pg.throwaway, agenda: cfg.big, burst: cfg.burst, ...ctx.pgFacts }
         : { skipped: ctx.pgSkipped ?? null },
+      bullmq_peer: ctx.peerFacts,
+      targets: ctx.figures.filter((f) => f.target).map((f) => ({ id: f.id, label: f.label.trim(), median: f.target!.of === "ratio" ? f.ratio?.median : f.value.median, ...f.target })),
       figures: ctx.figures,
     };
     writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);

@@ -91,10 +91,23 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .option("--followup-delay <min>", "minutes after the appointment's end (default 60)")
     .option("--rate-limit <msg_per_s>", "messages per second to this company's WhatsApp, 0 = off (default 1)")
     .option("--template <text>", "override of the follow-up text; {nome} = client's first name, {quando} = de hoje/de ontem")
+    .option("--gateway <kind>", "WhatsApp gateway: whaticket (default), evolution or cloud (Meta's WhatsApp Cloud API, with buttons)")
+    .option("--evolution-url <url>", "Evolution API server, e.g. https://evo.example.com")
+    .option("--evolution-api-key <key>", "Evolution apikey (instance token or global key); never shown again")
+    .option("--evolution-instance <name>", "Evolution instance name")
+    .option("--cloud-phone-number-id <id>", "Cloud API: Phone number ID (digits, from WhatsApp > API Setup)")
+    .option("--cloud-access-token <token>", "Cloud API: system-user access token; never shown again")
+    .option("--cloud-app-secret <secret>", "Cloud API: the app secret that signs webhooks (X-Hub-Signature-256); never shown again")
+    .option("--cloud-verify-token <token>", "Cloud API: the verify token you type in the webhook setup; never shown again")
+    .option("--cloud-template <name>", "Cloud API: the approved follow-up template ({{1}} first name, {{2}} de hoje/de ontem, two quick replies)")
+    .option("--cloud-template-language <code>", "Cloud API: the template's language (default pt_BR)")
+    .option("--cloud-graph-base <url>", "Cloud API: Graph API base URL (default https://graph.facebook.com; for tests)")
     .option("--json", "print the saved company as JSON")
     .addHelpText("after", examples([
       "secretaria companies add --id clinica-sol --name 'Clínica Sol' --whaticket-url https://wt.clinicasol.com.br --whaticket-token \"$TOKEN\"",
       "secretaria companies add --id estudio --name 'Estúdio Lua' --timezone America/Manaus --business-hours 'tue-sat 10:00-19:00' --quiet-hours 21:00-09:00",
+      "secretaria companies add --id odonto --name 'Odonto Sul' --gateway evolution --evolution-url https://evo.odontosul.com.br --evolution-api-key \"$KEY\" --evolution-instance odonto",
+      "secretaria companies add --id fisio --name 'Fisio Mar' --gateway cloud --cloud-phone-number-id 106540352242922 --cloud-access-token \"$TOKEN\" --cloud-app-secret \"$SECRET\" --cloud-verify-token \"$VERIFY\" --cloud-template followup_reuniao",
     ]))
     .action(act(async (o) => (await import("./commands/companies.js")).runCompaniesAdd(o)));
   companies
@@ -129,8 +142,12 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .description("import a CSV or JSON-lines file atomically (upsert by company_id + external_id)")
     .argument("<file>", "CSV with header company_id,external_id,client_name,client_phone,start_time,end_time,allow_followup[,status], or .jsonl; - for stdin")
     .option("--skip-invalid", "import the valid rows and report the others (default: a bad row imports nothing)")
+    .option("--company <id>", "every row is for this company (files without a company_id column); also picks its saved --map")
+    .option("--map <field=Column,...>", "which column holds which field, e.g. client_name=Paciente,start_time=Data+Hora (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
+    .option("--save-map", "keep --map for --company: its next imports use it without --map")
+    .option("--encoding <name>", "auto (default: UTF-8, else Windows-1252 as Excel saves), utf-8, windows-1252 or latin1")
     .option("--json", "print the summary as JSON")
-    .addHelpText("after", examples(["secretaria appointments import agenda.csv", "secretaria appointments import export.jsonl --skip-invalid", "cat agenda.csv | secretaria appointments import -"]))
+    .addHelpText("after", examples(["secretaria appointments import agenda.csv", "secretaria appointments import export.jsonl --skip-invalid", "cat agenda.csv | secretaria appointments import -", "secretaria appointments import export.csv --company clinica-sol --map client_name=Paciente,start_time=Data+Hora --save-map"]))
     .action(act(async (o, [file]) => (await import("./commands/appointments.js")).runAppointmentsImport(o, file ?? "")));
   appointments
     .command("list")
@@ -144,8 +161,48 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .option("--json", "machine-readable output")
     .addHelpText("after", examples(["secretaria appointments list --company clinica-sol --from 2026-11-25", "secretaria appointments list --search ana --json"]))
     .action(act(async (o) => (await import("./commands/appointments.js")).runAppointmentsList(o)));
+  appointments
+    .command("cancel")
+    .description("cancel an appointment: a follow-up not yet sent is unscheduled (audited)")
+    .argument("<external-id>", "the appointment's id in the company's agenda")
+    .option("--company <id>", "the company (required)")
+    .option("--json", "print the appointment as JSON")
+    .addHelpText("after", examples(["secretaria appointments cancel A-1001 --company clinica-sol"]))
+    .action(act(async (o, [id]) => (await import("./commands/appointments.js")).runAppointmentsCancel(o, id ?? "")));
+  appointments
+    .command("show")
+    .description("one appointment and its follow-up")
+    .argument("<id>", "the row id (from appointments list) or the external id")
+    .option("--company <id>", "the company, when several share the external id")
+    .option("--show-phones", "show the client's phone unmasked")
+    .option("--json", "print it as JSON")
+    .addHelpText("after", examples(["secretaria appointments show 42", "secretaria appointments show A-1001 --company clinica-sol"]))
+    .action(act(async (o, [id]) => (await import("./commands/appointments.js")).runAppointmentsShow(o, id ?? "")));
 
   // ── commands of the delivery, replies, views and demo work register below ──
+
+  const tokens = program
+    .command("tokens")
+    .description("API and panel (/painel) tokens: one company's data, or every company's (operator); stored hashed, shown once")
+    .addHelpText("after", examples(["secretaria tokens create --company clinica-sol --name recepcao", "secretaria tokens create --operator", "secretaria tokens list", "secretaria tokens revoke 3"]));
+  tokens
+    .command("create")
+    .description("create a token and print it once")
+    .option("--company <id>", "the token sees and resends this company's follow-ups only")
+    .option("--operator", "the token sees every company")
+    .option("--name <name>", "a label, e.g. who holds it")
+    .option("--json", "machine-readable output (includes the token)")
+    .action(act(async (o) => (await import("./commands/tokens.js")).runTokensCreate(o)));
+  tokens
+    .command("list")
+    .description("list tokens (never the token itself)")
+    .option("--json", "machine-readable output")
+    .action(act(async (o) => (await import("./commands/tokens.js")).runTokensList(o)));
+  tokens
+    .command("revoke")
+    .description("revoke a token by its id (see tokens list)")
+    .argument("<id>", "the token's id")
+    .action(act(async (o, [id]) => (await import("./commands/tokens.js")).runTokensRevoke(o, id ?? "")));
 
   program
     .command("daemon")
@@ -200,8 +257,28 @@ stops after the sends in flight, a second stops at once.`)
     .argument("<id>", "the appointment's id (see secretaria followups list)")
     .option("--yes", "do not ask for confirmation (required when not on a terminal)")
     .option("--json", "print the follow-up after the resend as JSON")
+    .option("--force", "send even within 12 hours of the last send or inside the company's quiet hours (refused otherwise)")
     .addHelpText("after", examples(["secretaria followups resend 42", "secretaria followups resend 42 --yes --json"]))
     .action(act(async (o, [id]) => (await import("./commands/followups-resend.js")).runFollowupsResend(o, id)));
+  followups
+    .command("show")
+    .description("one follow-up's whole story in time order: messages both ways, state changes, audit")
+    .argument("<id>", "the appointment's id (see secretaria followups list)")
+    .option("--json", "{followup, events: [{at, at_local, kind, action, text, detail, ref}]}")
+    .addHelpText("after", examples(["secretaria followups show 42", "secretaria followups show 42 --json"]))
+    .action(act(async (o, [id]) => (await import("./commands/followups-show.js")).runFollowupsShow(o, id)));
+  followups
+    .command("set-response")
+    .description("correct a misread reply, with the effects a real reply of that kind has (positive offers slots), audited")
+    .argument("<id>", "the appointment's id (see secretaria followups list)")
+    .argument("<response>", "positive, negative or feedback")
+    .option("--text <text>", "feedback only: the feedback's text (default: the client's last message)")
+    .option("--no-send", "positive: record the slot offer without sending it to the client")
+    .option("--json", "{appointment_id, from, to, feedback, offered_slots, bot_reply, bot_reply_delivery, ...}")
+    .addHelpText("after", `${examples(["secretaria followups set-response 42 positive", "secretaria followups set-response 42 feedback --text 'a sala estava fria'", "secretaria followups set-response 42 negative --json"])}
+A correction is audited as followup_response (corrected_by: operator) plus response_corrected. stats shows
+each follow-up's current response; the /metrics *_total counters count responses recorded, corrections included.`)
+    .action(act(async (o, [id, response]) => (await import("./commands/followups-set-response.js")).runFollowupsSetResponse(o, id, response)));
 
   const reply = program
     .command("reply")
@@ -228,13 +305,32 @@ when none is configured the response is still recorded and the output says the a
     .description("intent of TEXT (followup_positive, followup_negative, followup_feedback), or of each stdin line; needs no database")
     .argument("[text]", "the reply to classify; without it, one result per stdin line, in order")
     .option("--json", 'one JSON object {"text", "intent"} per line')
-    .option("--explain", "also show the rule that decided")
+    .option("--explain", "also show the rule that decided (and, in --json, the doubt that makes the bot ask)")
+    .option("--table", "each text beside its intent in columns (the default when stdout is a terminal)")
     .addHelpText("after", `${examples([
       'secretaria reply classify "não vejo a hora de marcar"',
       "secretaria reply classify --json < replies.jsonl     # a JSON line with a \"text\" field is read as that text",
       "cut -f2 export.tsv | secretaria reply classify",
     ])}`)
     .action(act(async (o, [text]) => (await import("./commands/reply.js")).runReplyClassify(o, text)));
+
+  // replies: the inbox of what customers wrote (issue 15).
+  program
+    .command("replies")
+    .description("what customers wrote: every inbound message, matched to a follow-up or not")
+    .command("list")
+    .description("the inbox, newest first: time (company's zone), client, follow-up, intent, deciding rule, text (control characters stripped)")
+    .option("--company <id>", "only messages matched to this company's follow-ups")
+    .option("--intent <intent>", "positive, negative or feedback")
+    .option("--unmatched", "only messages that matched no open follow-up")
+    .option("--since <date>", "received on or after this local date (YYYY-MM-DD)")
+    .option("--until <date>", "received on or before this local date (YYYY-MM-DD)")
+    .option("--follow-up <id>", "only messages of this follow-up (the appointment's id)")
+    .option("--limit <n>", "at most N messages (default 100)")
+    .option("--json", "an array of {id, received_at, received_local, company_id, appointment_id, client_name, phone, intent, rule, outcome, text}")
+    .option("--format <format>", "table (default), json or csv")
+    .addHelpText("after", examples(["secretaria replies list --unmatched", "secretaria replies list --company clinica --intent feedback --since 2026-11-01", "secretaria replies list --follow-up 42 --format csv"]))
+    .action(act(async (o) => (await import("./commands/replies.js")).runRepliesList(o)));
 
   program
     .command("stats")
@@ -247,6 +343,76 @@ sent = follow-ups delivered in the window (each appointment once, however often 
 answers by followup_responded_at; response rate = (positive + negative + feedback) / sent; pending = scheduled
 or awaiting a reply. Colors only on a terminal; NO_COLOR turns them off, FORCE_COLOR on.`)
     .action(act(async (o) => (await import("./commands/stats.js")).runStats(o)));
+
+  // status and doctor: seeing what is going on (issue 18).
+  program
+    .command("status")
+    .description("daemons (host, pid, last tick, alive), backlog due now, sends in the last hour, paused companies, webhook/API — from the database, any host")
+    .option("--json", "print it as JSON")
+    .addHelpText("after", examples(["secretaria status", "secretaria status --json --db postgres://…"]))
+    .action(act(async (o) => (await import("./commands/status.js")).runStatus(o)));
+  program
+    .command("doctor")
+    .description("check the setup: gateways, templates, tokens, database permissions, a simulated clock, quiet hours; each problem with its fix; exit 1 when any")
+    .option("--online", "also try each Whaticket server (HEAD, 5 s timeout)")
+    .option("--json", "print {ok, problems: [{check, company, problem, fix}]}")
+    .addHelpText("after", examples(["secretaria doctor", "secretaria doctor --online"]))
+    .action(act(async (o) => (await import("./commands/doctor.js")).runDoctor(o)));
+
+  // contacts: the do-not-contact list, consent under LGPD (issue 14).
+  const contacts = program
+    .command("contacts")
+    .description("the do-not-contact list: phones that asked to stop (PARAR) never get a follow-up from that company")
+    .addHelpText("after", examples(["secretaria contacts list --company clinica", "secretaria contacts optout --company clinica --phone \"+55 11 99999-0000\""]));
+  contacts
+    .command("list")
+    .description("phones on the list: company, phone, since, reason (client_request or operator), the message that asked")
+    .option("--company <id>", "only this company")
+    .option("--phone <phone>", "only this phone (any company)")
+    .option("--json", "an array of {company_id, phone, since, reason, message, message_id}")
+    .action(act(async (o) => (await import("./commands/contacts.js")).runContactsList(o)));
+  contacts
+    .command("show")
+    .description("whether a phone is on a company's list, since when and why")
+    .option("--company <id>", "the company")
+    .option("--phone <phone>", "the client's phone")
+    .option("--json", "{company_id, phone, opted_out, entry}")
+    .action(act(async (o) => (await import("./commands/contacts.js")).runContactsShow(o)));
+  contacts
+    .command("optout")
+    .description("put a phone on a company's list (the client asked by other means); skips its scheduled follow-ups; audited consent_revoked")
+    .option("--company <id>", "the company")
+    .option("--phone <phone>", "the client's phone")
+    .option("--note <text>", "why (kept on the list)")
+    .option("--json", "{added, skipped_followups, entry}")
+    .action(act(async (o) => (await import("./commands/contacts.js")).runContactsOptOut(o)));
+  contacts
+    .command("optin")
+    .description("take a phone off a company's list, only at the client's request; audited consent_granted")
+    .option("--company <id>", "the company")
+    .option("--phone <phone>", "the client's phone")
+    .option("--json", "{removed}")
+    .action(act(async (o) => (await import("./commands/contacts.js")).runContactsOptIn(o)));
+
+  // customers: a person's data under LGPD, a copy and its erasure (issue 14).
+  const customers = program
+    .command("customers")
+    .description("a person's data under LGPD: everything held about a phone, as a copy or erased")
+    .addHelpText("after", examples(["secretaria customers export --phone \"+55 11 99999-0000\" > ana.json", "secretaria customers erase --phone \"+55 11 99999-0000\" --yes"]));
+  customers
+    .command("export")
+    .description("one JSON document on stdout: appointments, follow-up states, messages received and sent, feedback, audit entries, do-not-contact entry")
+    .option("--phone <phone>", "the person's phone (both forms of a Brazilian mobile are found)")
+    .option("--company <id>", "only this company's data (default: every company)")
+    .action(act(async (o) => (await import("./commands/customers.js")).runCustomersExport(o)));
+  customers
+    .command("erase")
+    .description("remove or anonymise every row about the person (unmatched messages included); audit entries keep action and time only; SQLite file rebuilt so nothing is recoverable")
+    .option("--phone <phone>", "the person's phone")
+    .option("--company <id>", "only this company's data (default: every company)")
+    .option("--yes", "do not ask (needed when not on a terminal)")
+    .option("--json", "{erased: {appointments, feedback_events, inbound_messages, audit_entries, do_not_contact}, file_scrubbed}")
+    .action(act(async (o) => (await import("./commands/customers.js")).runCustomersErase(o)));
 
   const audit = program
     .command("audit")
@@ -269,7 +435,8 @@ or awaiting a reply. Colors only on a terminal; NO_COLOR turns them off, FORCE_C
     .command("demo")
     .description("the whole cycle offline in under a minute: fake Whaticket on 127.0.0.1, simulated clock, real engine; ends with stats and the list")
     .option("--fast", "no pauses between steps")
-    .addHelpText("after", `${examples(["npx secretaria demo", "npx secretaria demo --fast", "npx secretaria --db /tmp/demo.db demo   # keep the demo database where you want it"])}
+    .option("--gateway <kind>", "evolution or cloud: the cycle through that gateway's fake (cloud shows the template's buttons and a tap)")
+    .addHelpText("after", `${examples(["npx secretaria demo", "npx secretaria demo --fast", "npx secretaria demo --gateway cloud", "npx secretaria --db /tmp/demo.db demo   # keep the demo database where you want it"])}
 The demo writes only a new database (a temporary folder unless --db names a new file or an earlier demo's);
 it never touches ./secretaria.db or SECRETARIA_DB, and needs no configuration or network.`)
     .action(act(async (o) => (await import("./commands/demo.js")).runDemo(o)));

@@ -106,6 +106,88 @@ Promise.all(Array.from({ length: concurrency }, lane)).then(() => {
 `;
 
 /**
+ * The same ceiling with undici (the daemon's own HTTP client): a keep-alive Pool of
+ * \`concurrency\` connections to the fake, \`concurrency\` lanes posting one request after another.
+ * argv: url token concurrency maxRequests maxMs
+ */
+export const UNDICI_FLOOR = `
+const { Pool } = require("undici");
+const [url, token, concurrencyArg, maxRequestsArg, maxMsArg] = process.argv.slice(1);
+const concurrency = Number(concurrencyArg), maxRequests = Number(maxRequestsArg), maxMs = Number(maxMsArg);
+const pool = new Pool(new URL(url).origin, { connections: concurrency, pipelining: 1 });
+const headers = { "content-type": "application/json", authorization: "Bearer " + token };
+const body = JSON.stringify({ number: "5511900000000", body: "Espero que tenha corrido tudo bem na reunião de hoje, Ana. 😊\\nGostaria de marcar o próximo encontro?\\n\\n✅ Sim, quero marcar\\n❌ Não, obrigado" });
+let started = 0, done = 0, failed = 0;
+const t0 = performance.now();
+const deadline = t0 + maxMs;
+async function lane() {
+  while (started < maxRequests && performance.now() < deadline) {
+    started++;
+    try {
+      const res = await pool.request({ path: "/api/messages/send", method: "POST", headers, body });
+      await res.body.dump();
+      if (res.statusCode >= 200 && res.statusCode < 300) done++; else failed++;
+    } catch { failed++; }
+  }
+}
+Promise.all(Array.from({ length: concurrency }, lane)).then(async () => {
+  const ms = performance.now() - t0;
+  await pool.close();
+  process.stdout.write(JSON.stringify({ requests: done, failed, ms, rate: done / (ms / 1000) }) + "\\n");
+});
+`;
+
+/**
+ * The peer the daemon is measured against: one BullMQ worker process (concurrency \`concurrency\`,
+ * Redis on loopback) draining \`jobs\` jobs, each a POST of one message to the same fake through
+ * undici's keep-alive Pool (the daemon's kind of client). The jobs are enqueued first (addBulk, as
+ * the daemon's rows are due before it starts); the figure is jobs / (worker start → last job
+ * completed), and the worker's CPU over that window. Completed jobs are removed (BullMQ's cheapest
+ * setting). Redis's own CPU is not counted.
+ * argv: redisPort url token concurrency jobs
+ */
+export const BULLMQ_PEER = `
+const { Queue, Worker } = require("bullmq");
+const { Pool } = require("undici");
+const [redisPort, url, token, concurrencyArg, jobsArg] = process.argv.slice(1);
+const concurrency = Number(concurrencyArg), jobs = Number(jobsArg);
+const connection = { host: "127.0.0.1", port: Number(redisPort), maxRetriesPerRequest: null };
+const name = "burst" + process.pid;
+const text = "Espero que tenha corrido tudo bem na reunião de hoje, Ana. 😊\\nGostaria de marcar o próximo encontro?\\n\\n✅ Sim, quero marcar\\n❌ Não, obrigado";
+const headers = { "content-type": "application/json", authorization: "Bearer " + token };
+(async () => {
+  const queue = new Queue(name, { connection });
+  await queue.obliterate({ force: true }).catch(() => {});
+  for (let i = 0; i < jobs; i += 1000) {
+    const n = Math.min(1000, jobs - i);
+    await queue.addBulk(Array.from({ length: n }, (_, k) => ({
+      name: "send", data: { number: "55" + String(7100000000 + i + k), body: text }, opts: { removeOnComplete: true, removeOnFail: true, attempts: 1 },
+    })));
+  }
+  const pool = new Pool(new URL(url).origin, { connections: concurrency, pipelining: 1 });
+  let done = 0, failed = 0, resolveAll;
+  const all = new Promise((r) => (resolveAll = r));
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const worker = new Worker(name, async (job) => {
+    const res = await pool.request({ path: "/api/messages/send", method: "POST", headers, body: JSON.stringify(job.data) });
+    await res.body.dump();
+    if (res.statusCode < 200 || res.statusCode >= 300) throw new Error("status " + res.statusCode);
+  }, { connection, concurrency });
+  worker.on("completed", () => { if (++done + failed === jobs) resolveAll(); });
+  worker.on("failed", () => { if (done + ++failed === jobs) resolveAll(); });
+  await all;
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  await worker.close();
+  await queue.obliterate({ force: true }).catch(() => {});
+  await queue.close();
+  await pool.close();
+  process.stdout.write(JSON.stringify({ done, failed, ms, rate: done / (ms / 1000), cpuMs: (cpu.user + cpu.system) / 1000 }) + "\\n");
+})().catch((err) => { process.stderr.write(String(err && err.stack || err) + "\\n"); process.exit(1); });
+`;
+
+/**
  * A node process that loads better-sqlite3, opens the database and reads one row: the memory floor.
  * VmHWM, not resourceUsage().maxRSS: Linux carries ru_maxrss over fork and exec, so a child of a big
  * parent would report the parent's peak.

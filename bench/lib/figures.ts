@@ -19,7 +19,7 @@ export function summarize(samples: number[]): Summary {
   return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, n: samples.length, samples };
 }
 
-export type Unit = "ms" | "s" | "msg/s" | "MiB";
+export type Unit = "ms" | "s" | "msg/s" | "MiB" | "ms/msg";
 
 export interface Figure {
   /** Stable key in results.json, e.g. "burst.0ms.c8.throughput". */
@@ -37,6 +37,26 @@ export interface Figure {
    */
   ratio?: { median: number; min: number; max: number };
   note?: string;
+  /** A figure the issue set a bound on: met when the median (of the ratio, or of the value) is on the right side. */
+  target?: Target;
+}
+
+export interface Target {
+  of: "ratio" | "value";
+  op: ">=" | "<=";
+  bound: number;
+  met: boolean;
+}
+
+/** Checks the figure's median (ratio or value) against a bound and records the verdict on it. */
+export function withTarget(f: Figure, of: Target["of"], op: Target["op"], bound: number): Figure {
+  const v = of === "ratio" ? f.ratio?.median : f.value.median;
+  const met = v !== undefined && (op === ">=" ? v >= bound : v <= bound);
+  return { ...f, target: { of, op, bound, met } };
+}
+
+export function targetText(t: Target, unit: Unit): string {
+  return `target: ${t.of} ${t.op === ">=" ? "≥" : "≤"} ${t.bound}${t.of === "ratio" ? "×" : ` ${unit}`}: ${t.met ? "MET" : "MISSED"}`;
 }
 
 export function ratioOf(value: Summary, baseline: Summary): Figure["ratio"] {
@@ -51,6 +71,7 @@ export function figure(f: Omit<Figure, "ratio"> & { ratio?: Figure["ratio"] }): 
 function num(v: number, unit: Unit): string {
   if (unit === "ms") return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
   if (unit === "s") return v.toFixed(1);
+  if (unit === "ms/msg") return v.toFixed(3);
   if (unit === "msg/s") return v >= 100 ? v.toFixed(0) : v.toFixed(1);
   return v.toFixed(0);
 }
@@ -87,6 +108,7 @@ export function renderTable(figures: Figure[]): string {
     }
     out.push(line(rows[i]!));
     if (f.note) out.push(`    ${f.note}`);
+    if (f.target) out.push(`    ${targetText(f.target, f.unit)}`);
   });
   return out.join("\n");
 }

@@ -37,7 +37,8 @@ export function killAllStarted(): void {
   live.clear();
 }
 
-function track(child: ChildProcess): void {
+/** Registers a child started elsewhere (e.g. redis-server) so an interrupted run kills it too. */
+export function track(child: ChildProcess): void {
   live.add(child);
   child.once("exit", () => live.delete(child));
 }
@@ -119,6 +120,21 @@ export function runProcess(command: string, args: string[], opts: RunOptions = {
     });
   });
 }
+
+/** CPU time (user + sys, ms) of this process's children that have exited and been waited for (cutime + cstime of /proc/self/stat); null without /proc. */
+export function childrenCpuMs(): number | null {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    // Fields after the command name (which may hold spaces): state is field 3; cutime and cstime are 16 and 17.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[13]) + Number(f[14])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** USER_HZ: the unit of /proc's CPU times (100 on every Linux this runs on). */
+const CLOCK_TICKS = 100;
 
 /** `node bin/secretaria.js ...args`. */
 export function runCli(args: string[], opts: RunOptions = {}): Promise<RunResult> {

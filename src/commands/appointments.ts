@@ -3,10 +3,14 @@ import { UsageError, UserError } from "../errors.js";
 import { renderTable, truncate } from "../render/table.js";
 import { getAppointment, listAppointments, type AppointmentRow } from "../store/appointments.js";
 import { writeAudit } from "../store/audit.js";
-import { listCompanies } from "../store/companies.js";
+import { getCompany, listCompanies } from "../store/companies.js";
 import { appointmentSaver, validateAppointment, type RawAppointment } from "../services/appointment-service.js";
 import { companyFilter } from "../services/company-service.js";
-import { importStream, openImportSource } from "../services/import-service.js";
+import { importStream, openImportSource, type ImportReading, type ImportSummary } from "../services/import-service.js";
+import { parseEncodingOption } from "../services/import-decode.js";
+import { parseMapOption, type ColumnMapping } from "../domain/import-mapping.js";
+import { getImportMapping } from "../store/import-mappings.js";
+import type { Q } from "../store/store.js";
 import { commandContext, intOption, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
 
 export interface AppointmentsAddOptions extends GlobalOptions {
@@ -97,7 +101,7 @@ export function describeFollowup(row: AppointmentRow, zone: string): string {
     case "scheduled":
       return `follow-up scheduled for ${localTime(row.followup_next_scheduled, zone)}`;
     case "skipped":
-      return `no follow-up (${{ no_consent: "no consent", cancelled: "cancelled", expired: "too late: more than 12 h past due" }[row.followup_skip_reason ?? "no_consent"]})`;
+      return `no follow-up (${{ no_consent: "no consent", cancelled: "cancelled", expired: "too late: more than 12 h past due", opted_out: "the client opted out (do-not-contact list)" }[row.followup_skip_reason ?? "no_consent"]})`;
     default:
       return `follow-up ${row.followup_status}`;
   }
@@ -118,26 +122,46 @@ export function publicAppointment(r: AppointmentRow) {
   };
 }
 
-export async function runAppointmentsImport(o: GlobalOptions & { skipInvalid?: boolean; json?: boolean }, file: string): Promise<void> {
+export interface AppointmentsImportOptions extends GlobalOptions {
+  skipInvalid?: boolean;
+  json?: boolean;
+  encoding?: string;
+  /** --map, repeatable: "client_name=Paciente,start_time=Data+Hora". */
+  map?: string[];
+  company?: string;
+  saveMap?: boolean;
+}
+
+export async function runAppointmentsImport(o: AppointmentsImportOptions, file: string): Promise<void> {
   const ctx = commandContext(o);
   const db = await openMigrated(ctx);
   try {
+    const { reading, notes } = await importReading(db, o);
     const source = openImportSource(file);
     const name = source.name;
     // A bar only for files big enough to wait for (by bytes read), on a terminal, not under --json.
     const progress = process.stderr.isTTY && (source.size ?? 0) >= 1 << 20 && !o.json;
     const summary = await importStream(db, source, {
-      skipInvalid: !!o.skipInvalid, clock: ctx.clock,
+      skipInvalid: !!o.skipInvalid, clock: ctx.clock, reading, saveMapping: !!o.saveMap,
+      encoding: o.encoding === undefined ? "auto" : parseEncodingOption(o.encoding),
       onProgress: progress ? (done, total) => drawProgress(done, total) : undefined,
     });
     if (progress) process.stderr.write("\n");
+    summary.notes.unshift(...notes);
+    if (!o.json) for (const n of summary.notes) process.stderr.write(`note: ${n}\n`);
     const shown = summary.errors.slice(0, 50);
     for (const e of shown) process.stderr.write(`${e}\n`);
     if (summary.errors.length > shown.length) process.stderr.write(`… and ${summary.errors.length - shown.length} more invalid rows\n`);
     const refused = summary.invalid > 0 && !o.skipInvalid;
     if (o.json) printJson({ ...summary, imported: !refused });
     else if (!refused) {
-      print(`${name}: ${summary.inserted} inserted, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.invalid} invalid`);
+      const optedOut = summary.followups.opted_out ? `, ${summary.followups.opted_out} not followed up (opted out)` : "";
+      print(`${name}: ${summary.inserted} inserted, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.invalid} invalid${optedOut}`);
+      print(followupSummary(summary));
+      if (summary.all_past) {
+        process.stderr.write("warning: every appointment in this file is in the past: no follow-up goes out for them (an old export? check the dates, or SECRETARIA_NOW)\n");
+      }
+      if (o.saveMap && reading.mapping) print(`saved this mapping for company ${reading.company}: the next import with --company ${reading.company} uses it`);
     }
     if (refused) {
       throw new UserError(`${name}: ${summary.invalid} invalid row${summary.invalid === 1 ? "" : "s"} (listed above), nothing imported: fix them, or pass --skip-invalid to import the ${summary.rows - summary.invalid} valid rows`);
@@ -145,6 +169,42 @@ export async function runAppointmentsImport(o: GlobalOptions & { skipInvalid?: b
   } finally {
     await db.close();
   }
+}
+
+/** "follow-ups: 3 scheduled, 1 already past (expired), 2 without consent, 2 cancelled". */
+function followupSummary(s: ImportSummary): string {
+  const f = s.followups;
+  const parts = [`${f.scheduled} scheduled`];
+  if (f.expired) parts.push(`${f.expired} already past (expired)`);
+  if (f.no_consent) parts.push(`${f.no_consent} without consent`);
+  if (f.cancelled) parts.push(`${f.cancelled} cancelled`);
+  if (f.already_handled) parts.push(`${f.already_handled} already sent or answered`);
+  const dup = s.duplicates ? ` (${s.duplicates} repeated line${s.duplicates === 1 ? "" : "s"} counted once)` : "";
+  return `follow-ups: ${parts.join(", ")}${dup}`;
+}
+
+/**
+ * How to read the file's columns: --map (repeatable), else the saved mapping of --company;
+ * --save-map keeps --map for --company. An unknown --company is an error now, not per row.
+ */
+async function importReading(db: Q, o: AppointmentsImportOptions): Promise<{ reading: ImportReading; notes: string[] }> {
+  let mapping: ColumnMapping | undefined;
+  for (const m of o.map ?? []) mapping = parseMapOption(m, mapping);
+  const notes: string[] = [];
+  if (o.saveMap && (!mapping || o.company === undefined)) {
+    throw new UsageError("--save-map needs --map and --company: it keeps that mapping for that company's next imports");
+  }
+  if (o.company !== undefined) {
+    if (!(await getCompany(db, o.company))) throw new UserError(`unknown company "${o.company}": see secretaria companies list`);
+    if (!mapping) {
+      const saved = await getImportMapping(db, o.company);
+      if (saved) {
+        mapping = saved as ColumnMapping;
+        notes.push(`using the mapping saved for ${o.company}: ${Object.entries(saved).map(([k, v]) => `${k}=${v.join("+")}`).join(",")}`);
+      }
+    }
+  }
+  return { reading: { ...(mapping ? { mapping } : {}), ...(o.company !== undefined ? { company: o.company } : {}) }, notes };
 }
 
 let lastDrawn = -1;
@@ -188,6 +248,62 @@ export async function runAppointmentsList(o: GlobalOptions & { company?: string;
     );
     const last = Math.min(total, page * limit);
     print(`${(page - 1) * limit + 1}–${last} of ${total}${last < total ? ` (next: --page ${page + 1})` : ""}`);
+  } finally {
+    await db.close();
+  }
+}
+
+export async function runAppointmentsCancel(o: GlobalOptions & { company?: string; json?: boolean }, externalId: string): Promise<void> {
+  if (!o.company) throw new UsageError("--company is required: the external id is the one in that company's agenda");
+  const ctx = commandContext(o);
+  const db = await openMigrated(ctx);
+  try {
+    const { cancelAppointment } = await import("../services/cancel-service.js");
+    const r = await cancelAppointment(db, o.company, externalId, ctx.clock);
+    if (o.json) return printJson({ ...publicAppointment(r.row), changed: r.changed });
+    const zone = (await getCompany(db, o.company))?.timezone ?? "America/Sao_Paulo";
+    if (!r.changed) return print(`appointment ${r.row.id} (${externalId}) was already cancelled: ${describeFollowup(r.row, zone)}`);
+    const followup = r.followupBefore === "scheduled" ? "its follow-up is unscheduled" : describeFollowup(r.row, zone);
+    print(`cancelled appointment ${r.row.id} (${externalId}) for ${r.row.client_name}: ${followup}`);
+  } finally {
+    await db.close();
+  }
+}
+
+/** `appointments show 42` (row id) or `appointments show A-1001 [--company C]` (external id). */
+export async function runAppointmentsShow(o: GlobalOptions & { company?: string; json?: boolean; showPhones?: boolean }, ref: string): Promise<void> {
+  const ctx = commandContext(o);
+  const db = await openMigrated(ctx, { readonly: true });
+  try {
+    const { findAllByExternalId } = await import("../store/appointments.js");
+    let row: AppointmentRow | undefined;
+    const byExternal = (await findAllByExternalId(db, ref)).filter((r) => !o.company || r.company_id === o.company);
+    if (byExternal.length > 1) {
+      throw new UsageError(`"${ref}" is an external id of ${byExternal.length} companies (${byExternal.map((r) => r.company_id).join(", ")}): pass --company`);
+    }
+    row = byExternal[0];
+    if (!row && /^\d+$/.test(ref)) {
+      const byId = await getAppointment(db, Number(ref));
+      if (byId && (!o.company || byId.company_id === o.company)) row = byId;
+    }
+    if (!row) throw new UserError(`no appointment "${ref}"${o.company ? ` in company ${o.company}` : ""}: give its id or external id (see secretaria appointments list)`);
+    if (o.json) return printJson(publicAppointment(row));
+    const zone = (await getCompany(db, row.company_id))?.timezone ?? "America/Sao_Paulo";
+    const { maskPhone } = await import("../domain/phone.js");
+    const lines: [string, string][] = [
+      ["appointment", `${row.id} (external id ${row.external_id})`],
+      ["company", row.company_id],
+      ["client", `${row.client_name}, ${o.showPhones ? row.client_phone : maskPhone(row.client_phone)}`],
+      ["time", `${localTime(row.start_time, zone)} – ${localTime(row.end_time, zone).slice(11)} (${zone})`],
+      ["status", row.status],
+      ["consent", row.allow_followup === 1 ? "yes" : "no"],
+      ["follow-up", describeFollowup(row, zone)],
+    ];
+    if (row.followup_sent_at) lines.push(["sent", localTime(row.followup_sent_at, zone)]);
+    if (row.followup_response) lines.push(["answer", row.followup_response]);
+    if (row.followup_last_error) lines.push(["last error", row.followup_last_error]);
+    for (const [k, v] of lines) print(`${k.padEnd(12)}${v}`);
+    print(`history: secretaria audit list --appointment ${row.id}`);
   } finally {
     await db.close();
   }

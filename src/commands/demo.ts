@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { UserError } from "../errors.js";
+import { UsageError, UserError } from "../errors.js";
 import { terminalChalk } from "../render/chart.js";
 import { outputWidth } from "../render/fitted-table.js";
 import { getDaemonState } from "../store/daemons.js";
@@ -10,6 +10,8 @@ import { print, type GlobalOptions } from "./context.js";
 
 export interface DemoOptions extends GlobalOptions {
   fast?: boolean;
+  /** whaticket (default: the full tour), evolution or cloud (the cycle through that gateway's fake). */
+  gateway?: string;
 }
 
 /**
@@ -28,6 +30,13 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     for (const suffix of ["", "-wal", "-shm"]) rmSync(`${dbPath}${suffix}`, { force: true });
   }
   const started = Date.now();
+  if (o.gateway !== undefined && o.gateway !== "whaticket") {
+    if (o.gateway !== "evolution" && o.gateway !== "cloud") throw new UsageError(`--gateway must be whaticket, evolution or cloud (got "${o.gateway}")`);
+    const { runGatewayTour } = await import("../demo/gateway-tour.js");
+    const r = await runGatewayTour({ gateway: o.gateway, dbPath, realNow: new Date(), out: print, color: terminalChalk() });
+    print(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${r.sent} messages, ${r.booked} meeting booked. Set it up for real: README, "WhatsApp gateways".`);
+    return;
+  }
   const { runTour } = await import("../demo/tour.js");
   const summary = await runTour({ dbPath, fast: !!o.fast, realNow: new Date(), out: print, color: terminalChalk(), width: outputWidth() });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);

@@ -1,6 +1,7 @@
 import { isLocalDate } from "../domain/local-days.js";
 import { UsageError } from "../errors.js";
 import { terminalChalk } from "../render/chart.js";
+import { oneLine, stripControl } from "../render/safe-text.js";
 import { outputWidth, renderFittedTable, type FittedColumn } from "../render/fitted-table.js";
 import { compactPhone, relativeTime, shortLocal, statusLabel } from "../render/followup-format.js";
 import { listCompanies } from "../store/companies.js";
@@ -32,6 +33,7 @@ type Format = (typeof FORMATS)[number];
 const JSON_FIELDS = [
   "id", "company_id", "client_name", "client_phone", "end_time", "followup_status", "followup_next_scheduled",
   "followup_sent_at", "followup_response", "followup_attempts", "followup_last_error", "followup_skip_reason", "followup_responded_at",
+  "followup_awaiting_clarification", "feedback_text",
 ] as const satisfies readonly (keyof FollowupItem)[];
 
 const SKIP_REASON: Record<string, string> = { no_consent: "no consent", cancelled: "cancelled", expired: "expired (12 h past due)" };
@@ -89,7 +91,7 @@ export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
 }
 
 function jsonItem(i: FollowupItem) {
-  return Object.fromEntries(JSON_FIELDS.map((k) => [k, i[k]]));
+  return Object.fromEntries(JSON_FIELDS.map((k) => [k, k === "feedback_text" && i[k] !== null ? stripControl(i[k]) : i[k]]));
 }
 
 function csvCell(v: unknown): string {
@@ -100,7 +102,7 @@ function csvCell(v: unknown): string {
 
 export function toCsv(items: FollowupItem[]): string {
   const lines = [JSON_FIELDS.join(",")];
-  for (const i of items) lines.push(JSON_FIELDS.map((k) => csvCell(i[k])).join(","));
+  for (const i of items) lines.push(JSON_FIELDS.map((k) => csvCell(k === "feedback_text" && i[k] !== null ? stripControl(i[k]) : i[k])).join(","));
   return `${lines.join("\r\n")}\r\n`;
 }
 
@@ -119,8 +121,10 @@ export function renderFollowupTable(
     { key: "next", header: "next" },
     { key: "att", header: "att", align: "right" },
     { key: "error", header: "error", flex: 2, min: 5 }, // the last error, or why it was skipped
+    { key: "feedback", header: "feedback", flex: 4, min: 12 }, // what the client wrote (feedback rows)
   ];
-  const shown = columns.filter((c) => c.key !== "company" || opts.showCompany);
+  const anyFeedback = items.some((i) => i.feedback_text);
+  const shown = columns.filter((c) => (c.key !== "company" || opts.showCompany) && (c.key !== "feedback" || anyFeedback));
   const rows = items.map((i) => {
     const zone = opts.zones.get(i.company_id) ?? DEFAULT_TIMEZONE;
     const cells: Record<string, string> = {
@@ -129,11 +133,12 @@ export function renderFollowupTable(
       phone: compactPhone(i.client_phone),
       company: i.company_id,
       end: shortLocal(i.end_time, zone),
-      status: statusLabel(i.followup_status),
+      status: i.followup_awaiting_clarification ? `${statusLabel(i.followup_status)} (asked 1/2)` : statusLabel(i.followup_status),
       sent: relativeTime(i.followup_sent_at, opts.now),
       next: relativeTime(i.followup_next_scheduled, opts.now),
       att: String(i.followup_attempts),
       error: i.followup_last_error ?? (i.followup_status === "skipped" && i.followup_skip_reason ? SKIP_REASON[i.followup_skip_reason] ?? i.followup_skip_reason : ""),
+      feedback: i.feedback_text ? oneLine(i.feedback_text) : "",
     };
     return shown.map((c) => cells[c.key] ?? "");
   });

@@ -4,6 +4,7 @@ import { commandContext, openMigrated, print, printJson, type GlobalOptions } fr
 export interface FollowupsResendOptions extends GlobalOptions {
   yes?: boolean;
   json?: boolean;
+  force?: boolean;
 }
 
 function parseId(raw: string | undefined): number {
@@ -25,22 +26,26 @@ export async function runFollowupsResend(o: FollowupsResendOptions, rawId: strin
   const { WhaticketClient } = await import("../gateway/whaticket-client.js");
   const { whaticketFromEnv } = await import("../config.js");
   const { getAppointment } = await import("../store/appointments.js");
-  const { FollowupNotFoundError, ResendRefusedError, resendFollowup, resendRefusalFor } = await import("../services/followup-service.js");
+  const { FollowupNotFoundError, ResendRefusedError, resendFollowup, resendHoldFor, resendRefusalFor, isPhoneOptedOut } = await import("../services/followup-service.js");
+  const { getCompany } = await import("../store/companies.js");
   const gateway = new WhaticketClient();
   try {
     if (!o.yes) {
       // Say why before asking, rather than ask and then refuse.
       const row = await getAppointment(db, id);
       if (!row) throw new FollowupNotFoundError(id);
-      const refusal = resendRefusalFor(row, ctx.clock());
+      const refusal = resendRefusalFor(row, ctx.clock(), await isPhoneOptedOut(db, row));
       if (refusal) throw new ResendRefusedError(id, refusal);
+      const company = o.force ? undefined : await getCompany(db, row.company_id);
+      const hold = company ? resendHoldFor(row, company, ctx.clock()) : null;
+      if (hold) throw new ResendRefusedError(id, hold);
       const { default: inquirer } = await import("inquirer");
       const { ok } = await inquirer.prompt<{ ok: boolean }>([
         { type: "confirm", name: "ok", default: false, message: `Send the follow-up to ${row.client_name} (${row.client_phone}) again now?` },
       ]);
       if (!ok) return print("nothing sent");
     }
-    const { appointment } = await resendFollowup({ store: db, gateway, clock: ctx.clock, whaticketDefaults: whaticketFromEnv() }, id);
+    const { appointment } = await resendFollowup({ store: db, gateway, clock: ctx.clock, whaticketDefaults: whaticketFromEnv() }, id, { force: o.force });
     if (o.json) {
       return printJson({
         id: appointment.id,

@@ -12,6 +12,8 @@ import type { AppointmentRow } from "../store/appointments.js";
 export interface ReplyClassifyOptions {
   json?: boolean;
   explain?: boolean;
+  /** Each text beside its intent in aligned columns; the default when stdout is a terminal. */
+  table?: boolean;
 }
 
 /** Output is gathered and written in blocks of about this size: one write per line is the bottleneck at 100k lines. */
@@ -35,10 +37,13 @@ export function lineText(line: string): string {
 
 export async function runReplyClassify(o: ReplyClassifyOptions, text?: string): Promise<void> {
   const { classifyIntent, explainIntent } = await import("../domain/intent.js");
+  const table = !o.json && (o.table ?? !!process.stdout.isTTY);
+  const row = table ? await classifyRow(o, explainIntent) : null;
   const format = (t: string): string => {
+    if (row) return row(t);
     if (o.explain) {
       const e = explainIntent(t);
-      return o.json ? JSON.stringify({ text: t, intent: e.intent, rule: e.rule, normalized: e.normalized }) : `${e.intent}\t${e.rule}`;
+      return o.json ? JSON.stringify({ text: t, intent: e.intent, rule: e.rule, doubt: e.doubt, normalized: e.normalized }) : `${e.intent}\t${e.rule}`;
     }
     const intent = classifyIntent(t);
     return o.json ? JSON.stringify({ text: t, intent }) : intent;
@@ -61,6 +66,29 @@ export async function runReplyClassify(o: ReplyClassifyOptions, text?: string): 
     }
   }
   if (block) await write(block);
+}
+
+/**
+ * One aligned line per text, streamed (no need to read all input first): intent, the rule with
+ * --explain (a "?" marks a reply the bot would ask about), then the text, control characters
+ * stripped and cut to the terminal's width.
+ */
+async function classifyRow(
+  o: ReplyClassifyOptions,
+  explain: (t: string) => { intent: string; rule: string; doubt: string | null },
+): Promise<(t: string) => string> {
+  const { fitWidth, outputWidth } = await import("../render/fitted-table.js");
+  const { oneLine } = await import("../render/safe-text.js");
+  const width = outputWidth();
+  const INTENT = 9; // "feedback" / "positive" / "negative"
+  const RULE = 22;
+  const textWidth = Math.max(12, width - INTENT - 1 - (o.explain ? RULE + 1 : 0));
+  return (t) => {
+    const e = explain(t);
+    const intent = e.intent.replace(/^followup_/, "").padEnd(INTENT);
+    const rule = o.explain ? `${fitWidth(`${e.rule}${e.doubt ? " ?" : ""}`, RULE).padEnd(RULE)} ` : "";
+    return `${intent} ${rule}${fitWidth(oneLine(t), textWidth)}`.trimEnd();
+  };
 }
 
 /** Writes and waits for the pipe to drain when it is full, so memory stays flat on huge inputs. */

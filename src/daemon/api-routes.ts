@@ -1,8 +1,10 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { awaitingClarification } from "../domain/clarification.js";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Clock } from "../clock.js";
 import type { WhaticketDefaults } from "../config.js";
 import type { WhaticketGateway } from "../gateway/whaticket.js";
+import type { GatewaySet } from "../services/gateway-service.js";
 import type { Logger } from "../logger.js";
 import {
   FollowupNotFoundError, ResendFailedError, ResendRefusedError, resendFollowup,
@@ -11,6 +13,7 @@ import { getAppointment, type AppointmentRow } from "../store/appointments.js";
 import { getCompany, listCompanies } from "../store/companies.js";
 import { isLocalDate } from "../domain/local-days.js";
 import type { Store } from "../store/store.js";
+import { verifyApiToken, type TokenScope } from "../services/token-service.js";
 import {
   FOLLOWUP_SORTS, endRangesFor, listFollowups, STATUS_FILTER_STATES, STATUS_FILTERS, type FollowupItem, type FollowupSort, type StatusFilter,
 } from "../store/followup-queries.js";
@@ -26,8 +29,9 @@ import type { HttpRoutes } from "./http-server.js";
  *        → 200 {followup, whaticket}; 404 unknown id; 409 {error: reason} when not allowed;
  *          502 when Whaticket did not take the message; 400 bad id
  *
- * `Authorization: Bearer $SECRETARIA_API_TOKEN`, compared in constant time; without a token
- * configured the API is off and every /api route is 404. Every query parameter is checked:
+ * `Authorization: Bearer <token>`: a token from `secretaria tokens create` (a company token sees and
+ * resends its own company only: another company_id is 403, another company's follow-up 404) or
+ * SECRETARIA_API_TOKEN (operator, when set; hashes compared in constant time). Every query parameter is checked:
  * an unknown one, a repeated one or a bad value is 400 with the reason.
  */
 
@@ -36,10 +40,12 @@ export const API_MAX_LIMIT = 500;
 
 export interface ApiRoutesOptions {
   store: Store;
-  /** SECRETARIA_API_TOKEN; null, undefined or blank turns the API off. */
+  /** SECRETARIA_API_TOKEN, an operator token; null, undefined or blank = only the tokens table. */
   token: string | null | undefined;
   clock: Clock;
   gateway: WhaticketGateway;
+  /** Evolution API / Cloud API clients for resends of companies on those gateways. */
+  gateways?: Omit<GatewaySet, "whaticket">;
   whaticketDefaults: WhaticketDefaults;
   logger: Logger;
   /** Resends through the API are reported like the daemon's sends (latency and failure metrics). */
@@ -154,6 +160,8 @@ function asItem(row: AppointmentRow): FollowupItem {
     followup_last_error: row.followup_last_error,
     followup_skip_reason: row.followup_skip_reason,
     followup_responded_at: row.followup_responded_at,
+    followup_awaiting_clarification: awaitingClarification(row) ? 1 : 0,
+    feedback_text: null,
   };
 }
 
@@ -169,18 +177,23 @@ export function bearerMatches(header: string | undefined, expected: string): boo
   return equal && given !== "";
 }
 
+/** The bearer token of an Authorization header, or "". */
+export function bearerToken(header: string | undefined): string {
+  return /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? "")?.[1] ?? "";
+}
+
 export function apiRoutes(opts: ApiRoutesOptions): HttpRoutes {
   const token = opts.token?.trim() ?? "";
+  const scopes = new WeakMap<FastifyRequest, TokenScope>();
   return (app) => {
-    // Off: nothing is registered, so every /api path falls through to the 404 handler.
-    if (!token) return;
-
     app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
-      if (!bearerMatches(req.headers.authorization, token)) {
+      const scope = await verifyApiToken(opts.store, bearerToken(req.headers.authorization), { envToken: token || null, clock: opts.clock });
+      if (scope) scopes.set(req, scope);
+      else {
         return reply
           .code(401)
           .header("WWW-Authenticate", 'Bearer realm="secretaria"')
-          .send({ error: "missing or wrong token: send Authorization: Bearer <SECRETARIA_API_TOKEN>" });
+          .send({ error: "missing or wrong token: send Authorization: Bearer <token> (see `secretaria tokens create`)" });
       }
     });
 
@@ -191,6 +204,13 @@ export function apiRoutes(opts: ApiRoutesOptions): HttpRoutes {
       } catch (err) {
         if (err instanceof ApiQueryError) return reply.code(400).send({ error: err.message });
         throw err;
+      }
+      const scope = scopes.get(req)!;
+      if (scope.scope === "company") {
+        if (q.companyId !== undefined && q.companyId !== scope.companyId) {
+          return reply.code(403).send({ error: `this token is for company "${scope.companyId}" only` });
+        }
+        q = { ...q, companyId: scope.companyId };
       }
       // As `followups list --company`: a company that does not exist is a mistake, not an empty list.
       if (q.companyId !== undefined && !(await getCompany(opts.store, q.companyId))) {
@@ -205,14 +225,28 @@ export function apiRoutes(opts: ApiRoutesOptions): HttpRoutes {
       if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id) || id < 1) {
         return reply.code(400).send({ error: `the follow-up id must be a positive whole number (got "${raw}")` });
       }
-      if (Object.keys(req.query as object).length) return reply.code(400).send({ error: "resend takes no query parameters" });
+      // force=true: send even within 12 hours of the last send or inside quiet hours (the refusal says which).
+      const query = req.query as Record<string, unknown>;
+      const unknown = Object.keys(query).filter((k) => k !== "force");
+      if (unknown.length) return reply.code(400).send({ error: `resend takes only force=true (got ${unknown.join(", ")})` });
+      if (query.force !== undefined && query.force !== "true" && query.force !== "false") {
+        return reply.code(400).send({ error: "force must be true or false" });
+      }
+      const force = query.force === "true";
+      const scope = scopes.get(req)!;
+      if (scope.scope === "company") {
+        // Another company's follow-up is answered like a missing one: its existence is not revealed.
+        const row = await getAppointment(opts.store, id);
+        if (!row || row.company_id !== scope.companyId) return reply.code(404).send({ error: `there is no follow-up ${id}` });
+      }
       try {
         const result = await resendFollowup(
-          { store: opts.store, gateway: opts.gateway, clock: opts.clock, whaticketDefaults: opts.whaticketDefaults },
+          { store: opts.store, gateway: opts.gateway, ...(opts.gateways ? { gateways: opts.gateways } : {}), clock: opts.clock, whaticketDefaults: opts.whaticketDefaults },
           id,
+          { force },
         );
         report(opts, result.appointment.company_id, id, result.outcome, result.appointment.followup_attempts);
-        opts.logger.info("api_resend", { appointment_id: id, result: "sent" });
+        opts.logger.info("api_resend", { appointment_id: id, result: "sent", ...(force ? { forced: true } : {}) });
         return reply.send({
           followup: asItem(result.appointment),
           whaticket: { status: result.outcome.status, ...(result.outcome.kind === "sent" && result.outcome.messageId ? { message_id: result.outcome.messageId } : {}) },

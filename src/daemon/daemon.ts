@@ -6,7 +6,9 @@ import { UsageError, UserError } from "../errors.js";
 import { WhaticketClient } from "../gateway/whaticket-client.js";
 import type { WhaticketGateway } from "../gateway/whaticket.js";
 import type { Logger } from "../logger.js";
-import { missingWhaticketConfig } from "../services/followup-service.js";
+import { missingGatewayConfig, type GatewaySet } from "../services/gateway-service.js";
+import { EvolutionClient } from "../gateway/evolution-client.js";
+import { CloudClient } from "../gateway/cloud-client.js";
 import { hostname } from "node:os";
 import { listCompanies } from "../store/companies.js";
 import { forgetDaemons, markDaemonStopped, recordDaemonTick, registerDaemon } from "../store/daemons.js";
@@ -46,6 +48,8 @@ export interface DaemonOptions {
   host?: string;
   /** Default: the axios WhaticketClient. */
   gateway?: WhaticketGateway;
+  /** Evolution API / Cloud API clients; default the real ones (owned and closed by the daemon). */
+  gateways?: Omit<GatewaySet, "whaticket">;
   /** Observers of the delivery loop (the HTTP routes subscribe theirs too); default a fresh hub. */
   events?: DaemonEventHub;
   /** Finer delivery settings (lease, batch size, stop timeout, backoff) for tests and benchmarks. */
@@ -63,6 +67,7 @@ export class Daemon {
   private store: Store | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private gateway: WhaticketGateway | null = null;
+  private ownedGateways: { close(): Promise<void> | void }[] = [];
   private scheduler: Scheduler | null = null;
   private http: RunningHttpServer | null = null;
   private task: ScheduledTask | null = null;
@@ -119,15 +124,20 @@ export class Daemon {
       this.store = store;
       await assertMigrated(store);
       const defaults = whaticketFromEnv(env);
-      const missing = missingWhaticketConfig(await listCompanies(store), defaults);
+      const missing = missingGatewayConfig(await listCompanies(store), defaults);
       if (missing) throw new UserError(missing);
 
       const concurrency = o.concurrency ?? 8;
       this.gateway = o.gateway ?? new WhaticketClient({ maxSockets: Math.max(8, concurrency * 2), timeoutMs: o.sendTimeoutMs });
+      const gateways: Omit<GatewaySet, "whaticket"> = { ...o.gateways };
+      const clientOptions = { maxSockets: Math.max(8, concurrency * 2), ...(o.sendTimeoutMs !== undefined ? { timeoutMs: o.sendTimeoutMs } : {}) };
+      if (!gateways.evolution) this.ownedGateways.push((gateways.evolution = new EvolutionClient(clientOptions)));
+      if (!gateways.cloud) this.ownedGateways.push((gateways.cloud = new CloudClient(clientOptions)));
       const events = o.events ?? new DaemonEventHub();
       this.scheduler = createScheduler({
         store,
         gateway: this.gateway,
+        gateways,
         clock: o.clock,
         logger,
         events,
@@ -152,7 +162,7 @@ export class Daemon {
       // Loaded only when serving: `--once` needs neither fastify nor the reply engine.
       const { daemonRoutes } = await import("./routes.js");
       const { startHttpServer } = await import("./http-server.js");
-      const routes = daemonRoutes({ store, clock: o.clock, logger, env, gateway: this.gateway, whaticketDefaults: defaults, events, scheduler: this.scheduler, schedule });
+      const routes = daemonRoutes({ store, clock: o.clock, logger, env, gateway: this.gateway, gateways, whaticketDefaults: defaults, events, scheduler: this.scheduler, schedule });
       this.http = await startHttpServer({ host: o.host ?? DEFAULT_HOST, port: o.port ?? DEFAULT_PORT, routes, logger });
       await register(this.http.url);
       // Daemons not seen for a week are forgotten (every restart registers a new id).
@@ -205,6 +215,7 @@ export class Daemon {
       if (this.scheduler) await this.scheduler.stop();
       if (this.http) await this.http.close();
       if (this.gateway) await this.gateway.close();
+      for (const g of this.ownedGateways.splice(0)) await g.close();
       if (this.store) {
         if (this.scheduler) {
           // A database that failed to open or migrate has nothing to record.

@@ -41,6 +41,7 @@ export const METRIC = {
   companyPaused: "secretaria_company_paused",
   daemonUp: "secretaria_daemon_up",
   scrapeErrors: "secretaria_metrics_scrape_errors_total",
+  optOuts: "secretaria_consent_revoked_total",
 } as const;
 
 /** Audit payload.response → the release notes' intent names. */
@@ -94,6 +95,7 @@ export class DaemonMetrics implements DaemonEvents {
   private readonly positive: Counter<"company">;
   private readonly negative: Counter<"company">;
   private readonly replies: Counter<"company" | "intent">;
+  private readonly optOuts: Counter<"company">;
   private readonly byState: Gauge<"company" | "state">;
   private readonly sendAttempts: Counter<"company" | "outcome">;
   private readonly sendDuration: Histogram<"company" | "outcome">;
@@ -142,6 +144,13 @@ export class DaemonMetrics implements DaemonEvents {
       name: METRIC.replies,
       help: "Answers to follow-ups per company and intent (followup_positive, followup_negative, followup_feedback), from the audit log.",
       labelNames: ["company", "intent"],
+      registers,
+      collect: () => this.syncAudit(),
+    });
+    this.optOuts = new Counter({
+      name: METRIC.optOuts,
+      help: "Opt-outs per company: phones put on the do-not-contact list (client's PARAR or contacts optout), from the audit log.",
+      labelNames: ["company"],
       registers,
       collect: () => this.syncAudit(),
     });
@@ -303,18 +312,23 @@ export class DaemonMetrics implements DaemonEvents {
   private readCounters(): Promise<void> {
     return this.guard(async () => {
       const [companies, rows] = await Promise.all([companyPauses(this.store), followupCounters(this.store)]);
-      for (const m of [this.sent, this.positive, this.negative, this.replies]) m.reset();
+      for (const m of [this.sent, this.positive, this.negative, this.replies, this.optOuts]) m.reset();
       // Every known company shows 0 from the start, so rate() and increase() have a first sample.
       for (const c of companies) {
         this.sent.inc({ company: c.id }, 0);
         this.positive.inc({ company: c.id }, 0);
         this.negative.inc({ company: c.id }, 0);
+        this.optOuts.inc({ company: c.id }, 0);
         for (const outcome of SEND_OUTCOMES) this.sendAttempts.inc({ company: c.id, outcome }, 0);
       }
       for (const row of rows) {
         const company = row.company_id || NO_COMPANY;
         if (row.action === "followup_sent") {
           this.sent.inc({ company }, row.n);
+          continue;
+        }
+        if (row.action === "consent_revoked") {
+          this.optOuts.inc({ company }, row.n);
           continue;
         }
         const intent = row.response ? INTENT_OF_RESPONSE[row.response] : undefined;

@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { WhaticketDefaults } from "../config.js";
 import type { WhaticketGateway } from "../gateway/whaticket.js";
+import type { GatewaySet } from "../services/gateway-service.js";
 import type { Logger } from "../logger.js";
 import type { Store } from "../store/store.js";
 import type { DaemonEventHub } from "./events.js";
@@ -8,6 +9,8 @@ import type { HttpRoutes } from "./http-server.js";
 import type { Scheduler } from "./scheduler.js";
 import { daemonWebhookRoutes } from "./webhook-routes.js";
 import { apiRoutes } from "./api-routes.js";
+import { panelRoutes } from "./panel-routes.js";
+import { envOperatorToken } from "../services/token-service.js";
 import { healthRoutes, scheduleIntervalSeconds } from "./health-routes.js";
 import { DaemonMetrics } from "./metrics.js";
 
@@ -20,6 +23,8 @@ export interface DaemonRouteDeps {
   env: NodeJS.ProcessEnv;
   /** For sends outside the loop: the bot's replies, `POST …/resend` (with resendFollowup). */
   gateway: WhaticketGateway;
+  /** Evolution API / Cloud API clients for companies on those gateways. */
+  gateways?: Omit<GatewaySet, "whaticket">;
   whaticketDefaults: WhaticketDefaults;
   /** Subscribe an observer (e.g. the Prometheus metrics) to the delivery loop's events. */
   events: DaemonEventHub;
@@ -36,9 +41,11 @@ export function daemonRoutes(deps: DaemonRouteDeps): HttpRoutes[] {
   const tickIntervalSeconds = scheduleIntervalSeconds(deps.schedule ?? "* * * * *");
   const metrics = new DaemonMetrics({ store: deps.store, logger: deps.logger, clock: deps.clock, tickIntervalSeconds });
   deps.events.subscribe(metrics);
+  const operatorToken = envOperatorToken(deps.env);
   return [
     daemonWebhookRoutes(deps),
     healthRoutes({ store: deps.store, metrics, clock: deps.clock, tickIntervalSeconds, owner: deps.scheduler.owner, simulatedClock: !!deps.env.SECRETARIA_NOW }),
-    apiRoutes({ ...deps, token: deps.env.SECRETARIA_API_TOKEN }),
+    apiRoutes({ ...deps, token: operatorToken }),
+    panelRoutes({ ...deps, token: operatorToken }),
   ];
 }

@@ -2,7 +2,9 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { normalizePhone, phoneFromJid, maskPhone } from "../domain/phone.js";
 import type { Logger } from "../logger.js";
-import { createReplyService, whaticketReplySender, type ReplyResult, type ReplyService } from "../services/reply-service.js";
+import { createReplyService, type ReplyResult, type ReplyService } from "../services/reply-service.js";
+import { GatewayRouter, gatewayReplySender } from "../services/gateway-service.js";
+import { gatewayWebhookRoutes } from "./gateway-webhook-routes.js";
 import type { HttpRoutes } from "./http-server.js";
 import type { DaemonRouteDeps } from "./routes.js";
 
@@ -284,7 +286,13 @@ export function webhookRoutes(deps: WebhookDeps): HttpRoutes {
  * through the daemon's gateway, the token from SECRETARIA_WEBHOOK_TOKEN (none: the route answers
  * 503 and the daemon logs `webhook_disabled` once at start).
  */
-export function daemonWebhookRoutes(d: Pick<DaemonRouteDeps, "store" | "clock" | "logger" | "env" | "gateway" | "whaticketDefaults">): HttpRoutes {
-  const service = createReplyService({ store: d.store, clock: d.clock, logger: d.logger, sender: whaticketReplySender(d.gateway, d.whaticketDefaults) });
-  return webhookRoutes({ service, token: webhookTokenFromEnv(d.env), logger: d.logger });
+export function daemonWebhookRoutes(d: Pick<DaemonRouteDeps, "store" | "clock" | "logger" | "env" | "gateway" | "gateways" | "whaticketDefaults">): HttpRoutes {
+  // Each company's answers go out through its own gateway (Whaticket, Evolution API or the Cloud API).
+  const router = new GatewayRouter({ whaticket: d.gateway, ...d.gateways });
+  const service = createReplyService({ store: d.store, clock: d.clock, logger: d.logger, sender: gatewayReplySender(router, d.whaticketDefaults) });
+  const token = webhookTokenFromEnv(d.env);
+  const routes = [webhookRoutes({ service, token, logger: d.logger }), ...gatewayWebhookRoutes({ store: d.store, service, token, logger: d.logger })];
+  return async (app) => {
+    for (const r of routes) await app.register(async (scope) => r(scope));
+  };
 }

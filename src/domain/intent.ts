@@ -75,12 +75,24 @@ export type IntentRule =
   | "suggestion"
   | "fallback-feedback";
 
+/**
+ * Why the evidence is too weak to act on (the bot then asks once instead of guessing), or null:
+ *   no-words       nothing but punctuation or a greeting ("?", "...", "boa tarde")
+ *   mixed-emoji    emoji only, agreeing and refusing at once ("👍❌")
+ *   unknown-emoji  emoji only, none of agreement, refusal or affection ("🤔", "😐", "🤷")
+ *   no-content     words, but none that say anything ("hmm", "kkkk", "oi?", "como assim?", "1")
+ * The intent is unchanged: a caller that does not ask reads it as before (feedback).
+ */
+export type IntentDoubt = "no-words" | "mixed-emoji" | "unknown-emoji" | "no-content";
+
 export interface IntentExplanation {
   intent: Intent;
   /** The rule that decided (see the precedence above). */
   rule: IntentRule;
   /** normalizeText(text): what the rules looked at, for support and debugging. */
   normalized: string;
+  /** null when the rule rests on evidence; otherwise why it is a guess (see IntentDoubt). */
+  doubt: IntentDoubt | null;
 }
 
 export function classifyIntent(text: string): Intent {
@@ -89,7 +101,30 @@ export function classifyIntent(text: string): Intent {
 
 export function explainIntent(text: string): IntentExplanation {
   const { intent, rule } = decide(text);
-  return { intent, rule, normalized: normalizeText(text) };
+  return { intent, rule, normalized: normalizeText(text), doubt: doubtOf(text, rule) };
+}
+
+// Affection, praise, thanks and plain feelings: a clear feedback even without words (❤️ 💙 😍 🥰 😘 😊 ☺️ 🙏 👏 🤗
+// 🌹 💐 🌷 🌸 ✨ 🔥 ⭐ 🌟 🎉 😉 🙂 🤩 🥹 😌; sadness and anger 😢 😭 😔 😞 😡 😠 😤 🤬 are a complaint). Laughter
+// (😂 😅) and puzzlement (🤔 😐 🤷) are not: those are asked about.
+const EMOJI_AFFECTION = /[\u2764\u2763\u263A\u2728\u2B50\u{1F493}-\u{1F49F}\u{1F9E1}\u{1F90D}\u{1F90E}\u{1F5A4}\u{1F60D}\u{1F970}\u{1F618}\u{1F617}\u{1F619}\u{1F61A}\u{1F60A}\u{1F642}\u{1F609}\u{1F64F}\u{1F44F}\u{1F917}\u{1F339}\u{1F490}\u{1F337}\u{1F338}\u{1F33A}\u{1F525}\u{1F31F}\u{1F389}\u{1F38A}\u{1F48B}\u{1F63B}\u{1F929}\u{1F979}\u{1F60C}\u{1F622}\u{1F62D}\u{1F614}\u{1F61E}\u{1F621}\u{1F620}\u{1F624}\u{1F92C}]/u;
+// Words of confusion or a bare greeting: no evidence of any intent ("oi?", "como assim?", "quem é?").
+// A plain set, not words(): these must not join the typo corrector's vocabulary (no answer may change).
+const CONFUSION: ReadonlySet<string> = new Set(
+  ["hm", "hum", "hmm", "ham", "han", "hein", "ue", "oi", "ola", "como", "assim", "quem", "e", "isso", "o", "que", "q", "ne", "eita", "opa"].map(squeeze),
+);
+
+/** Why a decision is a guess, or null (see IntentDoubt). Only the fallback rules can be guesses. */
+function doubtOf(text: string, rule: IntentRule): IntentDoubt | null {
+  if (rule === "empty") return "no-words";
+  if (rule === "emoji-feedback") {
+    if (EMOJI_YES.test(text) && EMOJI_NO.test(text)) return "mixed-emoji";
+    return EMOJI_AFFECTION.test(text) ? null : "unknown-emoji";
+  }
+  if (rule !== "fallback-feedback") return null;
+  const clauses = toClauses(text);
+  if (contentCount(clauses, true) === 0) return "no-content";
+  return clauses.every((c) => c.keys.every((k) => CONFUSION.has(k) || isFiller(k) || DIGITISH.test(k) || STOP.has(k))) ? "no-content" : null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,10 +4,11 @@ import { moveOutOfQuietHours, type QuietHours } from "./hours.js";
  * The follow-up lifecycle (SPEC "Follow-up lifecycle"), as pure functions of data and a clock.
  *
  *   scheduled → sending (claimed) → sent → positive | negative | feedback
- *             ↘ failed              ↘ skipped (no_consent | cancelled | expired)
+ *             ↘ failed              ↘ skipped (no_consent | cancelled | expired | opted_out)
  */
 export type FollowupStatus = "scheduled" | "sending" | "sent" | "positive" | "negative" | "feedback" | "failed" | "skipped";
-export type SkipReason = "no_consent" | "cancelled" | "expired";
+/** opted_out: the phone is on the company's do-not-contact list (the client asked to stop). */
+export type SkipReason = "no_consent" | "cancelled" | "expired" | "opted_out";
 export type AppointmentStatus = "booked" | "cancelled";
 
 export const FOLLOWUP_STATUSES: readonly FollowupStatus[] = [
@@ -27,6 +28,8 @@ export interface FollowupInput {
   allow_followup: boolean;
   status: AppointmentStatus;
   end_time: Date;
+  /** The phone is on the company's do-not-contact list: stronger than allow_followup. */
+  opted_out?: boolean;
 }
 
 /** The follow-up columns an appointment gets when it is created or its data changes before sending. */
@@ -50,6 +53,7 @@ export function isExpired(dueAt: Date, now: Date): boolean {
 export function planFollowup(input: FollowupInput, policy: SchedulingPolicy, now: Date): FollowupPlan {
   if (input.status === "cancelled") return skipped("cancelled", null);
   if (!input.allow_followup) return skipped("no_consent", null);
+  if (input.opted_out) return skipped("opted_out", null);
   const due = dueTime(input.end_time, policy);
   // Importing last month's agenda must not greet anyone about "a reunião de hoje".
   if (isExpired(due, now)) return skipped("expired", due);
@@ -100,6 +104,6 @@ export function resendRefusal(status: FollowupStatus, allowFollowup: boolean): s
     case "negative":
       return `the client already answered (${status}): the cycle is closed`;
     case "skipped":
-      return "it was skipped (no consent, cancelled or expired)";
+      return "it was skipped (no consent, cancelled, expired or opted out)";
   }
 }

@@ -1,4 +1,5 @@
 import { DateTime } from "luxon";
+import { OPT_IN_KEYWORD, OPT_OUT_KEYWORD } from "./consent-words.js";
 import { localDate } from "./hours.js";
 
 /**
@@ -185,3 +186,8 @@ export function slotChoiceNotUnderstoodMessage(n: number): string {
   if (n === 1) return "Não entendi qual horário você prefere. Responda com 1 para confirmar o horário sugerido.";
   return `Não entendi qual horário você prefere. Responda com um número de 1 a ${n}.`;
 }
+
+/** The one answer to an opt-out (WhatsApp policy: confirm, and say how to come back). */
+export const OPT_OUT_CONFIRMATION = `Tudo certo, você não receberá mais mensagens. Para voltar a receber, responda ${OPT_IN_KEYWORD}.`;
+/** The answer to an opt-in. */
+export const OPT_IN_CONFIRMATION = `Pronto! Você voltará a receber nossas mensagens. Para parar, responda ${OPT_OUT_KEYWORD}.`;

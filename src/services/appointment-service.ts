@@ -4,6 +4,7 @@ import { replanFollowup, planFollowup, type AppointmentStatus } from "../domain/
 import { normalizePhone } from "../domain/phone.js";
 import { appointmentWriter, type AppointmentData, type StoredAppointmentData } from "../store/appointments.js";
 import type { Q } from "../store/store.js";
+import { doNotContactPhones } from "../store/consent.js";
 import type { CompanyRow } from "../store/companies.js";
 import { schedulingPolicy } from "./company-service.js";
 
@@ -127,11 +128,18 @@ export function validateAppointment(raw: RawAppointment, companies: (id: string)
  */
 export function appointmentSaver(q: Q, clock: Clock) {
   const upsert = appointmentUpserter(q, clock);
-  return async (data: AppointmentData, company: CompanyRow): Promise<{ result: SaveResult; id: number }> =>
+  return async (data: AppointmentData, company: CompanyRow): Promise<SaveOutcome> =>
     upsert.save(data, company, await upsert.find(data));
 }
 
 export type ExistingAppointment = StoredAppointmentData | undefined;
+
+/** optedOut: the client consented here, but the phone is on the company's do-not-contact list (not followed up). */
+export interface SaveOutcome {
+  result: SaveResult;
+  id: number;
+  optedOut: boolean;
+}
 
 /**
  * appointmentSaver in two steps, for bulk work that looks at the existing row first (import
@@ -145,11 +153,18 @@ export function appointmentUpserter(q: Q, clock: Clock) {
     if (!p) policies.set(c.id, (p = schedulingPolicy(c)));
     return p;
   };
+  // Each company's do-not-contact list, read once per upserter (one import, one transaction).
+  const optOuts = new Map<string, Set<string>>();
+  const optedOut = async (companyId: string, phone: string) => {
+    let set = optOuts.get(companyId);
+    if (!set) optOuts.set(companyId, (set = await doNotContactPhones(q, companyId)));
+    return set.has(phone);
+  };
   let lastNow = 0;
   let lastNowIso = "";
   return {
     find: (data: AppointmentData): Promise<ExistingAppointment> => writer.find(q, data.company_id, data.external_id),
-    async save(data: AppointmentData, company: CompanyRow, existing: ExistingAppointment): Promise<{ result: SaveResult; id: number }> {
+    async save(data: AppointmentData, company: CompanyRow, existing: ExistingAppointment): Promise<SaveOutcome> {
       const now = clock();
       // A fixed or coarse clock gives the same instant row after row: format it once.
       if (now.getTime() !== lastNow || !lastNowIso) {
@@ -157,10 +172,11 @@ export function appointmentUpserter(q: Q, clock: Clock) {
         lastNowIso = now.toISOString();
       }
       const nowIso = lastNowIso;
-      const input = { allow_followup: data.allow_followup, status: data.status, end_time: new Date(data.end_time) };
+      const opted = data.allow_followup && data.status === "booked" && (await optedOut(data.company_id, data.client_phone));
+      const input = { allow_followup: data.allow_followup, status: data.status, end_time: new Date(data.end_time), opted_out: opted };
       if (!existing) {
         const id = await writer.insert(q, data, planFollowup(input, policyOf(company), now), nowIso);
-        return { result: "inserted", id };
+        return { result: "inserted", id, optedOut: opted };
       }
       const same =
         existing.client_name === data.client_name &&
@@ -169,7 +185,7 @@ export function appointmentUpserter(q: Q, clock: Clock) {
         existing.end_time === data.end_time &&
         existing.status === data.status &&
         existing.allow_followup === (data.allow_followup ? 1 : 0);
-      if (same) return { result: "unchanged", id: existing.id };
+      if (same) return { result: "unchanged", id: existing.id, optedOut: opted };
       const plan = replanFollowup(
         {
           followup_status: existing.followup_status,
@@ -182,7 +198,7 @@ export function appointmentUpserter(q: Q, clock: Clock) {
         now,
       );
       await writer.update(q, existing.id, data, plan, nowIso);
-      return { result: "updated", id: existing.id };
+      return { result: "updated", id: existing.id, optedOut: opted };
     },
   };
 }

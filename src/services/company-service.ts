@@ -5,11 +5,13 @@ import {
   isValidTimeZone, parseBusinessHours, parseQuietHours,
 } from "../domain/hours.js";
 import type { SchedulingPolicy } from "../domain/lifecycle.js";
+import { placeholderProblem } from "../domain/setup-checks.js";
 import type { Q, Store } from "../store/store.js";
 import { writeAudit } from "../store/audit.js";
 import { getCompany, listCompanies, upsertCompany, type CompanyInput, type CompanyRow } from "../store/companies.js";
+import { checkGatewaySettings, gatewaySecretsSet, publicGateway, saveGatewaySettings, withoutGatewaySecrets, type GatewayOptions, type GatewaySecret } from "./gateway-settings.js";
 
-export interface CompanyOptions {
+export interface CompanyOptions extends GatewayOptions {
   id: string;
   name: string;
   timezone?: string;
@@ -62,6 +64,8 @@ export function validateCompany(o: CompanyOptions, existing?: CompanyRow): Compa
     if (url && !isHttpUrl(url)) problems.push(`--whaticket-url must be an http(s) URL like https://whaticket.example.com.br`);
   }
   if (o.template !== undefined && (!o.template.trim() || o.template.length > 1000)) problems.push("--template must be 1 to 1000 characters; use {nome} for the client's first name");
+  const placeholders = o.template !== undefined ? placeholderProblem(o.template) : null;
+  if (placeholders) problems.push(`--template: ${placeholders}`);
   if (problems.length) throw new UsageError(problems.join("; "));
   return {
     id: o.id,
@@ -91,10 +95,13 @@ function isHttpUrl(s: string): boolean {
 export function saveCompany(store: Store, o: CompanyOptions, clock: Clock): Promise<{ company: CompanyRow; result: "created" | "updated" }> {
   const now = clock().toISOString();
   return store.tx(async (t) => {
-    const input = validateCompany(o, await getCompany(t, o.id));
+    const existing = await getCompany(t, o.id);
+    const input = validateCompany(o, existing);
+    const gateway = await checkGatewaySettings(t, o, existing);
     const result = await upsertCompany(t, input, now);
+    await saveGatewaySettings(t, o.id, gateway, existing);
     const { whaticket_token: _secret, ...shown } = input;
-    await writeAudit(t, { action: "company_saved", company_id: input.id, payload: { result, ...shown, whaticket_token_set: !!input.whaticket_token }, created_at: now });
+    await writeAudit(t, { action: "company_saved", company_id: input.id, payload: { result, ...shown, whaticket_token_set: !!input.whaticket_token, ...publicGateway(gateway) }, created_at: now });
     return { company: (await getCompany(t, o.id)) as CompanyRow, result };
   });
 }
@@ -122,7 +129,7 @@ export function schedulingPolicy(c: Pick<CompanyRow, "timezone" | "quiet_hours" 
 }
 
 /** A company as shown to people and in --json: the token is never included, only whether one is set. */
-export function publicCompany(c: CompanyRow): Omit<CompanyRow, "whaticket_token"> & { whaticket_token_set: boolean } {
-  const { whaticket_token, ...rest } = c;
-  return { ...rest, whaticket_token_set: !!whaticket_token };
+export function publicCompany(c: CompanyRow): Omit<CompanyRow, "whaticket_token" | GatewaySecret> & { whaticket_token_set: boolean } & Record<`${GatewaySecret}_set`, boolean> {
+  const { whaticket_token, ...rest } = withoutGatewaySecrets(c);
+  return { ...rest, whaticket_token_set: !!whaticket_token, ...gatewaySecretsSet(c) };
 }

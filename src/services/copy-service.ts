@@ -1,7 +1,7 @@
 import { UserError } from "../errors.js";
 import { assertMigrated, migrate } from "../store/migrator.js";
 import {
-  advanceIdentities, COPIED_TABLES, insertRows, migrationHistory, readPage, rowCount, setMigrationAppliedAt, tableColumns,
+  advanceIdentities, copiedTables, insertRows, migrationHistory, readPage, rowCount, setMigrationAppliedAt, tableColumns,
 } from "../store/copy.js";
 import type { Store } from "../store/store.js";
 
@@ -23,7 +23,8 @@ const PAGE = 500;
 export async function copyDatabase(source: Store, target: Store, opts: { now: () => Date; onTable?: (table: string, rows: number) => void } = { now: () => new Date() }): Promise<CopyReport> {
   await assertMigrated(source);
   await migrate(target, { now: opts.now });
-  for (const { table } of COPIED_TABLES) {
+  const tables0 = await copiedTables(source);
+  for (const { table } of tables0) {
     const n = await rowCount(target, table);
     if (n > 0) {
       throw new UserError(`the target ${target.location} is not empty (${table} has ${n} rows): copy into a new, empty database (CREATE DATABASE …)`);
@@ -35,7 +36,7 @@ export async function copyDatabase(source: Store, target: Store, opts: { now: ()
     async (src) => {
       const history = await migrationHistory(src);
       await target.tx(async (t) => {
-        for (const { table, key } of COPIED_TABLES) {
+        for (const { table, key } of tables0) {
           const columns = await tableColumns(src, table);
           const targetColumns = new Set(await tableColumns(t, table));
           const missing = columns.filter((c) => !targetColumns.has(c));
@@ -45,9 +46,9 @@ export async function copyDatabase(source: Store, target: Store, opts: { now: ()
           for (;;) {
             const rows = await readPage(src, table, key, columns, after, PAGE);
             if (!rows.length) break;
-            await insertRows(t, table, columns, rows);
+            for (let i = 0; i < rows.length; i += PAGE) await insertRows(t, table, columns, rows.slice(i, i + PAGE));
             copied += rows.length;
-            after = rows[rows.length - 1]![key];
+            after = key === "" ? true : rows[rows.length - 1]![key];
           }
           const expected = await rowCount(src, table);
           const written = await rowCount(t, table);

@@ -4,17 +4,20 @@ import type { Clock } from "../clock.js";
 import { iso } from "../clock.js";
 import type { WhaticketDefaults } from "../config.js";
 import { UserError } from "../errors.js";
-import { moveOutOfQuietHours, parseQuietHours } from "../domain/hours.js";
+import { formatQuietHours, isInQuietHours, moveOutOfQuietHours, parseQuietHours } from "../domain/hours.js";
 import { resendRefusal } from "../domain/lifecycle.js";
 import { followupMessage, type SendDay } from "../domain/messages.js";
 import { decideAfterSend, DEFAULT_RETRY_POLICY, type BackoffOptions } from "../domain/retry.js";
 import type { OutgoingMessage, SendOutcome, WhaticketGateway, WhaticketTarget } from "../gateway/whaticket.js";
+import { missingTargetReason, resolveTarget } from "./whaticket-target.js";
+import { followupContent, GatewayRouter, missingCompanyTargetReason, resolveCompanyTarget, type GatewaySet } from "./gateway-service.js";
 import { getAppointment, type AppointmentRow } from "../store/appointments.js";
 import { writeAudit } from "../store/audit.js";
+import { findDoNotContact } from "../store/consent.js";
 import { getCompany, type CompanyRow } from "../store/companies.js";
 import type { Q, Store } from "../store/store.js";
 import {
-  abortResend, completeResend, leaseForResend, markFailed, markSent, markSentBatch, pauseCompany, releaseClaim, rescheduleRetry, unpauseCompany,
+  abortResend, completeResend, leaseForResend, reserveSendSlots, markFailed, markSent, markSentBatch, pauseCompany, releaseClaim, rescheduleRetry, unpauseCompany,
 } from "../store/followups.js";
 
 /**
@@ -47,28 +50,9 @@ export function leaseOwner(kind: "daemon" | "resend"): string {
   return `${kind}:${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 }
 
-// ── Whaticket target ────────────────────────────────────────────────────────────────────────
+// ── Whaticket target (whaticket-target.ts; re-exported for existing callers) ─────────────────
 
-/** The company's own URL/token/connection, each falling back to WHATICKET_URL / WHATICKET_TOKEN; null when incomplete. */
-export function resolveTarget(company: Pick<CompanyRow, "whaticket_url" | "whaticket_token" | "whatsapp_id">, defaults: WhaticketDefaults): WhaticketTarget | null {
-  const url = company.whaticket_url?.trim() || defaults.url;
-  const token = company.whaticket_token?.trim() || defaults.token;
-  if (!url || !token) return null;
-  return { url, token, whatsappId: company.whatsapp_id };
-}
-
-/** Why a company cannot send, naming both ways to fix it; null when it can. */
-export function missingTargetReason(company: Pick<CompanyRow, "id" | "whaticket_url" | "whaticket_token">, defaults: WhaticketDefaults): string | null {
-  const noUrl = !(company.whaticket_url?.trim() || defaults.url);
-  const noToken = !(company.whaticket_token?.trim() || defaults.token);
-  if (!noUrl && !noToken) return null;
-  const id = company.id;
-  if (noUrl && noToken) {
-    return `company ${id} has no Whaticket URL and token: set WHATICKET_URL and WHATICKET_TOKEN, or run \`secretaria companies add --id ${id} --whaticket-url URL --whaticket-token TOKEN\``;
-  }
-  if (noUrl) return `company ${id} has no Whaticket URL: set WHATICKET_URL or run \`secretaria companies add --id ${id} --whaticket-url URL\``;
-  return `company ${id} has no Whaticket token: set WHATICKET_TOKEN or run \`secretaria companies add --id ${id} --whaticket-token TOKEN\``;
-}
+export { missingTargetReason, resolveTarget } from "./whaticket-target.js";
 
 /** The one line the daemon refuses to start with when some company cannot send; null when all can. */
 export function missingWhaticketConfig(companies: CompanyRow[], defaults: WhaticketDefaults): string | null {
@@ -288,9 +272,43 @@ export class ResendFailedError extends UserError {
 export interface ResendDeps {
   store: Store;
   gateway: WhaticketGateway;
+  /** Companies on Evolution API or the Cloud API resend through these (created for the call when absent). */
+  gateways?: Omit<GatewaySet, "whaticket">;
   clock: Clock;
   whaticketDefaults: WhaticketDefaults;
   leaseMs?: number;
+}
+
+/** A resend within this many hours of the last send is refused unless forced (no double greeting). */
+export const RESEND_MIN_HOURS = 12;
+/** A resend waits at most this long for the company's send budget (shared with the daemons). */
+const RESEND_BUDGET_WAIT_MS = 60_000;
+
+export interface ResendOptions {
+  /** Send even within RESEND_MIN_HOURS of the last send or inside quiet hours (`--force`, `force=true`). */
+  force?: boolean;
+  minHoursSinceSend?: number;
+}
+
+/**
+ * Why a resend that the state allows should still wait, or null: the last send was less than
+ * RESEND_MIN_HOURS ago, or it is the company's quiet hours. `--force` / `force=true` overrides.
+ */
+export function resendHoldFor(row: AppointmentRow, company: CompanyRow, now: Date, minHours = RESEND_MIN_HOURS): string | null {
+  const force = "pass --force (CLI) or force=true (API) to send it anyway";
+  if (row.followup_sent_at) {
+    const ago = now.getTime() - new Date(row.followup_sent_at).getTime();
+    if (ago >= 0 && ago < minHours * 3600_000) {
+      const h = Math.floor(ago / 3600_000);
+      const m = Math.floor((ago % 3600_000) / 60_000);
+      return `it was sent ${h ? `${h} h ${m} min` : `${m} min`} ago, less than ${minHours} hours: ${force}`;
+    }
+  }
+  const quiet = parseQuietHours(company.quiet_hours);
+  if (isInQuietHours(now, company.timezone, quiet)) {
+    return `it is company ${company.id}'s quiet hours (${formatQuietHours(quiet)}, ${company.timezone}): ${force}`;
+  }
+  return null;
 }
 
 export interface ResendResult {
@@ -299,13 +317,21 @@ export interface ResendResult {
 }
 
 /** Why `row` cannot be resent now, or null. Adds to lifecycle's rule the cancelled appointment and a live lease. */
-export function resendRefusalFor(row: AppointmentRow, now: Date): string | null {
+export function resendRefusalFor(row: AppointmentRow, now: Date, optedOut = false): string | null {
   if (!row.allow_followup) return resendRefusal(row.followup_status, false);
   if (row.status === "cancelled") return "the appointment was cancelled";
+  if (optedOut) return OPTED_OUT_REFUSAL;
   const byState = resendRefusal(row.followup_status, true);
   if (byState) return byState;
   if (row.lease_expires_at && row.lease_expires_at >= iso(now)) return "it is being sent right now (another resend is in progress)";
   return null;
+}
+
+const OPTED_OUT_REFUSAL = "the client opted out: the phone is on the company's do-not-contact list (secretaria contacts optin to undo, only at the client's request)";
+
+/** The follow-up's phone is on its company's do-not-contact list (resend refuses it; the SQL lease does too). */
+export async function isPhoneOptedOut(q: Q, row: Pick<AppointmentRow, "company_id" | "client_phone">): Promise<boolean> {
+  return (await findDoNotContact(q, [row.client_phone], row.company_id)).length > 0;
 }
 
 /**
@@ -314,24 +340,45 @@ export function resendRefusalFor(row: AppointmentRow, now: Date): string | null 
  * follow-up is 'sent' awaiting a reply (answer and offered slots cleared) and audit
  * `followup_sent` carries {resend: true}. Throws FollowupNotFoundError, ResendRefusedError or ResendFailedError.
  */
-export async function resendFollowup(deps: ResendDeps, id: number): Promise<ResendResult> {
+export async function resendFollowup(deps: ResendDeps, id: number, opts: ResendOptions = {}): Promise<ResendResult> {
   const { store } = deps;
   const owner = leaseOwner("resend");
   const start = deps.clock();
+  if (!opts.force) {
+    const current = await getAppointment(store, id);
+    if (!current) throw new FollowupNotFoundError(id);
+    const refusal = resendRefusalFor(current, start, await isPhoneOptedOut(store, current));
+    if (refusal) throw new ResendRefusedError(id, refusal);
+    const owning = await getCompany(store, current.company_id);
+    const hold = owning ? resendHoldFor(current, owning, start, opts.minHoursSinceSend) : null;
+    if (hold) throw new ResendRefusedError(id, hold);
+  }
   const leased = await leaseForResend(store, { id, owner, now: iso(start), leaseUntil: iso(new Date(start.getTime() + (deps.leaseMs ?? DEFAULT_LEASE_MS))) });
   if (!leased) {
     const row = await getAppointment(store, id);
     if (!row) throw new FollowupNotFoundError(id);
-    throw new ResendRefusedError(id, resendRefusalFor(row, start) ?? "its state changed meanwhile: try again");
+    throw new ResendRefusedError(id, resendRefusalFor(row, start, await isPhoneOptedOut(store, row)) ?? "its state changed meanwhile: try again");
   }
   const company = await getCompany(store, leased.company_id);
-  const target = company ? resolveTarget(company, deps.whaticketDefaults) : null;
+  const target = company ? resolveCompanyTarget(company, deps.whaticketDefaults) : null;
   if (!company || !target) {
-    const reason = company ? missingTargetReason(company, deps.whaticketDefaults) : `company ${leased.company_id} does not exist`;
+    const reason = company ? missingCompanyTargetReason(company, deps.whaticketDefaults) : `company ${leased.company_id} does not exist`;
     await abortResend(store, { id, owner, now: iso(deps.clock()), error: reason ?? "no Whaticket target" });
     throw new ResendFailedError(id, null, `cannot resend follow-up ${id}: ${reason}`);
   }
-  const outcome = await safeSend(deps.gateway, target, buildFollowupMessage(leased, company, deps.clock()));
+  // The company's rate limit is one budget for every message it sends (daemons, bot answers, resends).
+  if (company.rate_limit > 0) {
+    const [slot] = await reserveSendSlots(store, { companyId: company.id, count: 1, rate: company.rate_limit, nowMs: Date.now(), horizonMs: RESEND_BUDGET_WAIT_MS });
+    if (slot === undefined) {
+      const reason = `company ${company.id}'s send budget (${company.rate_limit}/s) is taken for the next minute`;
+      await abortResend(store, { id, owner, now: iso(deps.clock()), error: reason });
+      throw new ResendFailedError(id, null, `cannot resend follow-up ${id} now: ${reason}; try again later`);
+    }
+    if (slot > Date.now()) await new Promise((r) => setTimeout(r, slot - Date.now()));
+  }
+  // Through the company's own gateway (the Cloud API sends its approved template with the buttons).
+  const router = new GatewayRouter({ whaticket: deps.gateway, ...deps.gateways });
+  const outcome = await router.sendFollowup(target, followupContent(leased, company, deps.clock())).finally(() => router.close());
   const at = iso(deps.clock());
   if (outcome.kind !== "sent") {
     await abortResend(store, { id, owner, now: at, error: outcome.error });

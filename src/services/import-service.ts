@@ -8,10 +8,16 @@ import { UserError } from "../errors.js";
 import { writeAudit } from "../store/audit.js";
 import { listCompanies, type CompanyRow } from "../store/companies.js";
 import type { Q, Store } from "../store/store.js";
-import { appointmentUpserter, validateAppointment, type RawAppointment } from "./appointment-service.js";
+import { saveImportMapping } from "../store/import-mappings.js";
+import { DuplicateTracker } from "../domain/import-dedupe.js";
+import { mapHeader, recordFromRow, type ColumnMapping, type HeaderPlan } from "../domain/import-mapping.js";
+import { parseAppointmentStatus, parseConsent, parseImportDateTime, parseImportEndTime, parseImportPhone } from "../domain/import-values.js";
+import { planFollowup } from "../domain/lifecycle.js";
+import { appointmentUpserter, parseAppointmentTime, validateAppointment, type RawAppointment } from "./appointment-service.js";
+import { schedulingPolicy } from "./company-service.js";
+import { decodeImportStream, type ImportDecoder, type ImportEncodingOption } from "./import-decode.js";
 
 export const CSV_HEADER = ["company_id", "external_id", "client_name", "client_phone", "start_time", "end_time", "allow_followup"] as const;
-const OPTIONAL = ["status"];
 
 export interface ImportRecord {
   line: number;
@@ -27,6 +33,20 @@ export interface ImportSummary {
   unchanged: number;
   invalid: number;
   errors: string[];
+  /** Said once before the summary: how columns were read, ignored columns, the encoding, exact repeats. */
+  notes: string[];
+  /** Rows that repeated an earlier row exactly (counted once). */
+  duplicates: number;
+  /** What happens to the file's follow-ups (of the rows imported or matched). */
+  followups: { scheduled: number; expired: number; no_consent: number; cancelled: number; already_handled: number; opted_out: number };
+  /** Every valid row ended before now: probably an old export. */
+  all_past: boolean;
+}
+
+/** How to read the file's columns (CSV): --map, a saved mapping, --company. */
+export interface ImportReading {
+  mapping?: ColumnMapping;
+  company?: string;
 }
 
 export function detectFormat(name: string, text: string): "csv" | "jsonl" {
@@ -47,15 +67,15 @@ interface CsvRow {
 }
 
 /** Parses CSV (header required) or JSON lines into records with their 1-based line numbers. */
-export function parseImport(text: string, format: "csv" | "jsonl"): { records: ImportRecord[]; errors: string[] } {
+export function parseImport(text: string, format: "csv" | "jsonl", reading: ImportReading = {}): { records: ImportRecord[]; errors: string[]; notes: string[] } {
   const records: ImportRecord[] = [];
   const errors: string[] = [];
   const sink: RecordSink = { rejected: (m) => errors.push(m), record: (line, raw) => void records.push({ line, raw }) };
   const body = text.replace(/^\uFEFF/, "");
   if (format === "jsonl") {
     const lines = body.split(/\r?\n/);
-    lines.forEach((l, i) => jsonLine(l, i + 1, sink));
-    return { records, errors };
+    lines.forEach((l, i) => jsonLine(l, i + 1, sink, reading.company));
+    return { records, errors, notes: [] };
   }
   let rows: CsvRow[];
   try {
@@ -64,12 +84,12 @@ export function parseImport(text: string, format: "csv" | "jsonl"): { records: I
     throw csvError(err as Error);
   }
   if (!rows[0]) throw emptyCsv();
-  const header = checkHeader(rows[0].record);
+  const header = checkHeader(rows[0].record, reading);
   for (let i = 1; i < rows.length; i++) csvRecord(rows[i] as CsvRow, header, sink);
-  return { records, errors };
+  return { records, errors, notes: header.notes };
 }
 
-function jsonLine(l: string, line: number, sink: RecordSink): void | Promise<void> {
+function jsonLine(l: string, line: number, sink: RecordSink, company?: string): void | Promise<void> {
   if (!l.trim()) return;
   let v: unknown;
   try {
@@ -79,7 +99,11 @@ function jsonLine(l: string, line: number, sink: RecordSink): void | Promise<voi
     return;
   }
   if (!v || typeof v !== "object" || Array.isArray(v)) sink.rejected(`line ${line}: not a JSON object`);
-  else return sink.record(line, v as RawAppointment);
+  else {
+    const raw = v as RawAppointment;
+    if (company && (raw.company_id === undefined || raw.company_id === "")) raw.company_id = company;
+    return sink.record(line, raw);
+  }
 }
 
 function csvOptions(firstLine: string) {
@@ -97,40 +121,27 @@ function emptyCsv(): UserError {
   return new UserError(`the CSV is empty: the first line must be the header ${CSV_HEADER.join(",")}[,status]`);
 }
 
-/** The header's column names (lower case; "" for unnamed columns), or a UserError saying what is wrong. */
-function checkHeader(record: string[]): string[] {
-  const header = record.map((h) => h.toLowerCase());
-  const missing = CSV_HEADER.filter((h) => !header.includes(h));
-  // Unnamed columns (a spreadsheet's trailing commas) are ignored; a repeated name would be ambiguous.
-  const unknown = header.filter((h) => h && !(CSV_HEADER as readonly string[]).includes(h) && !OPTIONAL.includes(h));
-  const repeated = header.filter((h, i) => h && header.indexOf(h) !== i);
-  if (missing.length || unknown.length || repeated.length) {
-    const parts = [
-      missing.length ? `missing ${missing.join(", ")}` : "",
-      unknown.length ? `unknown ${unknown.join(", ")}` : "",
-      repeated.length ? `repeated ${[...new Set(repeated)].join(", ")}` : "",
-    ].filter(Boolean);
-    throw new UserError(`the CSV header is wrong (${parts.join("; ")}): it must be ${CSV_HEADER.join(",")}[,status]`);
-  }
-  return header;
+/**
+ * Which column holds which field (mapHeader: --map, the field names, Brazilian synonyms), or a
+ * UserError listing what is missing; unknown extra columns are ignored with one note.
+ */
+function checkHeader(record: string[], reading: ImportReading): HeaderPlan & { width: number } {
+  const plan = mapHeader(record, reading.mapping ?? {}, reading.company !== undefined ? { companyFromFlag: reading.company } : {});
+  if (plan.errors.length) throw new UserError(`the CSV header is wrong: ${plan.errors.join("; ")}`);
+  return { ...plan, width: record.length };
 }
 
-function csvRecord({ record, info }: CsvRow, header: string[], sink: RecordSink): void | Promise<void> {
+function csvRecord({ record, info }: CsvRow, header: HeaderPlan & { width: number }, sink: RecordSink): void | Promise<void> {
   // info.lines is where the record ends; a quoted field with line breaks starts it earlier.
   let line = info.lines;
   for (const field of record) {
     for (let at = field.indexOf("\n"); at !== -1; at = field.indexOf("\n", at + 1)) line--;
   }
-  if (record.length !== header.length) {
-    sink.rejected(`line ${line}: has ${record.length} fields, the header has ${header.length}`);
+  if (record.length !== header.width) {
+    sink.rejected(`line ${line}: has ${record.length} fields, the header has ${header.width}`);
     return;
   }
-  const raw: RawAppointment = {};
-  for (let i = 0; i < header.length; i++) {
-    const h = header[i];
-    if (h) raw[h] = record[i];
-  }
-  return sink.record(line, raw);
+  return sink.record(line, recordFromRow(header, record));
 }
 
 export interface ImportOptions {
@@ -139,6 +150,12 @@ export interface ImportOptions {
   skipInvalid: boolean;
   clock: Clock;
   onProgress?: (done: number, total: number) => void;
+  /** CSV columns: --map / saved mapping, --company (also fills a JSON line without company_id). */
+  reading?: ImportReading;
+  /** --encoding (default auto: UTF-8 with or without BOM, else Windows-1252). */
+  encoding?: ImportEncodingOption;
+  /** --save-map: when the import is written, keep reading.mapping as reading.company's saved mapping. */
+  saveMapping?: boolean;
 }
 
 /** finish() found invalid rows without skipInvalid: the transaction is rolled back, the summary still reported. */
@@ -158,11 +175,17 @@ class ImportRun {
   private readonly company = (id: string) => this.companies.get(id);
   // Line of each row this import wrote or matched, by row id: a second hit is a repeat within the file.
   // Integer keys, not "company\0external_id" strings: a tenth of the memory on a million rows.
-  private readonly lineById = new Map<number, number>();
+  private readonly duplicates = new DuplicateTracker();
   private readonly upsert;
   private readonly errors: string[] = [];
   private readonly counts = { inserted: 0, updated: 0, unchanged: 0 };
+  private readonly followups = { scheduled: 0, expired: 0, no_consent: 0, cancelled: 0, already_handled: 0, opted_out: 0 };
+  private readonly policies = new Map<string, ReturnType<typeof schedulingPolicy>>();
+  private valid = 0;
+  private past = 0;
   private rows = 0;
+  /** Notes of the header and the decoder, said before the summary. */
+  readonly notes: string[] = [];
 
   constructor(
     private readonly t: Q,
@@ -178,24 +201,48 @@ class ImportRun {
     this.errors.push(message);
   }
 
-  async record(line: number, raw: RawAppointment): Promise<void> {
+  async record(line: number, input: RawAppointment): Promise<void> {
     this.rows++;
+    const company = this.company(String(input.company_id ?? "").trim());
+    const { raw, problems } = readImportValues(input, company?.timezone ?? "America/Sao_Paulo");
     const v = validateAppointment(raw, this.company);
-    if (!v.ok) {
-      this.errors.push(`line ${line}: ${v.problems.join("; ")}`);
+    if (!v.ok || problems.length) {
+      // The import's own readers explain dates and statuses better than the ISO-only validator.
+      const own = new Set(problems.map((p) => p.split(" ", 1)[0]));
+      const rest = v.ok ? [] : v.problems.filter((p) => !own.has(p.split(" ", 1)[0]));
+      this.errors.push(`line ${line}: ${[...problems, ...rest].join("; ")}`);
       return;
     }
-    const existing = await this.upsert.find(v.data);
-    if (existing) {
-      const first = this.lineById.get(existing.id);
-      if (first !== undefined) {
-        this.errors.push(`line ${line}: external_id "${v.data.external_id}" repeats line ${first} for company ${v.data.company_id}`);
-        return;
-      }
+    const d = v.data;
+    const check = this.duplicates.check(line, { ...d, allow_followup: d.allow_followup ? 1 : 0 });
+    if (check.kind === "repeat") return;
+    if (check.kind === "conflict") {
+      this.errors.push(check.error);
+      return;
     }
-    const { result, id } = await this.upsert.save(v.data, v.company, existing);
-    this.lineById.set(id, line);
+    const existing = await this.upsert.find(d);
+    const { result, optedOut } = await this.upsert.save(d, v.company, existing);
     this.counts[result] += 1;
+    this.valid++;
+    const now = this.opts.clock();
+    if (Date.parse(d.end_time) < now.getTime()) this.past++;
+    // Consent given, but the phone is on the company's do-not-contact list: skipped as opted_out.
+    const before = existing?.followup_status;
+    if (optedOut && (!before || before === "scheduled" || before === "skipped")) this.followups.opted_out++;
+    else this.tally(d, v.company, existing?.followup_status, now);
+  }
+
+  /** What this row's follow-up will be, as planFollowup decides it (or already handled: sent, answered…). */
+  private tally(d: { status: string; allow_followup: boolean; end_time: string }, company: CompanyRow, existing: string | undefined, now: Date): void {
+    if (existing && existing !== "scheduled" && existing !== "skipped") {
+      this.followups.already_handled++;
+      return;
+    }
+    let policy = this.policies.get(company.id);
+    if (!policy) this.policies.set(company.id, (policy = schedulingPolicy(company)));
+    const plan = planFollowup({ status: d.status as "booked" | "cancelled", allow_followup: d.allow_followup, end_time: new Date(d.end_time) }, policy, now);
+    if (plan.followup_status === "scheduled") this.followups.scheduled++;
+    else this.followups[plan.followup_skip_reason === "expired" ? "expired" : plan.followup_skip_reason === "cancelled" ? "cancelled" : "no_consent"]++;
   }
 
   get count(): number {
@@ -210,11 +257,17 @@ class ImportRun {
       file: this.opts.file, format: this.opts.format, rows: this.rows,
       inserted: refused ? 0 : this.counts.inserted, updated: refused ? 0 : this.counts.updated, unchanged: refused ? 0 : this.counts.unchanged,
       invalid: errors.length, errors,
+      notes: [...this.notes, ...this.duplicates.notes()], duplicates: this.duplicates.repeats,
+      followups: { ...this.followups }, all_past: this.valid > 0 && this.past === this.valid,
     };
     if (refused) throw new ImportRefused(summary);
+    const { reading, saveMapping } = this.opts;
+    if (saveMapping && reading?.company && reading.mapping) {
+      await saveImportMapping(this.t, reading.company, reading.mapping as Record<string, string[]>, this.opts.clock().toISOString());
+    }
     await writeAudit(this.t, {
       action: "appointments_imported",
-      payload: { file: this.opts.file, inserted: summary.inserted, updated: summary.updated, unchanged: summary.unchanged, invalid: summary.invalid },
+      payload: { file: this.opts.file, inserted: summary.inserted, updated: summary.updated, unchanged: summary.unchanged, invalid: summary.invalid, ...(summary.duplicates ? { duplicates: summary.duplicates } : {}) },
       created_at: this.opts.clock().toISOString(),
     });
     return summary;
@@ -240,8 +293,9 @@ async function runImport(store: Store, opts: Omit<ImportOptions, "onProgress">, 
  * Imports already parsed records atomically (see ImportRun); unless skipInvalid, one bad
  * record means nothing is written.
  */
-export async function importAppointments(store: Store, parsed: { records: ImportRecord[]; errors: string[] }, opts: ImportOptions): Promise<ImportSummary> {
+export async function importAppointments(store: Store, parsed: { records: ImportRecord[]; errors: string[]; notes?: string[] }, opts: ImportOptions): Promise<ImportSummary> {
   const summary = await runImport(store, opts, async (run) => {
+    run.notes.push(...(parsed.notes ?? []));
     for (const e of parsed.errors) run.rejected(e);
     for (let i = 0; i < parsed.records.length; i++) {
       const r = parsed.records[i]!;
@@ -292,8 +346,9 @@ export async function importStream(
   opts: Omit<ImportOptions, "format" | "file"> & { format?: "csv" | "jsonl" },
 ): Promise<ImportSummary> {
   const stream = source.stream;
-  stream.setEncoding("utf8");
-  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<string>;
+  // Bytes, not setEncoding: the decoder tells UTF-8 from Windows-1252 (Excel in pt-BR).
+  let decoder: ImportDecoder | undefined;
+  const chunks = decodeImportStream(stream as AsyncIterable<Uint8Array>, opts.encoding ?? "auto", (d) => (decoder = d));
   try {
     // Read just enough to see the first line: it tells the format and the CSV separator.
     let head = "";
@@ -315,9 +370,12 @@ export async function importStream(
       for (let n = await chunks.next(); !n.done; n = await chunks.next()) yield n.value;
     }
     const progress = opts.onProgress && source.size ? () => opts.onProgress?.(bytesRead(stream), source.size ?? 0) : undefined;
-    const summary = await runImport(store, { file: source.name, format, skipInvalid: opts.skipInvalid, clock: opts.clock }, (r) =>
-      format === "jsonl" ? streamJsonLines(text(), r, progress) : streamCsv(text(), firstLine, r, progress),
-    );
+    const reading = opts.reading ?? {};
+    const summary = await runImport(store, { file: source.name, format, skipInvalid: opts.skipInvalid, clock: opts.clock, reading, saveMapping: opts.saveMapping }, async (r) => {
+      await (format === "jsonl" ? streamJsonLines(text(), r, reading, progress) : streamCsv(text(), firstLine, r, reading, progress));
+      // Read at the end: a long ASCII start decides the encoding late.
+      if (decoder?.note) r.notes.unshift(decoder.note);
+    });
     if (source.size) opts.onProgress?.(source.size, source.size);
     return summary;
   } catch (err) {
@@ -334,20 +392,20 @@ function bytesRead(stream: Readable): number {
   return (stream as Readable & { bytesRead?: number }).bytesRead ?? 0;
 }
 
-async function streamJsonLines(text: AsyncIterable<string>, run: ImportRun, progress?: () => void): Promise<void> {
+async function streamJsonLines(text: AsyncIterable<string>, run: ImportRun, reading: ImportReading, progress?: () => void): Promise<void> {
   let line = 0;
   let carry = "";
   for await (const chunk of text) {
     const t = carry + chunk;
     let from = 0;
     for (let nl = t.indexOf("\n"); nl !== -1; nl = t.indexOf("\n", from)) {
-      await jsonLine(t.slice(from, nl), ++line, run);
+      await jsonLine(t.slice(from, nl), ++line, run, reading.company);
       from = nl + 1;
     }
     carry = t.slice(from);
     progress?.();
   }
-  await jsonLine(carry, ++line, run);
+  await jsonLine(carry, ++line, run, reading.company);
 }
 
 /** csv-parse counts "\r\n" inside quoted fields as two lines: normalise so line numbers match an editor's. */
@@ -363,15 +421,16 @@ async function* unixNewlines(text: AsyncIterable<string>): AsyncGenerator<string
   if (cr) yield "\n";
 }
 
-async function streamCsv(text: AsyncIterable<string>, firstLine: string, run: ImportRun, progress?: () => void): Promise<void> {
+async function streamCsv(text: AsyncIterable<string>, firstLine: string, run: ImportRun, reading: ImportReading, progress?: () => void): Promise<void> {
   const parser = parse(csvOptions(firstLine));
   // Errors of the feed reach us through the parser (pipeline destroys it with them).
   const feeding = pipeline(Readable.from(unixNewlines(text)), parser).catch(() => undefined);
-  let header: string[] | undefined;
+  let header: (HeaderPlan & { width: number }) | undefined;
   try {
     for await (const row of parser as AsyncIterable<CsvRow>) {
       if (!header) {
-        header = checkHeader(row.record);
+        header = checkHeader(row.record, reading);
+        run.notes.push(...header.notes);
         continue;
       }
       await csvRecord(row, header, run);
@@ -386,4 +445,48 @@ async function streamCsv(text: AsyncIterable<string>, firstLine: string, run: Im
 
 function lineOf(msg: string): number {
   return Number(/^line (\d+)/.exec(msg)?.[1] ?? 0);
+}
+
+/**
+ * The values of clinic exports ("24/11/2026 14h", "Agendado", "sim", "0XX92 99123-4567") read
+ * into what validateAppointment takes (UTC ISO, booked/cancelled, true/false, digits). A value
+ * the readers refuse stays as it was for the validator when it accepts it (ISO forms the readers
+ * leave out); otherwise the reader's reason is the problem.
+ */
+export function readImportValues(input: RawAppointment, zone: string): { raw: RawAppointment; problems: string[] } {
+  const raw: RawAppointment = { ...input };
+  const problems: string[] = [];
+  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+  const start = str(input.start_time);
+  let startUtc: string | undefined;
+  if (start?.trim()) {
+    const r = parseImportDateTime(start, zone);
+    if (r.ok) raw.start_time = startUtc = r.value;
+    else if (parseAppointmentTime(start, zone)) startUtc = parseAppointmentTime(start, zone)?.toISOString();
+    else problems.push(`start_time ${r.reason}`);
+  }
+  const end = str(input.end_time);
+  if (end?.trim()) {
+    const r = startUtc ? parseImportEndTime(end, zone, startUtc) : parseImportDateTime(end, zone);
+    if (r.ok) raw.end_time = r.value;
+    else if (!parseAppointmentTime(end, zone)) problems.push(`end_time ${r.reason}`);
+  }
+  const phone = str(input.client_phone);
+  if (phone?.trim()) {
+    const r = parseImportPhone(phone);
+    // Digits with the country code: "+" so the validator does not read them as a national number.
+    if (r.ok) raw.client_phone = `+${r.value}`;
+  }
+  const consent = input.allow_followup;
+  if (typeof consent === "string" || typeof consent === "number") {
+    const r = parseConsent(String(consent));
+    if (r.ok) raw.allow_followup = r.value;
+  }
+  const status = str(input.status);
+  if (status !== undefined) {
+    const r = parseAppointmentStatus(status);
+    if (r.ok) raw.status = r.value;
+    else problems.push(`status ${r.reason}`);
+  }
+  return { raw, problems };
 }

@@ -1,6 +1,8 @@
 import type { Clock } from "../clock.js";
-import { classifyIntent, type Intent } from "../domain/intent.js";
+import { classifyIntent, explainIntent, type Intent } from "../domain/intent.js";
+import { CLARIFY_QUESTION, readFollowupReply } from "../domain/clarification.js";
 import { FEEDBACK_REPLY, NEGATIVE_REPLY, formatSlotPtBR, slotChoiceNotUnderstoodMessage } from "../domain/messages.js";
+import { detectConsentRequest } from "../domain/consent-words.js";
 import { maskPhone, phoneVariants } from "../domain/phone.js";
 import type { WhaticketDefaults } from "../config.js";
 import type { SendOutcome, WhaticketGateway } from "../gateway/whaticket.js";
@@ -10,11 +12,14 @@ import { writeAudit, type AuditAction } from "../store/audit.js";
 import { getCompany, type CompanyRow } from "../store/companies.js";
 import type { Q, Store } from "../store/store.js";
 import {
-  findOpenFollowup, insertFeedback, insertInbound, recordResponse, setInboundResult,
+  findOpenFollowup, insertFeedback, insertInbound, recentBotReplies, recordResponse, setInboundResult,
   type FollowupResponse, type InboundOutcome,
 } from "../store/replies.js";
+import { reserveSendSlots } from "../store/followups.js";
+import { markClarificationAsked } from "../store/inbox.js";
+import { applyConsentRequest } from "./consent-service.js";
 import { bookChosenSlot, offerSlots, type BookingOptions } from "./booking-service.js";
-import { missingTargetReason, resolveTarget } from "./followup-service.js";
+import { buildFollowupMessage, missingTargetReason, resolveTarget } from "./followup-service.js";
 
 /**
  * Processing one inbound WhatsApp message (the ContextEngine's effects), shared by the webhook
@@ -31,7 +36,7 @@ import { missingTargetReason, resolveTarget } from "./followup-service.js";
 
 /** Sends the bot's answer to a client of a company. Never throws for HTTP/network outcomes. */
 export interface ReplySender {
-  send(company: CompanyRow, phone: string, body: string): Promise<SendOutcome>;
+  send(company: CompanyRow, phone: string, body: string, offer?: { slots: Date[] }): Promise<SendOutcome>;
 }
 
 /**
@@ -60,11 +65,15 @@ export interface InboundInput {
   receivedAt?: Date;
   /** Only match follow-ups of this company (reply simulate --company). */
   companyId?: string;
+  /** Gateway buttons: a tapped FOLLOWUP_YES / FOLLOWUP_NO decides the intent without the classifier. */
+  intent?: Intent;
+  /** Gateway list rows: a tapped SLOT_n chooses offered slot n (1-based) whatever the text says. */
+  slotChoice?: number;
 }
 
 /** One row-level effect, for `reply simulate` and the webhook's answer. */
 export interface Change {
-  table: "appointments" | "inbound_messages" | "feedback_events" | "audit_log";
+  table: "appointments" | "inbound_messages" | "feedback_events" | "audit_log" | "do_not_contact";
   action: "insert" | "update";
   id: number | null;
   column?: string;
@@ -74,7 +83,8 @@ export interface Change {
   values?: Record<string, unknown>;
 }
 
-export type BotReplyDelivery = "sent" | "failed" | "dry_run";
+/** `suppressed`: the per-conversation cap held the answer back (bot_reply_error says why); nothing sent. */
+export type BotReplyDelivery = "sent" | "failed" | "dry_run" | "suppressed";
 
 /** `reply simulate --json`: {matched, appointment_id, intent, response, bot_reply, changes} and a few more. */
 export interface ReplyResult {
@@ -104,6 +114,9 @@ export interface ReplyServiceDeps {
   /** Defaults to the ContextEngine's classifyIntent. */
   classify?: (text: string) => Intent;
   booking?: BookingOptions;
+  /** At most this many bot answers per conversation (follow-up) in `botReplyWindowMs`; default BOT_REPLY_CAP. */
+  botReplyCap?: number;
+  botReplyWindowMs?: number;
 }
 
 export interface ReplyService {
@@ -112,6 +125,18 @@ export interface ReplyService {
 
 /** Text beyond this is still stored, but not read by the classifier (bounded work per message). */
 const CLASSIFY_MAX_CHARS = 4000;
+
+/**
+ * No blasting: at most 3 bot answers per conversation (one follow-up, one phone) per hour. Further
+ * messages are still recorded and applied (a "sim" still counts), but not answered; the audit gets
+ * `bot_reply_suppressed` and the log a `bot_reply_suppressed` warning.
+ */
+export const BOT_REPLY_CAP = 3;
+export const BOT_REPLY_WINDOW_MS = 60 * 60 * 1000;
+/** Loop guard: an inbound text equal to one of our own messages of the last 10 minutes is an echo. */
+export const OWN_TEXT_WINDOW_MS = 10 * 60 * 1000;
+/** A bot answer waits at most this long for the company's send budget; beyond it, it is not sent (failed). */
+const BOT_REPLY_BUDGET_WAIT_MS = 60_000;
 
 const RESPONSE_OF: Record<Intent, FollowupResponse> = {
   followup_positive: "positive",
@@ -130,6 +155,10 @@ interface Applied {
   result: ReplyResult;
   company: CompanyRow | null;
   phone: string;
+  /** The bot's answer offers these slots (sent as a list where the gateway has one). */
+  offeredSlots?: Date[];
+  /** An opt-out/opt-in confirmation: sent even when no follow-up matched (consent-service.ts). */
+  consent?: boolean;
 }
 
 export function createReplyService(deps: ReplyServiceDeps): ReplyService {
@@ -167,18 +196,37 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
     changes.push({ table: "inbound_messages", action: "insert", id: inboundId, values: { message_id: input.messageId ?? null } });
 
     const text = input.text.trim();
+    // Consent first (consent-service.ts): "PARAR" / "VOLTAR" are never read as an answer or feedback.
+    const consent = detectConsentRequest(text.slice(0, CLASSIFY_MAX_CHARS));
+    const handled = consent && (await applyConsentRequest(t, consent, { phone: input.phone, text, messageId: input.messageId ?? null, inboundId, companyId: input.companyId }, now, result));
+    if (handled) return { result, company: handled.company, phone: handled.phone, consent: true };
     const row = await findOpenFollowup(t, phoneVariants(input.phone), now, input.companyId);
     const company = row ? ((await getCompany(t, row.company_id)) ?? null) : null;
-    const intentOf = () => (result.intent = classify(text.slice(0, CLASSIFY_MAX_CHARS)));
+    const intentOf = () => (result.intent = input.intent ?? classify(text.slice(0, CLASSIFY_MAX_CHARS)));
+    // The deciding rule stored beside the intent (replies list); a button tap decides by itself.
+    const ruleOf = (intent: Intent | null) =>
+      intent === null ? null : input.intent !== undefined ? "button" : deps.classify ? null : explainIntent(text.slice(0, CLASSIFY_MAX_CHARS)).rule;
+    let offeredSlots: Date[] | undefined;
 
     if (!row || !company) {
       intentOf();
-      await setInboundResult(t, inboundId, { appointment_id: null, intent: result.intent, outcome: "unmatched" });
+      await setInboundResult(t, inboundId, { appointment_id: null, intent: result.intent, outcome: "unmatched", rule: ruleOf(result.intent) });
       return { result, company: null, phone: input.phone };
     }
     result.matched = true;
     result.appointment_id = row.id;
     result.company_id = row.company_id;
+
+    const cap = deps.botReplyCap ?? BOT_REPLY_CAP;
+    const capWindowMs = deps.botReplyWindowMs ?? BOT_REPLY_WINDOW_MS;
+    const recent = await recentBotReplies(t, row.id, new Date(now.getTime() - Math.max(capWindowMs, OWN_TEXT_WINDOW_MS)).toISOString());
+    if (isOwnText(text, row, company, recent, now)) {
+      // Loop guard: our own message came back (a gateway echo, another bot): not a reply, never answered.
+      result.outcome = "own_text";
+      await setInboundResult(t, inboundId, { appointment_id: row.id, intent: null, outcome: "own_text" });
+      await audit("bot_reply_suppressed", row.id, row.company_id, { reason: "own_text", inbound_message_id: inboundId });
+      return { result, company: null, phone: row.client_phone };
+    }
 
     const respond = async (response: FollowupResponse, feedback: string | null) => {
       await recordResponse(t, row.id, response, nowIso, row.followup_status);
@@ -190,11 +238,15 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
       await audit("followup_response", row.id, row.company_id, { response, feedback });
     };
 
+    // Ask once when unsure (domain/clarification.ts): the first reply without evidence gets the "1 ou 2"
+    // question instead of a guess; the reply after it is read as the answer.
+    const reading = row.followup_status === "sent" && input.intent === undefined && !deps.classify
+      ? readFollowupReply(row, text.slice(0, CLASSIFY_MAX_CHARS)) : null;
     let outcome: InboundOutcome;
     if (row.followup_status === "positive") {
       // Awaiting the slot choice: a choice books; a no closes; anything else gets the options again.
       // One instant for the whole message: the booking's timestamps match the response's.
-      const choice = await bookChosenSlot(t, () => now, company, row, text, deps.booking);
+      const choice = await bookChosenSlot(t, () => now, company, row, input.slotChoice !== undefined ? String(input.slotChoice) : text, deps.booking);
       if (choice.kind === "booked") {
         outcome = "booked";
         result.bot_reply = choice.message;
@@ -210,6 +262,7 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
         outcome = "slot_taken";
         result.bot_reply = choice.message;
         update(row, "followup_offered_slots", row.followup_offered_slots, slotsJson(choice.slots));
+        offeredSlots = choice.slots;
       } else {
         const intent = intentOf();
         if (intent === "followup_negative") {
@@ -220,10 +273,18 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
         } else {
           outcome = "not_understood";
           result.bot_reply = notUnderstood(choice.offered, company.timezone);
+          offeredSlots = choice.offered;
         }
       }
+    } else if (reading?.ask) {
+      outcome = "clarification_asked";
+      result.intent = reading.intent;
+      await markClarificationAsked(t, row.id, nowIso);
+      update(row, "followup_clarification_asked_at", row.followup_clarification_asked_at ?? null, nowIso);
+      await audit("followup_clarification_asked", row.id, row.company_id, { doubt: reading.ask, rule: reading.rule });
+      result.bot_reply = CLARIFY_QUESTION;
     } else {
-      const intent = intentOf();
+      const intent = reading ? (result.intent = reading.intent) : intentOf();
       const response = RESPONSE_OF[intent];
       outcome = response;
       if (response === "feedback") {
@@ -239,11 +300,21 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
         const offer = await offerSlots(t, company, { ...row, followup_status: "positive", followup_offered_slots: null }, now, deps.booking);
         update(row, "followup_offered_slots", null, slotsJson(offer.slots));
         result.bot_reply = offer.message;
+        offeredSlots = offer.slots;
       }
     }
     result.outcome = outcome;
-    await setInboundResult(t, inboundId, { appointment_id: row.id, intent: result.intent, outcome });
-    return { result, company, phone: row.client_phone };
+    await setInboundResult(t, inboundId, { appointment_id: row.id, intent: result.intent, outcome, rule: reading?.rule ?? ruleOf(result.intent) });
+    const capSince = new Date(now.getTime() - capWindowMs).toISOString();
+    const answered = recent.filter((r) => r.sent && r.created_at >= capSince).length;
+    if (result.bot_reply !== null && answered >= cap) {
+      const reason = `${answered} bot answers to this conversation in the last ${Math.round(capWindowMs / 60_000)} minutes (at most ${cap}): recorded, not answered`;
+      result.bot_reply_delivery = "suppressed";
+      result.bot_reply_error = reason;
+      await audit("bot_reply_suppressed", row.id, row.company_id, { reason: "cap", cap, window_minutes: Math.round(capWindowMs / 60_000), inbound_message_id: inboundId });
+      return { result, company: null, phone: row.client_phone };
+    }
+    return offeredSlots ? { result, company, phone: row.client_phone, offeredSlots } : { result, company, phone: row.client_phone };
   }
 
   async function processInbound(input: InboundInput, opts: { dryRun?: boolean } = {}): Promise<ReplyResult> {
@@ -267,14 +338,20 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
       phone: maskPhone(input.phone), appointment_id: result.appointment_id, company: result.company_id,
       intent: result.intent, outcome: result.outcome, dry_run: opts.dryRun ? true : undefined,
     });
-    if (result.bot_reply === null || company === null || result.appointment_id === null) return result;
+    if (result.bot_reply_delivery === "suppressed" || result.outcome === "own_text") {
+      logger.warn("bot_reply_suppressed", {
+        phone: maskPhone(input.phone), appointment_id: result.appointment_id, company: result.company_id,
+        reason: result.outcome === "own_text" ? "own_text" : result.bot_reply_error,
+      });
+    }
+    if (result.bot_reply === null || company === null || (result.appointment_id === null && !applied.consent)) return result;
     if (opts.dryRun) {
       result.bot_reply_delivery = "dry_run";
       return result;
     }
 
     // The answer goes to the number the follow-up went to (the one Whaticket knows), not the JID's variant.
-    const outcome = await sendSafely(company, applied.phone, result.bot_reply);
+    const outcome = await sendSafely(company, applied.phone, result.bot_reply, applied.offeredSlots);
     result.bot_reply_delivery = outcome.kind === "sent" ? "sent" : "failed";
     if (outcome.kind !== "sent") {
       result.bot_reply_error = outcome.error;
@@ -297,16 +374,43 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
     return result;
   }
 
-  async function sendSafely(company: CompanyRow, phone: string, body: string): Promise<SendOutcome> {
+  async function sendSafely(company: CompanyRow, phone: string, body: string, slots?: Date[]): Promise<SendOutcome> {
     const started = Date.now();
     try {
-      return await sender.send(company, phone, body);
+      // The company's rate limit is one budget for every message it sends (scheduler, bot, resend).
+      if (company.rate_limit > 0) {
+        const [slot] = await reserveSendSlots(store, { companyId: company.id, count: 1, rate: company.rate_limit, nowMs: Date.now(), horizonMs: BOT_REPLY_BUDGET_WAIT_MS });
+        if (slot === undefined) {
+          return { kind: "transient", error: `the company's send budget (${company.rate_limit}/s) is taken for the next minute: answer not sent`, durationMs: Date.now() - started };
+        }
+        if (slot > Date.now()) await new Promise((r) => setTimeout(r, slot - Date.now()));
+      }
+      return await (slots ? sender.send(company, phone, body, { slots }) : sender.send(company, phone, body));
     } catch (err) {
       return { kind: "transient", error: `send failed: ${(err as Error)?.message ?? String(err)}`, durationMs: Date.now() - started };
     }
   }
 
   return { processInbound };
+}
+
+/** Whitespace-insensitive equality with one of our own recent texts: a bot answer, or the follow-up itself. */
+function isOwnText(
+  text: string,
+  row: AppointmentRow,
+  company: CompanyRow,
+  recent: { body: string | null; created_at: string }[],
+  now: Date,
+): boolean {
+  const norm = (s: string) => s.replace(/\s+/g, " ").trim().toLowerCase();
+  const t = norm(text);
+  if (!t) return false;
+  const since = new Date(now.getTime() - OWN_TEXT_WINDOW_MS).toISOString();
+  if (recent.some((r) => r.body !== null && r.created_at >= since && norm(r.body) === t)) return true;
+  if (row.followup_sent_at && row.followup_sent_at >= since) {
+    return norm(buildFollowupMessage(row, company, new Date(row.followup_sent_at)).body) === t;
+  }
+  return false;
 }
 
 function slotsJson(slots: Date[]): string | null {

@@ -21,6 +21,8 @@ export interface AppointmentRow {
   followup_attempts: number;
   followup_last_error: string | null;
   followup_responded_at: string | null;
+  /** When the bot asked the clarification question (migration 005); see awaitingClarification. */
+  followup_clarification_asked_at?: string | null;
   followup_offered_slots: string | null;
   followup_booked_appointment_id: number | null;
   lease_owner: string | null;
@@ -45,6 +47,11 @@ const isoOrNull = (d: Date | null): string | null => (d ? d.toISOString() : null
 
 export function getAppointment(q: Q, id: number): Promise<AppointmentRow | undefined> {
   return q.get<AppointmentRow>("SELECT * FROM appointments WHERE id = ?", [id]);
+}
+
+/** Every company's appointment with this external id (`appointments show A-1` without --company). */
+export function findAllByExternalId(q: Q, externalId: string): Promise<AppointmentRow[]> {
+  return q.all<AppointmentRow>("SELECT * FROM appointments WHERE external_id = ? ORDER BY company_id", [externalId]);
 }
 
 export function findByExternalId(q: Q, companyId: string, externalId: string): Promise<AppointmentRow | undefined> {

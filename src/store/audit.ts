@@ -8,11 +8,29 @@ export type AuditAction =
   | "followup_skipped"
   | "followup_scheduled"
   | "followup_bot_reply"
+  /** The reply was unclear: the bot asked "Responda 1 ou 2" (payload.doubt, payload.rule). */
+  | "followup_clarification_asked"
+  /** An operator corrected a misread reply (followups set-response): payload {from, to, feedback}. */
+  | "response_corrected"
+  /** A bot answer not sent: the per-conversation cap or the loop guard held it back (payload.reason). */
+  | "bot_reply_suppressed"
   | "agenda_booked"
   | "appointment_created"
   | "appointment_updated"
   | "appointments_imported"
+  /** `appointments cancel`: payload {external_id, followup_from, followup_to}. */
+  | "appointment_cancelled"
+  /** `companies remove`: payload {appointments, pending, forced}. */
+  | "company_removed"
   | "company_saved"
+  /** Consent (LGPD): the phone went on the company's do-not-contact list (payload: source, message ids; never the phone). */
+  | "consent_revoked"
+  /** The phone came off the do-not-contact list (the client's VOLTAR, or `contacts optin`). */
+  | "consent_granted"
+  /** allow_followup flipped by hand (appointments add/import): payload {from, to, source}. */
+  | "consent_changed"
+  /** `customers erase`: what was removed, in counts only. */
+  | "customer_erased"
   | "inbound_unmatched";
 
 export interface AuditEntry {

@@ -1,6 +1,8 @@
+import type { CompanyGatewayColumns } from "./company-gateways.js";
 import type { Q } from "./store.js";
 
-export interface CompanyRow {
+/** The gateway columns (migration 007) are optional here so rows built by hand stay valid; a SELECT * has them all. */
+export interface CompanyRow extends Partial<CompanyGatewayColumns> {
   id: string;
   name: string;
   timezone: string;

@@ -7,19 +7,34 @@ import { bySql, type Q } from "./store.js";
  * daemons is not copied: those processes belong to the old database.
  */
 
-/** Tables with data, parents first; `key` orders the pages. */
-export const COPIED_TABLES = [
-  { table: "companies", key: "id" },
-  { table: "appointments", key: "id" },
-  { table: "feedback_events", key: "id" },
-  { table: "audit_log", key: "id" },
-  { table: "inbound_messages", key: "id" },
-  { table: "daemon_state", key: "key" },
-  { table: "send_budget", key: "company_id" },
-] as const;
+/** Not copied: the migration history (the target records its own), the counters (rebuilt by the trigger), the old database's daemons. */
+const NOT_COPIED = new Set(["schema_migrations", "followup_counters", "daemons"]);
+/** Parents first: every other table refers to these. */
+const FIRST = ["companies", "appointments"];
+
+/** Every table with data, parents first, each with the key that orders its pages (SQLite source). */
+export async function copiedTables(q: Q): Promise<Array<{ table: string; key: string }>> {
+  const names = (await q.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"))
+    .map((r) => r.name)
+    .filter((n) => !NOT_COPIED.has(n));
+  const ordered = [...FIRST.filter((n) => names.includes(n)), ...names.filter((n) => !FIRST.includes(n))];
+  const out: Array<{ table: string; key: string }> = [];
+  for (const table of ordered) {
+    const cols = await q.all<{ name: string; pk: number }>("SELECT name, pk FROM pragma_table_info(?) ORDER BY pk, cid", [table]);
+    const pk = cols.filter((c) => c.pk > 0).map((c) => c.name);
+    // A single-column key pages the table; others (small link tables) are read whole.
+    out.push({ table, key: pk.length === 1 ? pk[0]! : "" });
+  }
+  return out;
+}
 
 /** Tables whose integer id comes from an identity sequence on PostgreSQL. */
-const IDENTITY_TABLES = ["appointments", "feedback_events", "audit_log", "inbound_messages"];
+async function identityTables(q: Q): Promise<string[]> {
+  const rows = await q.all<{ t: string }>(
+    "SELECT table_name AS t FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'id' AND is_identity = 'YES'",
+  );
+  return rows.map((r) => r.t);
+}
 
 export async function tableColumns(q: Q, table: string): Promise<string[]> {
   const rows = await q.all<{ name: string }>(
@@ -39,6 +54,7 @@ export async function rowCount(q: Q, table: string): Promise<number> {
 /** One page of rows after `after` (null: from the start), in key order. */
 export function readPage(q: Q, table: string, key: string, columns: string[], after: unknown, limit: number): Promise<Record<string, unknown>[]> {
   const cols = columns.join(", ");
+  if (key === "") return after === null ? q.all(`SELECT ${cols} FROM ${table}`) : Promise.resolve([]);
   return after === null
     ? q.all(`SELECT ${cols} FROM ${table} ORDER BY ${key} LIMIT ?`, [limit])
     : q.all(`SELECT ${cols} FROM ${table} WHERE ${key} > ? ORDER BY ${key} LIMIT ?`, [after, limit]);
@@ -54,7 +70,7 @@ export async function insertRows(q: Q, table: string, columns: string[], rows: R
 /** PostgreSQL: the next generated id follows the largest copied one. */
 export async function advanceIdentities(q: Q): Promise<void> {
   if (q.dialect !== "postgres") return;
-  for (const t of IDENTITY_TABLES) {
+  for (const t of await identityTables(q)) {
     await q.get(`SELECT setval(pg_get_serial_sequence('${t}', 'id'), GREATEST((SELECT max(id) FROM ${t}), 1), (SELECT max(id) FROM ${t}) IS NOT NULL)`);
   }
 }

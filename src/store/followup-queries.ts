@@ -77,10 +77,22 @@ export type FollowupItem = Pick<
   | "id" | "company_id" | "client_name" | "client_phone" | "end_time" | "followup_status" | "followup_next_scheduled"
   | "followup_sent_at" | "followup_response" | "followup_attempts" | "followup_last_error" | "followup_skip_reason"
   | "followup_responded_at"
->;
+> & {
+  /** 1 while the bot's "Responda 1 ou 2" question is unanswered (status stays sent: pending), else 0. */
+  followup_awaiting_clarification: number;
+  /** The client's feedback (the latest feedback_events text) when the status is feedback, else null. */
+  feedback_text: string | null;
+};
+
+/** SQL twin of domain/clarification.ts awaitingClarification (ISO instants compare as text). */
+export const AWAITING_CLARIFICATION = `CASE WHEN followup_status = 'sent' AND followup_clarification_asked_at IS NOT NULL
+  AND followup_clarification_asked_at >= followup_sent_at THEN 1 ELSE 0 END`;
 
 const ITEM_COLUMNS = `id, company_id, client_name, client_phone, end_time, followup_status, followup_next_scheduled,
-  followup_sent_at, followup_response, followup_attempts, followup_last_error, followup_skip_reason, followup_responded_at`;
+  followup_sent_at, followup_response, followup_attempts, followup_last_error, followup_skip_reason, followup_responded_at,
+  ${AWAITING_CLARIFICATION} AS followup_awaiting_clarification,
+  CASE WHEN followup_status = 'feedback' THEN (SELECT f.text FROM feedback_events f WHERE f.appointment_id = appointments.id
+    ORDER BY f.id DESC LIMIT 1) END AS feedback_text`;
 
 function whereClause(q: Q, f: FollowupListFilter): { sql: string; params: Record<string, unknown> } {
   const where: string[] = [];

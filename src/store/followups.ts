@@ -2,6 +2,13 @@ import type { AppointmentRow } from "./appointments.js";
 import { bySql, type Q, type Store } from "./store.js";
 
 /**
+ * The client is not on the company's do-not-contact list (migration 004). Index: its primary key
+ * (company_id, phone): one probe per candidate row.
+ */
+const NOT_OPTED_OUT = `NOT EXISTS (SELECT 1 FROM do_not_contact dnc
+                      WHERE dnc.company_id = appointments.company_id AND dnc.phone = appointments.client_phone)`;
+
+/**
  * The delivery hot path: every query the daemon and `followups resend` run, once each, with the
  * index it relies on. Instants are UTC ISO-8601 strings (iso()), so string order is time order.
  *
@@ -27,6 +34,7 @@ export const FOLLOWUP_SQL = {
                    WHERE company_id = @companyId AND followup_status = 'scheduled' AND followup_next_scheduled <= @now
                      AND allow_followup = 1 AND status = 'booked'
                      AND COALESCE(followup_due_at, followup_next_scheduled) >= @expiryCutoff
+                     AND ${NOT_OPTED_OUT}
                    ORDER BY followup_next_scheduled
                    LIMIT @limit)
     RETURNING *`,
@@ -40,6 +48,7 @@ export const FOLLOWUP_SQL = {
                    WHERE company_id = @companyId AND followup_status = 'scheduled' AND followup_next_scheduled <= @now
                      AND allow_followup = 1 AND status = 'booked'
                      AND COALESCE(followup_due_at, followup_next_scheduled) >= @expiryCutoff
+                     AND ${NOT_OPTED_OUT}
                    ORDER BY followup_next_scheduled
                    LIMIT @limit
                    FOR UPDATE SKIP LOCKED)
@@ -73,10 +82,12 @@ export const FOLLOWUP_SQL = {
        SET followup_status = 'skipped',
            followup_skip_reason = CASE WHEN status <> 'booked' THEN 'cancelled'
                                        WHEN allow_followup = 0 THEN 'no_consent'
+                                       WHEN NOT ${NOT_OPTED_OUT} THEN 'opted_out'
                                        ELSE 'expired' END,
            followup_next_scheduled = NULL, updated_at = @now
      WHERE followup_status = 'scheduled' AND followup_next_scheduled <= @now
-       AND (status <> 'booked' OR allow_followup = 0 OR COALESCE(followup_due_at, followup_next_scheduled) < @expiryCutoff)
+       AND (status <> 'booked' OR allow_followup = 0 OR COALESCE(followup_due_at, followup_next_scheduled) < @expiryCutoff
+            OR NOT ${NOT_OPTED_OUT})
     RETURNING id, company_id, followup_skip_reason`,
 
   /** Whaticket took the message: sent, awaiting a reply. Index: primary key. */
@@ -130,7 +141,7 @@ export const FOLLOWUP_SQL = {
     UPDATE appointments
        SET lease_owner = @owner, lease_expires_at = @leaseUntil, updated_at = @now
      WHERE id = @id AND allow_followup = 1 AND status = 'booked'
-       AND followup_status IN ('sent', 'feedback', 'failed')
+       AND followup_status IN ('sent', 'feedback', 'failed') AND ${NOT_OPTED_OUT}
        AND (lease_expires_at IS NULL OR lease_expires_at < @now)
     RETURNING *`,
 
@@ -201,7 +212,7 @@ export function reclaimExpiredLeases(q: Q, now: string): Promise<number> {
 export interface SkippedRow {
   id: number;
   company_id: string;
-  followup_skip_reason: "expired" | "no_consent" | "cancelled";
+  followup_skip_reason: "expired" | "no_consent" | "cancelled" | "opted_out";
 }
 
 /** Runs the sweep; `audit` is called in the same transaction with the rows it changed. */

@@ -25,7 +25,7 @@ export const METRICS_SQL = {
 
 export interface CounterRow {
   company_id: string;
-  action: "followup_sent" | "followup_response";
+  action: "followup_sent" | "followup_response" | "consent_revoked";
   /** positive | negative | feedback for followup_response; '' for sends. */
   response: string;
   n: number;

@@ -10,7 +10,11 @@ import type { Q } from "./store.js";
 export type FollowupResponse = "positive" | "negative" | "feedback";
 
 /** What became of an inbound message (inbound_messages.outcome). */
-export type InboundOutcome = "unmatched" | "positive" | "negative" | "feedback" | "booked" | "slot_taken" | "not_understood";
+export type InboundOutcome = "unmatched" | "positive" | "negative" | "feedback" | "booked" | "slot_taken" | "not_understood" | "opted_out" | "opted_in"
+  /** The text is one of our own recent messages coming back (loop guard): not applied, not answered. */
+  | "own_text"
+  /** No evidence either way: the bot asked "Responda 1 ou 2" (the follow-up awaits clarification). */
+  | "clarification_asked";
 
 /** A reply belongs to a follow-up sent at most this long ago. */
 export const REPLY_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
@@ -76,21 +80,31 @@ export async function insertInbound(q: Q, m: InboundMessage): Promise<number | n
      VALUES (@message_id, @phone, @body, @received_at, 'unmatched')
      ON CONFLICT (message_id) DO NOTHING
      RETURNING id`,
-    m,
+    { ...m, body: withoutNul(m.body) },
   );
   return row ? row.id : null;
 }
 
-export async function setInboundResult(q: Q, id: number, r: { appointment_id: number | null; intent: string | null; outcome: InboundOutcome }): Promise<void> {
-  await q.run("UPDATE inbound_messages SET appointment_id = @appointment_id, intent = @intent, outcome = @outcome WHERE id = @id", { id, ...r });
+export async function setInboundResult(
+  q: Q, id: number, r: { appointment_id: number | null; intent: string | null; outcome: InboundOutcome; rule?: string | null },
+): Promise<void> {
+  await q.run(
+    "UPDATE inbound_messages SET appointment_id = @appointment_id, intent = @intent, outcome = @outcome, rule = @rule WHERE id = @id",
+    { id, rule: null, ...r },
+  );
 }
 
 export async function insertFeedback(q: Q, appointmentId: number, text: string, at: string): Promise<number> {
   const row = await q.get<{ id: number }>(
     "INSERT INTO feedback_events (appointment_id, feedback_type, text, created_at) VALUES (?, 'followup_text', ?, ?) RETURNING id",
-    [appointmentId, text, at],
+    [appointmentId, withoutNul(text), at],
   );
   return row!.id;
+}
+
+/** PostgreSQL's TEXT cannot hold NUL (a customer's message can): both engines store the text without it. */
+function withoutNul(s: string): string {
+  return s.includes("\u0000") ? s.replaceAll("\u0000", "") : s;
 }
 
 /**
@@ -163,4 +177,25 @@ export async function lockAgenda(q: Q, companyId: string): Promise<void> {
 /** Whether [start, end) is still free in the company's agenda. Call after lockAgenda, in the booking's transaction. */
 export async function isSlotFree(q: Q, companyId: string, start: Date, end: Date): Promise<boolean> {
   return (await bookedIntervals(q, companyId, start, end)).length === 0;
+}
+
+/**
+ * The bot's answers to follow-up `appointmentId` since `since` (ISO), newest first: their bodies and
+ * whether each went out. The per-conversation cap counts them; the loop guard compares their bodies
+ * with an inbound text. Reads the audit (index audit_log_appointment).
+ */
+export async function recentBotReplies(q: Q, appointmentId: number, since: string): Promise<{ body: string | null; sent: boolean; created_at: string }[]> {
+  const rows = await q.all<{ payload: string; created_at: string }>(
+    "SELECT payload, created_at FROM audit_log WHERE appointment_id = ? AND action = 'followup_bot_reply' AND created_at >= ? ORDER BY id DESC",
+    [appointmentId, since],
+  );
+  return rows.map((r) => {
+    let p: { body?: unknown; outcome?: unknown } = {};
+    try {
+      p = JSON.parse(r.payload) as typeof p;
+    } catch {
+      // A malformed payload counts as an answer that went out: the cap errs on the side of silence.
+    }
+    return { body: typeof p.body === "string" ? p.body : null, sent: p.outcome === undefined || p.outcome === "sent", created_at: r.created_at };
+  });
 }

@@ -13,7 +13,7 @@ import { parseExposition, request, valueOf } from "../helpers/exposition.js";
 import { buildScenario, WHATICKET_TOKEN, type Scenario } from "../helpers/followup-scenario.js";
 
 const T = { timeout: 90_000 };
-const API_TOKEN = "api-test-token-5f1c0e";
+const API_TOKEN = "api-test-token-5f1c0e-long-enough";
 const AUTH = { Authorization: `Bearer ${API_TOKEN}` };
 
 interface ListPage {
@@ -56,10 +56,10 @@ describe("agenda API", () => {
   const get = (path: string, headers: Record<string, string> = AUTH) => request(`${server.url}${path}`, { headers });
   const post = (path: string, headers: Record<string, string> = AUTH) => request(`${server.url}${path}`, { method: "POST", headers });
 
-  test("no token configured: the API is off, every /api route is 404", T, async () => {
-    for (const [method, path] of [["GET", "/api/agenda/followups"], ["POST", "/api/agenda/followups/1/resend"], ["GET", "/api/anything"]] as const) {
+  test("no SECRETARIA_API_TOKEN configured: that value is no token (401); only `tokens create` tokens open the API", T, async () => {
+    for (const [method, path, status] of [["GET", "/api/agenda/followups", 401], ["POST", "/api/agenda/followups/1/resend", 401], ["GET", "/api/anything", 404]] as const) {
       const res = await request(`${off.url}${path}`, { method, headers: AUTH });
-      assert.equal(res.status, 404, `${method} ${path}`);
+      assert.equal(res.status, status, `${method} ${path}`);
     }
   });
 
@@ -133,7 +133,8 @@ describe("agenda API", () => {
     assert.deepEqual(
       Object.keys(all.items[0]!),
       ["id", "company_id", "client_name", "client_phone", "end_time", "followup_status", "followup_next_scheduled", "followup_sent_at",
-        "followup_response", "followup_attempts", "followup_last_error", "followup_skip_reason", "followup_responded_at"],
+        "followup_response", "followup_attempts", "followup_last_error", "followup_skip_reason", "followup_responded_at",
+        "followup_awaiting_clarification", "feedback_text"],
     );
     const pending = (await get("/api/agenda/followups?status=pending&company_id=clinica")).json() as ListPage;
     assert.deepEqual(pending.items.map((i) => i.followup_status).sort(), ["scheduled", "sent"]);
@@ -141,7 +142,8 @@ describe("agenda API", () => {
 
   test("resend: 200 with the follow-up, 409 with the reason when not allowed, 404 unknown id, 400 bad id, 502 when Whaticket refuses", T, async () => {
     const received = s.fake.received.length;
-    const ok = await post(`/api/agenda/followups/${s.ids.clinicaUnanswered}/resend`);
+    // Sent 10 minutes ago: a plain resend is refused (test/daemon/no-blasting.test.ts); force=true sends.
+    const ok = await post(`/api/agenda/followups/${s.ids.clinicaUnanswered}/resend?force=true`);
     assert.equal(ok.status, 200, ok.text);
     const body = ok.json() as { followup: Record<string, unknown>; whaticket: { status: number } };
     assert.equal(body.followup.id, s.ids.clinicaUnanswered);

@@ -22,7 +22,7 @@ function check(cases: readonly Case[]): void {
 describe("API", () => {
   test("classifyIntent agrees with explainIntent, which also returns the normalized text", () => {
     const e = explainIntent("Siiim, QUERO marcar!!! ✅");
-    assert.deepEqual(e, { intent: P, rule: "booking-request", normalized: "sim quero marcar sim" });
+    assert.deepEqual(e, { intent: P, rule: "booking-request", normalized: "sim quero marcar sim", doubt: null });
     assert.equal(classifyIntent("Siiim, QUERO marcar!!! ✅"), P);
     assert.equal(normalizeText("NÃÃÃO"), "nao");
   });

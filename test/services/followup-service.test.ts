@@ -147,7 +147,8 @@ describe("resendFollowup", () => {
   let ids: number[];
   const store = () => db!;
   const set = (id: number, cols: string) => store().run(`UPDATE appointments SET ${cols} WHERE id = ?`, [id]);
-  const resend = (id: number) => resendFollowup({ store: store(), gateway, clock: fixedClock(NOW), whaticketDefaults: { url: null, token: null } }, id);
+  // force: these rows went out hours ago; the 12-hour and quiet-hours holds have their own test (test/daemon/no-blasting.test.ts).
+  const resend = (id: number) => resendFollowup({ store: store(), gateway, clock: fixedClock(NOW), whaticketDefaults: { url: null, token: null } }, id, { force: true });
 
   before(async () => {
     fake = await startFakeWhaticket({ token: TOKEN });

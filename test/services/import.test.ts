@@ -13,7 +13,7 @@ import { parseAppointmentTime } from "../../src/services/appointment-service.js"
 import { moveOutOfQuietHours, type QuietHours } from "../../src/domain/hours.js";
 import { Readable } from "node:stream";
 import { DateTime } from "luxon";
-import { migratedDb, runCli, tempDb, tempDir } from "../helpers/cli.js";
+import { ON_POSTGRES, migratedDb, runCli, tempDb, tempDir } from "../helpers/cli.js";
 
 const HEADER = CSV_HEADER.join(",");
 const NOW = new Date("2026-11-25T12:00:00Z"); // 09:00 in São Paulo
@@ -149,15 +149,15 @@ describe("parsing", () => {
     assert.deepEqual(s.errors.map((e) => e.replace(/:.*/, "")), ["line 2", "line 4"]);
   });
 
-  test("header errors name what is missing or unknown and show the expected header", () => {
+  test("header errors name what is missing and the --map that fixes it; unknown extra columns are a note", () => {
     throwsUserError(() => parseImport("", "csv"), /empty.*company_id,external_id/);
-    throwsUserError(() => parseImport("company_id,external_id,client_name\nx,y,z\n", "csv"), /missing client_phone, start_time, end_time, allow_followup/);
-    throwsUserError(() => parseImport(`${HEADER},notes\n`, "csv"), /unknown notes.*must be company_id,external_id,client_name,client_phone,start_time,end_time,allow_followup\[,status\]/);
+    throwsUserError(() => parseImport("company_id,external_id,client_name\nx,y,z\n", "csv"), /no column for client_phone, start_time, end_time, allow_followup: pass --map/);
+    assert.deepEqual(parseImport(`${HEADER},notes\n`, "csv").notes.filter((n) => n.startsWith("not imported")), ["not imported (no field uses them): notes"]);
     throwsUserError(() => parseImport(`${HEADER}\nclinica,"unterminated,1\n`, "csv"), /cannot be read.*line/);
   });
 
   test("a header repeating a column is refused", () => {
-    throwsUserError(() => parseImport(`${HEADER},client_name\n`, "csv"), /repeated client_name/);
+    throwsUserError(() => parseImport(`${HEADER},client_name\n`, "csv"), /columns 3 and 8 are both named "client_name": pass --map client_name=#3/);
   });
 
   test("a spreadsheet's trailing empty column is ignored", async (t) => {
@@ -197,7 +197,7 @@ describe("validation", () => {
       { external_id: "", client_name: "", client_phone: "" },
       { external_id: "V-4", start_time: "amanhã", end_time: "2026-13-45T10:00" },
       { external_id: "V-5", start_time: "2026-11-25T15:00-03:00", end_time: "2026-11-25T14:00-03:00" },
-      { external_id: "V-6", allow_followup: "talvez", status: "done" },
+      { external_id: "V-6", allow_followup: "talvez", status: "quem sabe" },
       { external_id: "V-7", client_phone: "12345" },
     ], `${HEADER},status`));
     assert.equal(await count(db), 0);
@@ -206,9 +206,9 @@ describe("validation", () => {
     const text = s.errors.join("\n");
     assert.match(text, /line 3: unknown company_id "nope"/);
     assert.match(text, /line 4: external_id is missing; client_name is missing; client_phone is missing/);
-    assert.match(text, /line 5: start_time "amanhã" is not a time.*end_time "2026-13-45T10:00" is not a time/);
+    assert.match(text, /line 5: start_time "amanhã" is not a date and time.*end_time "2026-13-45T10:00" is not a real date/);
     assert.match(text, /line 6: end_time must be after start_time/);
-    assert.match(text, /line 7: allow_followup "talvez" must be true or false; status "done" must be booked or cancelled/);
+    assert.match(text, /line 7: status "quem sabe" is not a status this import knows.*; allow_followup "talvez" must be true or false/);
     assert.match(text, /line 8: client_phone "12345" is not a phone number/);
   });
 
@@ -246,7 +246,7 @@ describe("validation", () => {
     const { db, run } = await setup(t);
     const s = await run(csv([{ external_id: "D-1" }, { external_id: "D-2" }, { external_id: "D-1", client_name: "Outra" }]));
     assert.equal(s.invalid, 1);
-    assert.match(s.errors[0] ?? "", /^line 4: external_id "D-1" repeats line 2/);
+    assert.match(s.errors[0] ?? "", /^line 4: external_id "D-1" of company clinica repeats line 2 with a different client_name/);
     assert.equal(await count(db), 0);
     // The same external_id in two companies is not a duplicate.
     const other = await run(csv([{ external_id: "D-1" }, { company_id: "manaus", external_id: "D-1" }]));
@@ -443,7 +443,7 @@ describe("appointments import (CLI)", () => {
     writeFileSync(f, "id,name,phone\n1,Ana,11999990000\n");
     const r = await runCli(["appointments", "import", f, "--db", db], { env });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^secretaria: the CSV header is wrong \(missing company_id.*unknown id, name, phone\)/);
+    assert.match(r.stderr, /^secretaria: the CSV header is wrong: no company_id column: pass --company <id>.*no column for start_time, end_time, allow_followup/);
     assert.equal(r.stderr.trimEnd().split("\n").length, 1);
   });
 
@@ -459,8 +459,11 @@ describe("appointments import (CLI)", () => {
   });
 });
 
+// PostgreSQL imports row by row over the network (about 2k rows/s here): a 30k file proves the same there within CI's time.
+const BIG = ON_POSTGRES ? 30_000 : 100_000;
+
 describe("100k rows (CLI)", () => {
-  test("imports 100,000 rows; re-import reports 100,000 unchanged", async (t) => {
+  test(`imports ${BIG} rows; re-import reports them all unchanged`, async (t) => {
     const dir = tempDir();
     const db = tempDb();
     assert.equal((await runCli(["migrate", "--db", db])).code, 0);
@@ -468,7 +471,7 @@ describe("100k rows (CLI)", () => {
     const file = join(dir, "big.csv");
     const lines = [`${HEADER},status`];
     const start0 = Date.parse("2026-11-26T11:00:00Z");
-    for (let i = 0; i < 100_000; i++) {
+    for (let i = 0; i < BIG; i++) {
       const s = new Date(start0 + i * 15 * 60_000);
       const e = new Date(s.getTime() + 30 * 60_000);
       const phone = i % 2 ? `+55 (11) 9${String(i).padStart(4, "0").slice(-4)}-${String(i % 10_000).padStart(4, "0")}` : `119${String(i).padStart(8, "0")}`;
@@ -482,23 +485,23 @@ describe("100k rows (CLI)", () => {
     const importMs = performance.now() - t0;
     assert.equal(first.code, 0, first.stderr.slice(0, 2000));
     const s1 = JSON.parse(first.stdout) as ImportSummary;
-    assert.deepEqual([s1.inserted, s1.updated, s1.unchanged, s1.invalid], [100_000, 0, 0, 0]);
+    assert.deepEqual([s1.inserted, s1.updated, s1.unchanged, s1.invalid], [BIG, 0, 0, 0]);
 
     t0 = performance.now();
     const second = await runCli(["appointments", "import", file, "--db", db], { env, timeoutMs: 180_000 });
     const reimportMs = performance.now() - t0;
     assert.equal(second.code, 0, second.stderr.slice(0, 2000));
-    assert.match(second.stdout, /0 inserted, 0 updated, 100000 unchanged, 0 invalid/);
-    t.diagnostic(`100k import ${Math.round(importMs)} ms, re-import ${Math.round(reimportMs)} ms (subprocess wall time)`);
+    assert.match(second.stdout, new RegExp(`0 inserted, 0 updated, ${BIG} unchanged, 0 invalid`));
+    t.diagnostic(`${BIG}-row import ${Math.round(importMs)} ms, re-import ${Math.round(reimportMs)} ms (subprocess wall time)`);
 
     const d = await migratedDb(db);
     try {
       const byState = await d.all("SELECT followup_status AS s, followup_skip_reason AS r, count(*) AS n FROM appointments GROUP BY 1, 2 ORDER BY 1, 2");
       // i % 50 == 0 → cancelled (2,000); else i % 3 == 0 → no consent (32,667 - the cancelled multiples of 150); else scheduled.
-      const cancelled = 2000;
-      const noConsent = Math.ceil(100_000 / 3) - Math.ceil(100_000 / 150);
+      const cancelled = BIG / 50;
+      const noConsent = Math.ceil(BIG / 3) - Math.ceil(BIG / 150);
       assert.deepEqual(byState, [
-        { s: "scheduled", r: null, n: 100_000 - cancelled - noConsent },
+        { s: "scheduled", r: null, n: BIG - cancelled - noConsent },
         { s: "skipped", r: "cancelled", n: cancelled },
         { s: "skipped", r: "no_consent", n: noConsent },
       ]);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import { UserError } from "../../errors.js";
 import type { Params, Q, Store, TxOptions } from "../store.js";
@@ -32,6 +33,8 @@ interface Converted {
   text: string;
   /** Parameter names in $n order (named form), or null for positional `?`. */
   names: string[] | null;
+  /** A prepared-statement name, one per statement text: PostgreSQL parses and plans it once per connection. */
+  name: string;
 }
 
 const converted = new Map<string, Converted>();
@@ -72,7 +75,7 @@ export function toPositional(sql: string): Converted {
       i++;
     }
   }
-  const result = { text: out, names: names.length ? names : null };
+  const result = { text: out, names: names.length ? names : null, name: `s${createHash("sha1").update(out).digest("hex").slice(0, 20)}` };
   if (converted.size > 1000) converted.clear();
   converted.set(sql, result);
   return result;
@@ -119,7 +122,9 @@ class PgQ implements Q {
   private async query<T>(sql: string, params?: Params): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
     const conv = toPositional(sql);
     try {
-      return await this.client.query<T & pg.QueryResultRow>(conv.text, values(conv, params));
+      // Parameterised statements are prepared (named): the hot path and imports run the same few thousands of times.
+      const vals = values(conv, params);
+      return await this.client.query<T & pg.QueryResultRow>(vals.length ? { name: conv.name, text: conv.text, values: vals } : conv.text);
     } catch (err) {
       throw pgUserError(err, this.where);
     }

@@ -116,6 +116,10 @@ export function openSqliteStore(path: string, opts: SqliteOpenOptions = {}): Sto
       }
     }
     db.pragma("synchronous = NORMAL");
+    // A checkpoint every 10,000 WAL pages (≈40 MiB) instead of 1,000: a burst of sends rewrites the
+    // same index pages commit after commit, and each checkpoint copies and fsyncs them (measured in
+    // the bench: about a tenth of the daemon's CPU at the default). Readers are unaffected.
+    if (!opts.readonly) db.pragma("wal_autocheckpoint = 10000");
     db.pragma("foreign_keys = ON");
   } catch (err) {
     db.close();

@@ -1,0 +1,80 @@
+import { statSync } from "node:fs";
+import { whaticketFromEnv } from "../config.js";
+import {
+  clockProblem, dbPermissionProblem, placeholderProblem, swallowedBusinessWindows, tokenProblems, type SetupProblem,
+} from "../domain/setup-checks.js";
+import { listCompanies } from "../store/companies.js";
+import type { Store } from "../store/store.js";
+import { gatewayOf, missingCompanyTargetReason } from "./gateway-service.js";
+
+export interface DoctorOptions {
+  /** The --db location: a SQLite path gets its permissions checked. */
+  dbPath: string;
+  env: NodeJS.ProcessEnv;
+  /** --online: try each Whaticket base URL. */
+  online: boolean;
+  timeoutMs?: number;
+}
+
+/** "company x has no …: run `…`" → problem and fix. */
+function split(reason: string): { problem: string; fix: string } {
+  const at = reason.indexOf(": ");
+  return at === -1 ? { problem: reason, fix: "see secretaria companies add --help" } : { problem: reason.slice(0, at), fix: reason.slice(at + 2) };
+}
+
+/** Every problem of the setup, each with its fix (empty: all good). */
+export async function diagnose(db: Store, o: DoctorOptions): Promise<SetupProblem[]> {
+  const problems: SetupProblem[] = [];
+  const defaults = whaticketFromEnv(o.env);
+  const companies = await listCompanies(db);
+  const urls = new Map<string, string[]>();
+  for (const c of companies) {
+    const missing = missingCompanyTargetReason(c, defaults);
+    if (missing) problems.push({ check: "gateway", company: c.id, ...split(missing) });
+    if (c.followup_template) {
+      const p = placeholderProblem(c.followup_template);
+      if (p) problems.push({ check: "template", company: c.id, problem: `company ${c.id}: ${p}`, fix: `secretaria companies add --id ${c.id} --template "Olá, {nome}! Como foi o atendimento {quando}?"` });
+    }
+    const swallowed = swallowedBusinessWindows(c.business_hours, c.quiet_hours);
+    if (swallowed.length) {
+      problems.push({
+        check: "quiet_hours", company: c.id,
+        problem: `company ${c.id}: quiet hours ${c.quiet_hours} cover the whole business day (${swallowed.join("; ")}): nothing is sent while it is open`,
+        fix: `secretaria companies add --id ${c.id} --quiet-hours 20:00-08:00 (quiet hours are when NOT to send)`,
+      });
+    }
+    const url = gatewayOf(c) === "whaticket" ? (c.whaticket_url?.trim() || defaults.url) : null;
+    if (url) urls.set(url, [...(urls.get(url) ?? []), c.id]);
+  }
+  problems.push(...tokenProblems(o.env));
+  const clock = clockProblem(o.env.SECRETARIA_NOW);
+  if (clock) problems.push(clock);
+  if (db.dialect === "sqlite") {
+    try {
+      const perm = dbPermissionProblem(o.dbPath, statSync(o.dbPath).mode);
+      if (perm) problems.push(perm);
+    } catch {
+      // In-memory or vanished: nothing to check.
+    }
+  }
+  if (o.online) {
+    for (const [url, ids] of urls) {
+      const why = await unreachable(url, o.timeoutMs ?? 5000);
+      if (why) problems.push({ check: "whaticket", company: ids.join(","), problem: `Whaticket at ${url} (${ids.join(", ")}) is unreachable: ${why}`, fix: "check the URL (secretaria companies show ID), DNS and the firewall from this host" });
+    }
+  }
+  return problems;
+}
+
+/** Why the URL does not answer at all (any HTTP status counts as reachable), or null. */
+async function unreachable(url: string, timeoutMs: number): Promise<string | null> {
+  try {
+    const res = await fetch(url, { method: "HEAD", signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
+    await res.body?.cancel();
+    return null;
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
+    if (e.name === "TimeoutError") return `no answer within ${timeoutMs / 1000} s`;
+    return e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message ?? e.message;
+  }
+}

@@ -1,0 +1,240 @@
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import type { AddressInfo } from "node:net";
+import type { FastifyInstance } from "fastify";
+import { ManualClock } from "../../src/clock.js";
+import { buildHttpApp } from "../../src/daemon/http-server.js";
+import { createScheduler } from "../../src/daemon/scheduler.js";
+import { daemonWebhookRoutes } from "../../src/daemon/webhook-routes.js";
+import { CloudClient, FOLLOWUP_NO, FOLLOWUP_YES } from "../../src/gateway/cloud-client.js";
+import { EvolutionClient } from "../../src/gateway/evolution-client.js";
+import { cloudInboundButton, cloudInboundInteractive, cloudInboundText, postCloudInbound, startFakeCloudApi, type FakeCloudApi } from "../../src/gateway/fake-cloud-api.js";
+import { startFakeEvolution, type FakeEvolution } from "../../src/gateway/fake-evolution.js";
+import { startFakeWhaticket, type FakeWhaticket } from "../../src/gateway/fake-whaticket.js";
+import { WhaticketClient } from "../../src/gateway/whaticket-client.js";
+import { silentLogger } from "../../src/logger.js";
+import { saveCompany, publicCompany } from "../../src/services/company-service.js";
+import { getAppointment } from "../../src/store/appointments.js";
+import { getCompany } from "../../src/store/companies.js";
+import type { Store } from "../../src/store/store.js";
+import { migratedDb, tempDb } from "../helpers/cli.js";
+import { phoneFor, seedDue, T0 } from "../helpers/daemon.js";
+
+/**
+ * The whole cycle through Evolution API and the WhatsApp Cloud API, each against its fake over
+ * real HTTP on 127.0.0.1: the scheduler sends the follow-ups (Cloud: the template with two
+ * quick-reply buttons), the daemon's webhook routes take the answers (Evolution: its
+ * messages.upsert; Cloud: signed deliveries with button and list taps), and the bot's answers go
+ * back through the same gateway (Cloud: the slot offer as an interactive list).
+ */
+
+const T = { timeout: 60_000 };
+const WEBHOOK_TOKEN = "whk-GW-9a7c-SECRET";
+const EVO_KEY = "evo-KEY-3f9d-SECRET";
+const CLOUD_TOKEN = "EAAG-cloud-TOKEN-SECRET";
+const APP_SECRET = "app-secret-7e21-SECRET";
+const VERIFY_TOKEN = "verify-tok-51b0";
+const PHONE_NUMBER_ID = "106540352242922";
+
+interface Rig {
+  db: Store;
+  clock: ManualClock;
+  evo: FakeEvolution;
+  cloud: FakeCloudApi;
+  wt: FakeWhaticket;
+  url: string;
+  app: FastifyInstance;
+  runOnce(): Promise<void>;
+}
+
+async function rig(t: { after(fn: () => Promise<void> | void): void }): Promise<Rig> {
+  const db = await migratedDb(tempDb());
+  const clock = new ManualClock(T0);
+  const evo = await startFakeEvolution({ apiKeys: [EVO_KEY], instances: ["odonto"] });
+  const cloud = await startFakeCloudApi({ accessTokens: [CLOUD_TOKEN], phoneNumberIds: [PHONE_NUMBER_ID], templates: [{ name: "followup_reuniao", language: "pt_BR" }] });
+  const wt = await startFakeWhaticket({ token: "wt-token" });
+  const at = () => clock.now();
+  await saveCompany(db, { id: "odonto", name: "Odonto Sul", rateLimit: "0", gateway: "evolution", evolutionUrl: evo.url, evolutionApiKey: EVO_KEY, evolutionInstance: "odonto" }, at);
+  await saveCompany(db, {
+    id: "fisio", name: "Fisio Mar", rateLimit: "0", gateway: "cloud", cloudPhoneNumberId: PHONE_NUMBER_ID, cloudAccessToken: CLOUD_TOKEN,
+    cloudAppSecret: APP_SECRET, cloudVerifyToken: VERIFY_TOKEN, cloudTemplate: "followup_reuniao", cloudGraphBase: cloud.url,
+  }, at);
+  await saveCompany(db, { id: "clinica", name: "Clínica Sol", rateLimit: "0", whaticketUrl: wt.url, whaticketToken: "wt-token" }, at);
+
+  const gateways = { evolution: new EvolutionClient({ timeoutMs: 5_000 }), cloud: new CloudClient({ timeoutMs: 5_000 }) };
+  const whaticket = new WhaticketClient({ timeoutMs: 5_000 });
+  const defaults = { url: null, token: null };
+  const scheduler = createScheduler({ store: db, gateway: whaticket, gateways, clock: clock.now, whaticketDefaults: defaults, rateLimit: 0 });
+  const app = await buildHttpApp({
+    routes: [daemonWebhookRoutes({ store: db, clock: clock.now, logger: silentLogger, env: { SECRETARIA_WEBHOOK_TOKEN: WEBHOOK_TOKEN }, gateway: whaticket, gateways, whaticketDefaults: defaults })],
+    logger: silentLogger,
+  });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  t.after(async () => {
+    await app.close();
+    await scheduler.stop();
+    await whaticket.close();
+    gateways.evolution.close();
+    gateways.cloud.close();
+    await Promise.all([evo.stop(), cloud.stop(), wt.stop()]);
+    await db.close();
+  });
+  return { db, clock, evo, cloud, wt, url, app, runOnce: async () => void (await scheduler.runOnce()) };
+}
+
+async function postJson(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+function evolutionUpsert(o: { phone: string; id: string; text?: string; fromMe?: boolean; lid?: boolean; group?: boolean; instance?: string }) {
+  const key: Record<string, unknown> = o.lid
+    ? { remoteJid: "129645121077325@lid", remoteJidAlt: `${o.phone}@s.whatsapp.net`, addressingMode: "lid", fromMe: !!o.fromMe, id: o.id }
+    : { remoteJid: o.group ? "120363025246125486@g.us" : `${o.phone}@s.whatsapp.net`, fromMe: !!o.fromMe, id: o.id, addressingMode: "pn" };
+  return {
+    event: "messages.upsert", instance: o.instance ?? "odonto",
+    data: { key, pushName: "Cliente", message: { conversation: o.text ?? "Sim" }, messageType: "conversation", messageTimestamp: 1764093600 },
+    destination: "http://127.0.0.1/webhooks/evolution", date_time: "2026-11-25T15:00:00.000Z", sender: "5511900000000@s.whatsapp.net", server_url: "http://evo", apikey: "x",
+  };
+}
+
+async function status(db: Store, id: number) {
+  const row = (await getAppointment(db, id))!;
+  return { status: row.followup_status, response: row.followup_response, booked: row.followup_booked_appointment_id };
+}
+
+describe("gateways: the whole cycle against each gateway's fake", () => {
+  test("Evolution API: follow-up, positive by text (LID chat), slot chosen, booked; negative; feedback; fromMe/groups/duplicates", T, async (t) => {
+    const r = await rig(t);
+    const ids = await seedDue(r.db, { company: "odonto", n: 3, from: 0 });
+    await r.runOnce();
+    assert.equal(r.evo.received.length, 3, "three follow-ups through Evolution");
+    for (const m of r.evo.received) {
+      assert.equal(m.instance, "odonto");
+      assert.equal(m.apiKey, EVO_KEY);
+      assert.match(m.text, /Espero que tenha corrido tudo bem na reunião de hoje, Cliente\. 😊/);
+    }
+    assert.deepEqual(new Set(r.evo.received.map((m) => m.number)), new Set([phoneFor(0), phoneFor(1), phoneFor(2)]));
+    assert.equal(r.cloud.received.length + r.wt.received.length, 0, "nothing through the other gateways");
+
+    const hook = `${r.url}/webhooks/evolution?token=${WEBHOOK_TOKEN}`;
+    assert.equal((await postJson(`${r.url}/webhooks/evolution?token=wrong`, evolutionUpsert({ phone: phoneFor(0), id: "E0" }))).status, 401);
+    assert.deepEqual((await postJson(hook, evolutionUpsert({ phone: phoneFor(0), id: "E1", fromMe: true }))).json, { ignored: "fromMe" });
+    assert.deepEqual((await postJson(hook, evolutionUpsert({ phone: phoneFor(0), id: "E2", group: true }))).json, { ignored: "group" });
+
+    let a = await postJson(hook, evolutionUpsert({ phone: phoneFor(0), id: "E3", text: "Sim, quero marcar", lid: true }));
+    assert.equal(a.status, 200);
+    assert.equal(a.json.response, "positive");
+    assert.equal((await postJson(hook, evolutionUpsert({ phone: phoneFor(0), id: "E3", text: "Sim, quero marcar", lid: true }))).json.duplicate, true);
+    const offer = r.evo.received.at(-1)!;
+    assert.equal(offer.number, phoneFor(0));
+    assert.match(offer.text, /^Que ótimo! Veja abaixo algumas sugestões/);
+    assert.match(offer.text, /\n1\) /);
+
+    a = await postJson(hook, evolutionUpsert({ phone: phoneFor(0), id: "E4", text: "1" }));
+    assert.equal(a.json.outcome, "booked");
+    assert.match(r.evo.received.at(-1)!.text, /^Prontinho! Seu próximo encontro está marcado/);
+    assert.notEqual((await status(r.db, ids[0]!)).booked, null);
+
+    a = await postJson(hook, evolutionUpsert({ phone: phoneFor(1), id: "E5", text: "Não, obrigado" }));
+    assert.equal(a.json.response, "negative");
+    assert.equal(r.evo.received.at(-1)!.text, "Sem problemas! Ficamos à disposição quando quiser retomar.");
+    a = await postJson(hook, evolutionUpsert({ phone: phoneFor(2), id: "E6", text: "O atendimento foi excelente, só preciso de mais materiais." }));
+    assert.equal(a.json.response, "feedback");
+    assert.equal(r.evo.received.at(-1)!.text, "Agradeço por compartilhar seu feedback!");
+    assert.equal(r.evo.received.length, 7, "3 follow-ups + offer + confirmation + 2 answers");
+  });
+
+  test("Cloud API: template with two quick replies, FOLLOWUP_YES tap → interactive list, SLOT_2 row → booked; FOLLOWUP_NO; text feedback", T, async (t) => {
+    const r = await rig(t);
+    const ids = await seedDue(r.db, { company: "fisio", n: 3, from: 10, clientName: (i) => (i === 10 ? "ana maria souza" : `Cliente ${i}`) });
+    await r.runOnce();
+    assert.equal(r.cloud.received.length, 3, "three templates through the Cloud API");
+    const first = r.cloud.received.find((m) => m.to === phoneFor(10))!;
+    assert.equal(first.type, "template");
+    assert.equal(first.templateName, "followup_reuniao");
+    assert.equal(first.templateLanguage, "pt_BR");
+    assert.equal(first.token, CLOUD_TOKEN);
+    const components = (first.body as { template: { components: { type: string; sub_type?: string; parameters: { text?: string; payload?: string }[] }[] } }).template.components;
+    assert.deepEqual(components.find((c) => c.type === "body")!.parameters.map((p) => p.text), ["Ana", "de hoje"]);
+    assert.deepEqual(components.filter((c) => c.type === "button").map((c) => [c.sub_type, c.parameters[0]!.payload]), [["quick_reply", FOLLOWUP_YES], ["quick_reply", FOLLOWUP_NO]]);
+
+    const hook = `${r.url}/webhooks/whatsapp-cloud`;
+    const tapYes = cloudInboundButton({ from: phoneFor(10), id: "wamid.Y1", payload: FOLLOWUP_YES, text: "✅ Sim, quero marcar", phoneNumberId: PHONE_NUMBER_ID });
+    // Unsigned, wrongly signed, signed with another secret: 401, nothing applied.
+    assert.equal((await postCloudInbound(hook, APP_SECRET, tapYes, { signature: null })).status, 401);
+    assert.equal((await postCloudInbound(hook, APP_SECRET, tapYes, { signature: `sha256=${"0".repeat(64)}` })).status, 401);
+    assert.equal((await postCloudInbound(hook, "another-app-secret", tapYes)).status, 401);
+    assert.equal((await status(r.db, ids[0]!)).status, "sent");
+
+    let d = await postCloudInbound(hook, APP_SECRET, tapYes);
+    assert.equal(d.status, 200, d.body);
+    let res = (JSON.parse(d.body) as { results: Record<string, unknown>[] }).results[0]!;
+    assert.equal(res.response, "positive");
+    assert.equal(res.intent, "followup_positive", "the button decided the intent");
+    const list = r.cloud.received.at(-1)!;
+    assert.equal(list.type, "interactive");
+    const interactive = (list.body as { interactive: { type: string; action: { sections: { rows: { id: string; title: string }[] }[] } } }).interactive;
+    assert.equal(interactive.type, "list");
+    const rows = interactive.action.sections[0]!.rows;
+    assert.ok(rows.length >= 2);
+    assert.deepEqual(rows.map((x) => x.id), rows.map((_x, i) => `SLOT_${i + 1}`));
+
+    d = await postCloudInbound(hook, APP_SECRET, cloudInboundInteractive({ from: phoneFor(10), id: "wamid.S2", kind: "list_reply", replyId: "SLOT_2", title: rows[1]!.title, phoneNumberId: PHONE_NUMBER_ID }));
+    res = (JSON.parse(d.body) as { results: Record<string, unknown>[] }).results[0]!;
+    assert.equal(res.outcome, "booked");
+    const confirmation = r.cloud.received.at(-1)!;
+    assert.equal(confirmation.type, "text");
+    assert.match(confirmation.text ?? "", /^Prontinho!/);
+    assert.ok((confirmation.text ?? "").includes(rows[1]!.title.split(" às ")[0]!), "the second slot was booked");
+
+    d = await postCloudInbound(hook, APP_SECRET, cloudInboundButton({ from: phoneFor(11), id: "wamid.N1", payload: FOLLOWUP_NO, text: "❌ Não, obrigado", phoneNumberId: PHONE_NUMBER_ID }));
+    assert.equal((JSON.parse(d.body) as { results: Record<string, unknown>[] }).results[0]!.response, "negative");
+    d = await postCloudInbound(hook, APP_SECRET, cloudInboundText({ from: phoneFor(12), id: "wamid.F1", text: "O atendimento foi excelente, só preciso de mais materiais.", phoneNumberId: PHONE_NUMBER_ID }));
+    assert.equal((JSON.parse(d.body) as { results: Record<string, unknown>[] }).results[0]!.response, "feedback");
+    assert.deepEqual(await Promise.all(ids.map((id) => status(r.db, id).then((s) => s.response))), ["positive", "negative", "feedback"]);
+
+    // A number that is not this company's (another phone_number_id): not applied.
+    d = await postCloudInbound(hook, APP_SECRET, cloudInboundText({ from: phoneFor(12), id: "wamid.X1", text: "oi", phoneNumberId: "999999999" }));
+    assert.match(d.body, /ignored/);
+  });
+
+  test("Cloud API: the GET verification handshake answers the challenge only for the company's verify token", T, async (t) => {
+    const r = await rig(t);
+    const ok = await fetch(`${r.url}/webhooks/whatsapp-cloud?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1158201444`);
+    assert.equal(ok.status, 200);
+    assert.equal(await ok.text(), "1158201444");
+    const bad = await fetch(`${r.url}/webhooks/whatsapp-cloud?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1158201444`);
+    assert.equal(bad.status, 403);
+  });
+
+  test("one process, three companies, three gateways: each follow-up goes out through its company's gateway", T, async (t) => {
+    const r = await rig(t);
+    await seedDue(r.db, { company: "odonto", n: 2, from: 20 });
+    await seedDue(r.db, { company: "fisio", n: 2, from: 30 });
+    await seedDue(r.db, { company: "clinica", n: 2, from: 40 });
+    await r.runOnce();
+    assert.deepEqual(r.evo.received.map((m) => m.number).sort(), [phoneFor(20), phoneFor(21)]);
+    assert.deepEqual(r.cloud.received.map((m) => m.to).sort(), [phoneFor(30), phoneFor(31)]);
+    assert.deepEqual(r.wt.received.map((m) => m.number).sort(), [phoneFor(40), phoneFor(41)]);
+  });
+
+  test("a refused Cloud API token pauses only that company, nothing burned; secrets never in the company's public view", T, async (t) => {
+    const r = await rig(t);
+    await saveCompany(r.db, { id: "fisio", name: "Fisio Mar", cloudAccessToken: "EAAG-expired" }, () => r.clock.now());
+    const [id] = await seedDue(r.db, { company: "fisio", n: 1, from: 50 });
+    await seedDue(r.db, { company: "odonto", n: 1, from: 51 });
+    await r.runOnce();
+    const fisio = (await getCompany(r.db, "fisio"))!;
+    assert.ok(fisio.paused_reason, "paused");
+    const row = (await getAppointment(r.db, id!))!;
+    assert.equal(row.followup_status, "scheduled");
+    assert.equal(row.followup_attempts, 0);
+    assert.equal(r.evo.received.length, 1, "the Evolution company kept sending");
+    const shown = JSON.stringify(publicCompany(fisio));
+    for (const secret of ["EAAG-expired", APP_SECRET, VERIFY_TOKEN]) assert.ok(!shown.includes(secret), `${secret} not shown`);
+    assert.match(shown, /"cloud_access_token_set":true/);
+  });
+});
