@@ -84,7 +84,8 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .option("--name <name>", "display name (required when adding)")
     .option("--timezone <zone>", "IANA time zone (default America/Sao_Paulo)")
     .option("--whaticket-url <url>", "the company's Whaticket server (default: env WHATICKET_URL)")
-    .option("--whaticket-token <token>", "its API token (default: env WHATICKET_TOKEN); never shown again")
+    .option("--whaticket-token <token>", "its API token (default: env WHATICKET_TOKEN), or - to read it from standard input; never shown again")
+    .option("--whaticket-token-file <path>", "read the Whaticket token from this file (keeps it out of the shell history)")
     .option("--whatsapp-id <id>", "the Whaticket connection (whatsappId) to send from")
     .option("--business-hours <spec>", 'when slots may be booked, e.g. "mon-fri 09:00-18:00; sat 09:00-12:00"')
     .option("--quiet-hours <range>", 'no sending in this local window, e.g. 20:00-08:00, or "off" (default 20:00-08:00)')
@@ -116,6 +117,20 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .option("--json", "machine-readable output")
     .addHelpText("after", examples(["secretaria companies list", "secretaria companies list --json"]))
     .action(act(async (o) => (await import("./commands/companies.js")).runCompaniesList(o)));
+  companies
+    .command("show")
+    .description("one company: its settings (secrets only as set / not set), pause and why, pending follow-ups, saved import mapping")
+    .argument("<id>", "the company id")
+    .option("--json", "print it as JSON")
+    .action(act(async (o, [id]) => (await import("./commands/companies.js")).runCompaniesShow(o, id ?? "")));
+  companies
+    .command("remove")
+    .description("delete a company and its appointments (refuses while follow-ups are pending unless --force; audited)")
+    .argument("<id>", "the company id")
+    .option("--force", "remove it even with follow-ups still to be sent")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", examples(["secretaria companies remove clinica-velha", "secretaria companies remove clinica-velha --force"]))
+    .action(act(async (o, [id]) => (await import("./commands/companies.js")).runCompaniesRemove(o, id ?? "")));
 
   const appointments = program
     .command("appointments")

@@ -104,7 +104,7 @@ const T0 = new Date("2026-11-25T18:00:00.000Z");
 const COMPANY = "chaos";
 /** Each daemon sends with its own Whaticket token, so the fake's record says which daemon sent what. */
 const tokenOf = (serial: number) => `chaos-daemon-${serial}`;
-const WEBHOOK_TOKEN = "chaos-webhook-token";
+const WEBHOOK_TOKEN = "chaos-webhook-token-0123456789";
 const FOLLOWUP_PREFIX = "Espero que tenha corrido tudo bem";
 const SENT_STATES = new Set(["sent", "positive", "negative", "feedback"]);
 

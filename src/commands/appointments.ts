@@ -48,7 +48,7 @@ async function completeInteractively(o: AppointmentsAddOptions, companyIds: stri
     if (f.key === "company" && companyIds.length) {
       answers[f.key] = (await inquirer.prompt([{ type: "list", name: "v", message: f.label, choices: companyIds }])).v;
     } else if (f.key === "allowFollowup") {
-      answers[f.key] = (await inquirer.prompt([{ type: "confirm", name: "v", message: f.label, default: true }])).v ? "yes" : "no";
+      answers[f.key] = (await inquirer.prompt([{ type: "confirm", name: "v", message: f.label, default: false }])).v ? "yes" : "no";
     } else {
       answers[f.key] = (await inquirer.prompt([{ type: "input", name: "v", message: f.label, validate: (v: string) => (v.trim() ? true : "required") }])).v;
     }

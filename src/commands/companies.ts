@@ -1,13 +1,39 @@
-import { UsageError } from "../errors.js";
+import { UsageError, UserError } from "../errors.js";
 import { renderTable } from "../render/table.js";
 import { listCompanies } from "../store/companies.js";
 import { publicCompany, saveCompany, type CompanyOptions } from "../services/company-service.js";
 import { commandContext, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
 import { getCompany, type CompanyRow } from "../store/companies.js";
+import { whaticketFromEnv } from "../config.js";
+import { plainHttpWarning } from "../domain/gateway-url.js";
+import { missingCompanyTargetReason } from "../services/gateway-service.js";
 
 export interface CompaniesAddOptions extends GlobalOptions, Omit<CompanyOptions, "name"> {
   name?: string;
+  whaticketTokenFile?: string;
   json?: boolean;
+}
+
+/** `--whaticket-token-file PATH` or `--whaticket-token -` (standard input): the token off the command line. */
+async function tokenFromOptions(o: CompaniesAddOptions): Promise<string | undefined> {
+  const file = o.whaticketTokenFile;
+  if (file !== undefined && o.whaticketToken !== undefined) throw new UsageError("give either --whaticket-token or --whaticket-token-file, not both");
+  let text: string;
+  if (file !== undefined) {
+    const { readFile } = await import("node:fs/promises");
+    try {
+      text = await readFile(file, "utf8");
+    } catch (err) {
+      throw new UserError(`cannot read --whaticket-token-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  } else if (o.whaticketToken === "-") {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    text = Buffer.concat(chunks).toString("utf8");
+  } else return o.whaticketToken;
+  const token = text.trim();
+  if (!token || /\s/.test(token)) throw new UsageError(`${file !== undefined ? `--whaticket-token-file ${file}` : "standard input"} must hold the token alone on one line`);
+  return token;
 }
 
 export async function runCompaniesAdd(o: CompaniesAddOptions): Promise<void> {
@@ -17,7 +43,13 @@ export async function runCompaniesAdd(o: CompaniesAddOptions): Promise<void> {
     const existing = await getCompany(db, o.id);
     const name = o.name ?? existing?.name;
     if (!name) throw new UsageError(`--name is required to add company "${o.id}" (e.g. --name "Clínica Sol")`);
-    const { company, result } = await saveCompany(db, { ...o, name }, ctx.clock);
+    const whaticketToken = await tokenFromOptions(o);
+    const { company, result } = await saveCompany(db, { ...o, name, ...(whaticketToken !== undefined ? { whaticketToken } : {}) }, ctx.clock);
+    const http = company.whaticket_url && o.whaticketUrl !== undefined ? plainHttpWarning("--whaticket-url", company.whaticket_url) : null;
+    if (http) process.stderr.write(`secretaria: warning: ${http}\n`);
+    // Saved, but the daemon keeps it paused until it can send: say so now (stderr, not an error).
+    const cannot = missingCompanyTargetReason(company, whaticketFromEnv(process.env));
+    if (cannot) process.stderr.write(`secretaria: warning: ${cannot}; until then the daemon keeps this company paused\n`);
     if (o.json) return printJson(publicCompany(company));
     print(`${result === "created" ? "added" : "updated"} company ${company.id} (${company.name}), ${company.timezone}`);
     print(`  business hours ${company.business_hours}; quiet hours ${company.quiet_hours}; follow-up ${company.followup_delay_minutes} min after the end; rate limit ${company.rate_limit ? `${company.rate_limit} msg/s` : "off"}`);
@@ -31,22 +63,34 @@ export async function runCompaniesList(o: GlobalOptions & { json?: boolean }): P
   const ctx = commandContext(o);
   const db = await openMigrated(ctx, { readonly: true });
   try {
-    const list = (await listCompanies(db)).map(publicCompany);
+    const rows = await listCompanies(db);
+    const defaults = whaticketFromEnv(process.env);
+    const list = rows.map((c) => ({ ...publicCompany(c), can_send: missingCompanyTargetReason(c, defaults) === null }));
     if (o.json) return printJson(list);
     if (!list.length) return print("no companies yet: add one with `secretaria companies add --id ID --name NAME`");
     print(
       renderTable(
-        ["id", "name", "timezone", "hours", "quiet", "delay", "rate", "gateway"],
+        ["id", "name", "timezone", "hours", "quiet", "delay", "rate", "gateway", "status"],
         list.map((c) => [
           c.id, c.name, c.timezone, c.business_hours, c.quiet_hours, `${c.followup_delay_minutes}m`,
           c.rate_limit ? `${c.rate_limit}/s` : "off",
           gatewayCell(c),
+          statusCell(c),
         ]),
       ),
     );
+    const paused = list.filter((c) => c.paused_reason).length;
+    if (paused) print(`${paused} paused: nothing is sent for ${paused === 1 ? "it" : "them"} until the cause is fixed (secretaria companies show ID)`);
   } finally {
     await db.close();
   }
+}
+
+/** "ok", "paused: why" or "not configured" (cannot send with this environment's defaults). */
+function statusCell(c: { paused_reason: string | null; can_send: boolean }): string {
+  const short = (r: string) => (r.length > 40 ? `${r.slice(0, 39)}…` : r);
+  if (c.paused_reason) return `paused: ${short(c.paused_reason)}`;
+  return c.can_send ? "ok" : "not configured";
 }
 
 /** The gateway and its non-secret settings; secrets only as set / not set. */
@@ -70,5 +114,44 @@ function gatewayCell(c: ReturnType<typeof publicCompany>): string {
       return `cloud ${c.cloud_phone_number_id ?? "?"}${c.cloud_access_token_set && c.cloud_app_secret_set ? " 🔑" : ""}`;
     default:
       return `whaticket ${c.whaticket_url ?? "env"}${c.whaticket_token_set ? " 🔑" : ""}`;
+  }
+}
+
+/** `companies show ID`: every setting (secrets only as set / not set), pause, counts. */
+export async function runCompaniesShow(o: GlobalOptions & { json?: boolean }, id: string): Promise<void> {
+  const ctx = commandContext(o);
+  const db = await openMigrated(ctx, { readonly: true });
+  try {
+    const company = await getCompany(db, id);
+    if (!company) throw new UserError(`unknown company "${id}": see secretaria companies list`);
+    const { countPendingFollowups } = await import("../store/status-queries.js");
+    const { getImportMapping } = await import("../store/import-mappings.js");
+    const pending = await countPendingFollowups(db, id);
+    const mapping = await getImportMapping(db, id);
+    if (o.json) return printJson({ ...publicCompany(company), pending_followups: pending, import_mapping: mapping ?? null });
+    print(`company ${company.id} (${company.name}), ${company.timezone}`);
+    print(`  business hours ${company.business_hours}; quiet hours ${company.quiet_hours}; follow-up ${company.followup_delay_minutes} min after the end; rate limit ${company.rate_limit ? `${company.rate_limit} msg/s` : "off"}`);
+    print(gatewayLine(company));
+    print(`  template ${company.followup_template ? JSON.stringify(company.followup_template) : "(the standard text)"}`);
+    print(company.paused_reason ? `  PAUSED since ${company.paused_at ?? "?"}: ${company.paused_reason}` : "  not paused");
+    print(`  ${pending} follow-up${pending === 1 ? "" : "s"} still to be sent`);
+    if (mapping) print(`  saved import mapping: ${Object.entries(mapping).map(([k, v]) => `${k}=${v.join("+")}`).join(",")}`);
+  } finally {
+    await db.close();
+  }
+}
+
+/** `companies remove ID [--force]`: refuses while follow-ups are pending; audited. */
+export async function runCompaniesRemove(o: GlobalOptions & { force?: boolean; json?: boolean }, id: string): Promise<void> {
+  const ctx = commandContext(o);
+  const db = await openMigrated(ctx);
+  try {
+    const { removeCompany } = await import("../services/company-removal-service.js");
+    const r = await removeCompany(db, id, { force: !!o.force, clock: ctx.clock });
+    if (o.json) return printJson({ removed: id, ...r });
+    const dropped = r.pending ? `, ${r.pending} pending follow-up${r.pending === 1 ? "" : "s"} dropped` : "";
+    print(`removed company ${id} and its ${r.appointments} appointment${r.appointments === 1 ? "" : "s"}${dropped} (the audit log keeps the history)`);
+  } finally {
+    await db.close();
   }
 }

@@ -1,5 +1,6 @@
 import { maskPhone } from "../domain/phone.js";
 import { UsageError } from "../errors.js";
+import { oneLine } from "../render/safe-text.js";
 import { renderTable } from "../render/table.js";
 import { contactEntries, operatorOptIn, operatorOptOut, operatorPhone } from "../services/consent-service.js";
 import type { DoNotContactRow } from "../store/consent.js";
@@ -26,7 +27,7 @@ function entryJson(r: DoNotContactRow) {
 function table(rows: DoNotContactRow[]): string {
   return renderTable(
     ["company", "phone", "since (UTC)", "reason", "message"],
-    rows.map((r) => [r.company_id, r.phone, r.since.slice(0, 16).replace("T", " "), r.reason, (r.message ?? "").replace(/[\u0000-\u001f\u007f]/g, " ").slice(0, 60)]),
+    rows.map((r) => [r.company_id, r.phone, r.since.slice(0, 16).replace("T", " "), r.reason, oneLine(r.message ?? "").slice(0, 60)]),
   );
 }
 
@@ -52,7 +53,7 @@ export async function runContactsShow(o: ContactsOptions): Promise<void> {
     if (o.json) return printJson({ company_id: company, phone, opted_out: !!row, entry: row ? entryJson(row) : null });
     if (!row) return print(`${phone} is not on company ${company}'s do-not-contact list: follow-ups go out when the appointment has consent`);
     print(`${row.phone} opted out of company ${company}'s messages since ${row.since} (${row.reason === "client_request" ? "the client asked" : "by the operator"})`);
-    if (row.message) print(`message: ${row.message.replace(/[\u0000-\u001f\u007f]/g, " ")}`);
+    if (row.message) print(`message: ${oneLine(row.message)}`);
     print(`undo only at the client's request: secretaria contacts optin --company ${company} --phone ${row.phone}`);
   } finally {
     await db.close();

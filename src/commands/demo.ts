@@ -38,7 +38,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     return;
   }
   const { runTour } = await import("../demo/tour.js");
-  const summary = await runTour({ dbPath, fast: !!o.fast, realNow: new Date(), out: print, color: terminalChalk(), width: outputWidth() });
+  const summary = await runTour({ dbPath, fast: !!o.fast, realNow: new Date(), out: print, color: terminalChalk(), width: outputWidth(process.stdout, process.env, 80) });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const db = pg ? "\"$SECRETARIA_DB\"" : JSON.stringify(dbPath);
   print();

@@ -21,7 +21,7 @@ export async function runStats(o: StatsOptions): Promise<void> {
     await db.close();
   }
   if (o.json) return printJson(statsJson(report));
-  print(renderStats(report, { color: terminalChalk(), width: outputWidth() }));
+  print(renderStats(report, { color: terminalChalk(), width: outputWidth(process.stdout, process.env, 80) }));
 }
 
 const pct = (rate: number) => `${(rate * 100).toFixed(1).replace(/\.0$/, "")}%`;

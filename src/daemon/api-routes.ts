@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { AuthFailureLog } from "./auth-failures.js";
 import { awaitingClarification } from "../domain/clarification.js";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Clock } from "../clock.js";
@@ -185,11 +186,13 @@ export function bearerToken(header: string | undefined): string {
 export function apiRoutes(opts: ApiRoutesOptions): HttpRoutes {
   const token = opts.token?.trim() ?? "";
   const scopes = new WeakMap<FastifyRequest, TokenScope>();
+  const authFailures = new AuthFailureLog(opts.logger);
   return (app) => {
     app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
       const scope = await verifyApiToken(opts.store, bearerToken(req.headers.authorization), { envToken: token || null, clock: opts.clock });
       if (scope) scopes.set(req, scope);
       else {
+        authFailures.record(req);
         return reply
           .code(401)
           .header("WWW-Authenticate", 'Bearer realm="secretaria"')

@@ -6,17 +6,22 @@ import { UsageError, UserError } from "../errors.js";
 import { WhaticketClient } from "../gateway/whaticket-client.js";
 import type { WhaticketGateway } from "../gateway/whaticket.js";
 import type { Logger } from "../logger.js";
-import { missingGatewayConfig, type GatewaySet } from "../services/gateway-service.js";
+import { missingCompanyTargetReason, type GatewaySet } from "../services/gateway-service.js";
 import { EvolutionClient } from "../gateway/evolution-client.js";
 import { CloudClient } from "../gateway/cloud-client.js";
 import { hostname } from "node:os";
-import { listCompanies } from "../store/companies.js";
+import { listCompanies, type CompanyRow } from "../store/companies.js";
+import { pauseCompany, unpauseCompany } from "../store/followups.js";
+import type { WhaticketDefaults } from "../config.js";
 import { forgetDaemons, markDaemonStopped, recordDaemonTick, registerDaemon } from "../store/daemons.js";
 import { assertMigrated } from "../store/migrator.js";
 import { openStore } from "../store/open.js";
+import { clockProblem } from "../domain/setup-checks.js";
+import { MIN_ENV_TOKEN_LENGTH } from "../services/token-service.js";
 import type { Store } from "../store/store.js";
 import { scheduleIntervalSeconds } from "./health-routes.js";
 import { DaemonEventHub } from "./events.js";
+import { WriteHealth } from "./write-health.js";
 import type { RunningHttpServer } from "./http-server.js";
 import { createScheduler, type Scheduler, type SchedulerDeps, type TickResult } from "./scheduler.js";
 
@@ -56,6 +61,44 @@ export interface DaemonOptions {
   delivery?: Pick<SchedulerDeps, "leaseMs" | "batchSize" | "stopTimeoutMs" | "retry" | "owner">;
 }
 
+/**
+ * Refuses to serve with a guessable webhook token (under 24 characters) or an API token equal to
+ * the webhook token (whoever has the webhook URL would hold the API): one line, exit 1.
+ */
+export function assertDaemonTokens(env: NodeJS.ProcessEnv): void {
+  const hook = env.SECRETARIA_WEBHOOK_TOKEN?.trim() ?? "";
+  if (hook && hook.length < MIN_ENV_TOKEN_LENGTH) {
+    throw new UserError(`SECRETARIA_WEBHOOK_TOKEN has ${hook.length} characters: use at least ${MIN_ENV_TOKEN_LENGTH} random ones, e.g. $(openssl rand -hex 24), and restart`);
+  }
+  if (hook && env.SECRETARIA_API_TOKEN?.trim() === hook) {
+    throw new UserError("SECRETARIA_API_TOKEN equals SECRETARIA_WEBHOOK_TOKEN: whoever has the webhook URL could use the API; give each its own random value");
+  }
+}
+
+/** A pause reason written for missing gateway settings (so a restart with the settings in place lifts it). */
+const CONFIG_PAUSE = /^company \S+ (has no |uses .* but lacks settings)/;
+
+/**
+ * At start: each company without a usable gateway target is paused with the reason (logged once);
+ * one paused for that reason earlier whose settings are now complete (e.g. WHATICKET_URL set) is
+ * resumed. Returns the ids paused.
+ */
+export async function pauseUnconfiguredCompanies(store: Store, companies: CompanyRow[], defaults: WhaticketDefaults, now: string, logger: Logger): Promise<string[]> {
+  const paused: string[] = [];
+  for (const c of companies) {
+    const reason = missingCompanyTargetReason(c, defaults);
+    if (reason) {
+      if (c.paused_reason !== reason) await pauseCompany(store, { companyId: c.id, reason, now });
+      logger.warn("company_paused", { company: c.id, reason });
+      paused.push(c.id);
+    } else if (c.paused_reason && CONFIG_PAUSE.test(c.paused_reason)) {
+      await unpauseCompany(store, c.id);
+      logger.info("company_resumed", { company: c.id, reason: "gateway settings complete" });
+    }
+  }
+  return paused;
+}
+
 /** Throws a UsageError unless `expr` is a schedule node-cron accepts. */
 export function validateSchedule(expr: string): void {
   if (!cron.validate(expr)) {
@@ -65,6 +108,8 @@ export function validateSchedule(expr: string): void {
 
 export class Daemon {
   private store: Store | null = null;
+  /** The last of this daemon's own writes failed (tick, heartbeat, webhook): /healthz answers 503. */
+  private readonly writeHealth = new WriteHealth();
   private heartbeat: NodeJS.Timeout | null = null;
   private gateway: WhaticketGateway | null = null;
   private ownedGateways: { close(): Promise<void> | void }[] = [];
@@ -119,13 +164,16 @@ export class Daemon {
     const o = this.opts;
     const env = o.env ?? process.env;
     const logger = o.logger;
+    if (serve) assertDaemonTokens(env);
+    const clockWarning = clockProblem(env.SECRETARIA_NOW);
+    if (clockWarning) logger.warn("clock_simulated", { warning: `SECRETARIA_NOW is set (${env.SECRETARIA_NOW!.trim()}): this daemon lives at a frozen time, so follow-ups and retries go out at the wrong time or never`, fix: clockWarning.fix });
     try {
       const store = await openStore(o.dbPath);
       this.store = store;
       await assertMigrated(store);
       const defaults = whaticketFromEnv(env);
-      const missing = missingGatewayConfig(await listCompanies(store), defaults);
-      if (missing) throw new UserError(missing);
+      // A company that cannot send is paused with the reason; the others run (no crash loop for all).
+      await pauseUnconfiguredCompanies(store, await listCompanies(store), defaults, iso(o.clock()), logger);
 
       const concurrency = o.concurrency ?? 8;
       this.gateway = o.gateway ?? new WhaticketClient({ maxSockets: Math.max(8, concurrency * 2), timeoutMs: o.sendTimeoutMs });
@@ -162,7 +210,7 @@ export class Daemon {
       // Loaded only when serving: `--once` needs neither fastify nor the reply engine.
       const { daemonRoutes } = await import("./routes.js");
       const { startHttpServer } = await import("./http-server.js");
-      const routes = daemonRoutes({ store, clock: o.clock, logger, env, gateway: this.gateway, gateways, whaticketDefaults: defaults, events, scheduler: this.scheduler, schedule });
+      const routes = daemonRoutes({ store, clock: o.clock, logger, env, gateway: this.gateway, gateways, whaticketDefaults: defaults, events, scheduler: this.scheduler, schedule, writeHealth: this.writeHealth });
       this.http = await startHttpServer({ host: o.host ?? DEFAULT_HOST, port: o.port ?? DEFAULT_PORT, routes, logger });
       await register(this.http.url);
       // Daemons not seen for a week are forgotten (every restart registers a new id).
@@ -171,7 +219,13 @@ export class Daemon {
       // Alive between ticks too: `secretaria status` and /healthz of other daemons read this.
       const owner = this.scheduler.owner;
       this.heartbeat = setInterval(() => {
-        recordDaemonTick(store, owner, { at: iso(o.clock()) }).catch((err: Error) => logger.warn("heartbeat_failed", { error: err.message }));
+        recordDaemonTick(store, owner, { at: iso(o.clock()) }).then(
+          () => this.writeHealth.succeeded(),
+          (err: Error) => {
+            this.writeHealth.failed(err);
+            logger.warn("heartbeat_failed", { error: err.message });
+          },
+        );
       }, HEARTBEAT_MS);
       this.heartbeat.unref();
       logger.info("daemon_started", {
@@ -196,8 +250,13 @@ export class Daemon {
     const scheduler = this.scheduler;
     if (!scheduler || this.stopping) return;
     try {
-      await scheduler.tick();
+      const r = await scheduler.tick();
+      if (!r.overlapped) {
+        if (r.ok) this.writeHealth.succeeded();
+        else this.writeHealth.failed(r.error ?? "tick failed");
+      }
     } catch (err) {
+      this.writeHealth.failed(err);
       this.opts.logger.error("tick_failed", { error: (err as Error).message });
     }
   }

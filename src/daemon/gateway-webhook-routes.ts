@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { AuthFailureLog } from "./auth-failures.js";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Intent } from "../domain/intent.js";
 import { maskPhone } from "../domain/phone.js";
@@ -36,6 +37,8 @@ export interface GatewayWebhookDeps {
   /** SECRETARIA_WEBHOOK_TOKEN, for Evolution (the Cloud API signs instead). */
   token: string | null | undefined;
   logger: Logger;
+  /** Rate-limited log of 401s (shared with the Whaticket webhook). */
+  authFailures?: AuthFailureLog;
 }
 
 /** What a tapped button or row decides, before any text is read. */
@@ -63,12 +66,14 @@ export function gatewayWebhookRoutes(deps: GatewayWebhookDeps): HttpRoutes[] {
 
 function evolutionRoutes(deps: GatewayWebhookDeps): HttpRoutes {
   const expected = deps.token?.trim() || null;
+  const authFailures = deps.authFailures ?? new AuthFailureLog(deps.logger);
   return (app: FastifyInstance) => {
     const authorize = async (req: FastifyRequest, reply: FastifyReply) => {
       if (!expected) return reply.code(503).send({ error: "webhook disabled on this server: set SECRETARIA_WEBHOOK_TOKEN and restart the daemon" });
       const q = req.query as Record<string, unknown>;
       const token = typeof q?.token === "string" ? q.token : null;
       if (token === null || !tokenMatches(token, expected)) {
+        authFailures.record(req);
         return reply.code(401).send({ error: `wrong or missing token: POST ${EVOLUTION_WEBHOOK_PATH}?token=<SECRETARIA_WEBHOOK_TOKEN>` });
       }
     };

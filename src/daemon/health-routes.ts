@@ -1,4 +1,5 @@
 import cron from "node-cron";
+import type { WriteHealth } from "./write-health.js";
 import type { Clock } from "../clock.js";
 import { iso } from "../clock.js";
 import { listDaemons } from "../store/daemons.js";
@@ -46,15 +47,19 @@ export interface HealthRoutesOptions {
   clock: Clock;
   /** The gap between two scheduled ticks, in seconds (60 for the default `* * * * *`). */
   tickIntervalSeconds: number;
+  /** This daemon's last write outcome: a failing one makes /healthz 503 with database "write_failing". */
+  writeHealth?: WriteHealth;
   /** When the daemon started: before its first tick it is healthy for three intervals from here. Default: now. */
   startedAt?: Date;
 }
 
-export type HealthStatus = "ok" | "starting" | "stalled" | "database_unreachable";
+export type HealthStatus = "ok" | "starting" | "stalled" | "database_unreachable" | "database_write_failing";
 
 export interface HealthReport {
   status: HealthStatus;
-  database: "ok" | "unreachable";
+  database: "ok" | "unreachable" | "write_failing";
+  /** While the daemon's most recent write failed: when and why (the message of the error). */
+  write_error?: { at: string; error: string };
   /** The last tick that finished without error (UTC ISO-8601), null before the first. */
   last_tick_at: string | null;
   last_tick_age_seconds: number | null;
@@ -92,14 +97,17 @@ export async function healthReport(opts: HealthRoutesOptions & { startedAt: Date
   const progress = Math.max(last?.getTime() ?? 0, lastSend?.getTime() ?? 0, opts.startedAt.getTime());
   const stalled = (now.getTime() - progress) / 1000 > limit;
   let status: HealthStatus;
+  const writeFailure = databaseOk ? (opts.writeHealth?.current() ?? null) : null;
   if (!databaseOk) status = "database_unreachable";
+  else if (writeFailure) status = "database_write_failing";
   else if (stalled) status = "stalled";
   else status = last ? "ok" : "starting";
   return {
     httpStatus: status === "ok" || status === "starting" ? 200 : 503,
     body: {
       status,
-      database: databaseOk ? "ok" : "unreachable",
+      database: !databaseOk ? "unreachable" : writeFailure ? "write_failing" : "ok",
+      ...(writeFailure ? { write_error: { at: writeFailure.at.toISOString(), error: writeFailure.error } } : {}),
       last_tick_at: last ? last.toISOString() : null,
       last_tick_age_seconds: age === null ? null : Math.round(age * 10) / 10,
       last_send_at: lastSend ? lastSend.toISOString() : null,

@@ -13,6 +13,7 @@ import { panelRoutes } from "./panel-routes.js";
 import { envOperatorToken } from "../services/token-service.js";
 import { healthRoutes, scheduleIntervalSeconds } from "./health-routes.js";
 import { DaemonMetrics } from "./metrics.js";
+import { WriteHealth } from "./write-health.js";
 
 /** What the daemon hands every HTTP feature (metrics and health, the Whaticket webhook, the agenda API). */
 export interface DaemonRouteDeps {
@@ -31,6 +32,8 @@ export interface DaemonRouteDeps {
   scheduler: Scheduler;
   /** The cron schedule (default every minute): /healthz and the stalled alert allow three of its intervals. */
   schedule?: string;
+  /** This daemon's last write outcome (/healthz reports a failing write); default a fresh one. */
+  writeHealth?: WriteHealth;
 }
 
 /**
@@ -42,9 +45,10 @@ export function daemonRoutes(deps: DaemonRouteDeps): HttpRoutes[] {
   const metrics = new DaemonMetrics({ store: deps.store, logger: deps.logger, clock: deps.clock, tickIntervalSeconds });
   deps.events.subscribe(metrics);
   const operatorToken = envOperatorToken(deps.env);
+  const writeHealth = deps.writeHealth ?? new WriteHealth();
   return [
-    daemonWebhookRoutes(deps),
-    healthRoutes({ store: deps.store, metrics, clock: deps.clock, tickIntervalSeconds, owner: deps.scheduler.owner, simulatedClock: !!deps.env.SECRETARIA_NOW }),
+    daemonWebhookRoutes({ ...deps, writeHealth }),
+    healthRoutes({ store: deps.store, metrics, writeHealth, clock: deps.clock, tickIntervalSeconds, owner: deps.scheduler.owner, simulatedClock: !!deps.env.SECRETARIA_NOW }),
     apiRoutes({ ...deps, token: operatorToken }),
     panelRoutes({ ...deps, token: operatorToken }),
   ];

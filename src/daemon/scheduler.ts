@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import type { Clock } from "../clock.js";
 import { iso } from "../clock.js";
 import { whaticketFromEnv, type WhaticketDefaults } from "../config.js";
+import { inboundRetentionFromEnv, purgeExpiredInbound, type InboundRetention } from "../services/retention-service.js";
 import { isInQuietHours, moveOutOfQuietHours, parseQuietHours, type QuietHours } from "../domain/hours.js";
 import { EXPIRY_MS } from "../domain/lifecycle.js";
 import { sendDayOf, type SendDay } from "../domain/messages.js";
@@ -70,6 +71,8 @@ export interface SchedulerDeps {
   batchSize?: number;
   /** On stop, how long to wait for sends in flight before giving their rows back. Default 15 s. */
   stopTimeoutMs?: number;
+  /** How long inbound texts are kept (LGPD); default from SECRETARIA_INBOUND_RETENTION_DAYS / SECRETARIA_UNMATCHED_RETENTION_DAYS, else 180 / 30 days. */
+  retention?: InboundRetention;
   /** Lease owner id; default host:pid:random. */
   owner?: string;
 }
@@ -183,8 +186,17 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     return p;
   };
 
+  const retention = deps.retention ?? inboundRetentionFromEnv();
+  let lastPurgeMs = Number.NEGATIVE_INFINITY;
+
   async function sweep(summary: TickSummary): Promise<void> {
     const now = clock();
+    // Retention: at most hourly, texts past their time are blanked (retention-service.ts).
+    if (now.getTime() - lastPurgeMs >= 3_600_000) {
+      lastPurgeMs = now.getTime();
+      const purged = await purgeExpiredInbound(store, now, retention);
+      if (purged.matched + purged.unmatched) logger.info("inbound_texts_purged", { ...purged, retention_days: retention.days, unmatched_days: retention.unmatchedDays });
+    }
     summary.reclaimed = await reclaimExpiredLeases(store, iso(now));
     if (summary.reclaimed) logger.warn("leases_reclaimed", { count: summary.reclaimed, note: "rows of a daemon that stopped mid-send are claimed again" });
     const skipped = await sweepUnsendable(store, { now: iso(now), expiryCutoff: iso(new Date(now.getTime() - EXPIRY_MS)) }, async (t, rows) => {

@@ -6,6 +6,8 @@ import { createReplyService, type ReplyResult, type ReplyService } from "../serv
 import { GatewayRouter, gatewayReplySender } from "../services/gateway-service.js";
 import { gatewayWebhookRoutes } from "./gateway-webhook-routes.js";
 import type { HttpRoutes } from "./http-server.js";
+import { AuthFailureLog } from "./auth-failures.js";
+import type { WriteHealth } from "./write-health.js";
 import type { DaemonRouteDeps } from "./routes.js";
 
 /**
@@ -15,7 +17,7 @@ import type { DaemonRouteDeps } from "./routes.js";
  *
  * Answers: 200 with what was done (`ignored` for fromMe, groups, broadcasts and text-less
  * messages; `duplicate: true` for a message id already applied), 400 with a reason for anything
- * that is not a message, 401 for a wrong or missing token, 413 over 64 KiB (the HTTP server's
+ * that is not a message, 401 for a wrong or missing `?token=` (logged, rate-limited, with the client address), 413 over 64 KiB (the HTTP server's
  * limit), 503 when the webhook is disabled (no token configured) or the database cannot take the
  * message right now (the sender retries). Input never causes a 500.
  */
@@ -32,6 +34,10 @@ export interface WebhookDeps {
   /** SECRETARIA_WEBHOOK_TOKEN; without one the route stays closed (503) rather than open to anyone. */
   token: string | null | undefined;
   logger: Logger;
+  /** Rate-limited log of 401s; default one of its own. */
+  authFailures?: AuthFailureLog;
+  /** Told whether storing each message worked (/healthz reports a failing write). */
+  writeHealth?: WriteHealth;
 }
 
 export function webhookTokenFromEnv(env: NodeJS.ProcessEnv = process.env): string | null {
@@ -220,14 +226,10 @@ export function tokenMatches(given: string, expected: string): boolean {
   return timingSafeEqual(sha256(given), sha256(expected));
 }
 
+/** Only `?token=`: an Authorization header is the API's, so the webhook token never opens the API's door shape. */
 function givenToken(req: FastifyRequest): string | null {
   const q = req.query;
   if (isRecord(q) && typeof q.token === "string") return q.token;
-  const auth = req.headers.authorization;
-  if (typeof auth === "string") {
-    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
-    if (m) return m[1]!.trim();
-  }
   return null;
 }
 
@@ -238,6 +240,7 @@ type ItemAnswer =
 
 export function webhookRoutes(deps: WebhookDeps): HttpRoutes {
   const expected = deps.token?.trim() || null;
+  const authFailures = deps.authFailures ?? new AuthFailureLog(deps.logger);
   return (app: FastifyInstance) => {
     if (!expected) {
       deps.logger.warn("webhook_disabled", { reason: "SECRETARIA_WEBHOOK_TOKEN is not set: replies are not received; set it and restart the daemon" });
@@ -249,6 +252,7 @@ export function webhookRoutes(deps: WebhookDeps): HttpRoutes {
       }
       const token = givenToken(req);
       if (token === null || !tokenMatches(token, expected)) {
+        authFailures.record(req);
         return reply.code(401).send({ error: "wrong or missing token: POST /webhooks/whaticket?token=<SECRETARIA_WEBHOOK_TOKEN>" });
       }
     };
@@ -262,12 +266,14 @@ export function webhookRoutes(deps: WebhookDeps): HttpRoutes {
         else {
           try {
             const r = await deps.service.processInbound({ phone: item.phone, text: item.text, messageId: item.messageId });
+            deps.writeHealth?.succeeded();
             answers.push({
               matched: r.matched, duplicate: r.duplicate, appointment_id: r.appointment_id, intent: r.intent,
               response: r.response, outcome: r.outcome, bot_reply_delivery: r.bot_reply_delivery,
             });
           } catch (err) {
             // The database could not take it (locked for too long, disk full): the sender retries later.
+            deps.writeHealth?.failed(err);
             deps.logger.error("webhook_failed", { phone: maskPhone(item.phone), error: (err as Error)?.message ?? String(err) });
             return reply.code(503).send({ error: "could not store the message right now: retry later" });
           }
@@ -286,12 +292,13 @@ export function webhookRoutes(deps: WebhookDeps): HttpRoutes {
  * through the daemon's gateway, the token from SECRETARIA_WEBHOOK_TOKEN (none: the route answers
  * 503 and the daemon logs `webhook_disabled` once at start).
  */
-export function daemonWebhookRoutes(d: Pick<DaemonRouteDeps, "store" | "clock" | "logger" | "env" | "gateway" | "gateways" | "whaticketDefaults">): HttpRoutes {
+export function daemonWebhookRoutes(d: Pick<DaemonRouteDeps, "store" | "clock" | "logger" | "env" | "gateway" | "gateways" | "whaticketDefaults" | "writeHealth"> & { authFailures?: AuthFailureLog }): HttpRoutes {
   // Each company's answers go out through its own gateway (Whaticket, Evolution API or the Cloud API).
   const router = new GatewayRouter({ whaticket: d.gateway, ...d.gateways });
   const service = createReplyService({ store: d.store, clock: d.clock, logger: d.logger, sender: gatewayReplySender(router, d.whaticketDefaults) });
   const token = webhookTokenFromEnv(d.env);
-  const routes = [webhookRoutes({ service, token, logger: d.logger }), ...gatewayWebhookRoutes({ store: d.store, service, token, logger: d.logger })];
+  const authFailures = d.authFailures ?? new AuthFailureLog(d.logger);
+  const routes = [webhookRoutes({ service, token, logger: d.logger, authFailures, writeHealth: d.writeHealth }), ...gatewayWebhookRoutes({ store: d.store, service, token, logger: d.logger, authFailures })];
   return async (app) => {
     for (const r of routes) await app.register(async (scope) => r(scope));
   };

@@ -86,6 +86,8 @@ export async function runTour(o: TourOptions): Promise<TourSummary> {
       await saveCompany(db, {
         id: co.id, name: co.name, timezone: co.timezone, whaticketUrl: fake.url, whaticketToken: DEMO_TOKEN,
         businessHours: co.businessHours, quietHours: "20:00-08:00",
+        // The demo's clock jumps through a day in seconds: a real company keeps its rate limit (default 1 msg/s).
+        rateLimit: "0",
       }, clock.now);
       out(`company ${c.bold(co.name)} (${co.id}), ${co.timezone}, business hours ${co.businessHours}, quiet hours 20:00-08:00`);
     }

@@ -46,12 +46,18 @@ export function fitWidth(text: string, width: number): string {
   return `${out}…`;
 }
 
-/** The width to fit: COLUMNS, else the terminal's, else 80 (pipes, files). */
-export function outputWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout, env: NodeJS.ProcessEnv = process.env): number {
+/** Width of piped output: nothing is cut for a file, grep or less -S (PIPED_WIDTH is "no limit"). */
+export const PIPED_WIDTH = 100_000;
+
+/**
+ * The width to fit: COLUMNS, else the terminal's, else `piped` — by default no limit (tables in
+ * files and pipes are not cut); charts pass 80, since they stretch to fill whatever they get.
+ */
+export function outputWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout, env: NodeJS.ProcessEnv = process.env, piped = PIPED_WIDTH): number {
   const fromEnv = Number(env.COLUMNS);
   if (Number.isInteger(fromEnv) && fromEnv >= 20) return fromEnv;
   if (stream.isTTY && stream.columns && stream.columns >= 20) return stream.columns;
-  return 80;
+  return stream.isTTY ? 80 : piped;
 }
 
 /** Column widths: fixed at natural width, flexible ones share the rest; shrinks flexible ones first. */

@@ -5,6 +5,7 @@ import { normalizePhone } from "../domain/phone.js";
 import { appointmentWriter, type AppointmentData, type StoredAppointmentData } from "../store/appointments.js";
 import type { Q } from "../store/store.js";
 import { doNotContactPhones } from "../store/consent.js";
+import { writeAudit } from "../store/audit.js";
 import type { CompanyRow } from "../store/companies.js";
 import { schedulingPolicy } from "./company-service.js";
 
@@ -198,6 +199,13 @@ export function appointmentUpserter(q: Q, clock: Clock) {
         now,
       );
       await writer.update(q, existing.id, data, plan, nowIso);
+      if (existing.allow_followup !== (data.allow_followup ? 1 : 0)) {
+        // Consent changed by hand (edit, import): LGPD wants to know when and which way.
+        await writeAudit(q, {
+          action: "consent_changed", appointment_id: existing.id, company_id: data.company_id,
+          payload: { from: existing.allow_followup === 1, to: data.allow_followup }, created_at: nowIso,
+        });
+      }
       return { result: "updated", id: existing.id, optedOut: opted };
     },
   };

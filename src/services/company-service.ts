@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.js";
+import { urlCredentialsProblem } from "../domain/gateway-url.js";
 import { UsageError, UserError } from "../errors.js";
 import {
   DEFAULT_BUSINESS_HOURS, DEFAULT_QUIET_HOURS, DEFAULT_TIMEZONE, formatBusinessHours, formatQuietHours,
@@ -62,6 +63,8 @@ export function validateCompany(o: CompanyOptions, existing?: CompanyRow): Compa
   if (o.whaticketUrl !== undefined) {
     url = o.whaticketUrl.trim().replace(/\/+$/, "") || null;
     if (url && !isHttpUrl(url)) problems.push(`--whaticket-url must be an http(s) URL like https://whaticket.example.com.br`);
+    const credentials = url ? urlCredentialsProblem("--whaticket-url", url) : null;
+    if (credentials) problems.push(credentials);
   }
   if (o.template !== undefined && (!o.template.trim() || o.template.length > 1000)) problems.push("--template must be 1 to 1000 characters; use {nome} for the client's first name");
   const placeholders = o.template !== undefined ? placeholderProblem(o.template) : null;

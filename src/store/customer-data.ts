@@ -57,9 +57,17 @@ export async function customerRows(q: Q, phones: string[], companyId?: string): 
       ORDER BY id`,
     inParams,
   );
-  const audit = ids.length
-    ? await q.all<CustomerRows["audit"][number]>(`SELECT * FROM audit_log WHERE appointment_id IN (${idList}) ORDER BY id`, byIds)
-    : [];
+  // The rows of these appointments, and any older row that wrote the number into its payload
+  // (e.g. inbound_unmatched): a full scan, but an erase is rare.
+  const auditParams: Record<string, unknown> = { ...byIds };
+  const likes = phones.map((p, i) => {
+    auditParams[`l${i}`] = `%${p}%`;
+    return `payload LIKE @l${i}`;
+  });
+  const audit = await q.all<CustomerRows["audit"][number]>(
+    `SELECT * FROM audit_log WHERE appointment_id IN (${idList}) OR ${likes.join(" OR ")} ORDER BY id`,
+    auditParams,
+  );
   const dncParams: Record<string, unknown> = {};
   let dncSql = `SELECT * FROM do_not_contact WHERE phone IN (${inList("p", phones, dncParams)})`;
   if (companyId !== undefined) {
@@ -125,7 +133,9 @@ function safePayload(text: string): Record<string, unknown> {
 export async function scrubSqliteFile(q: Q): Promise<void> {
   await q.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   await q.exec("VACUUM");
-  await q.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  // busy = 1: another process reads the file, the WAL (with the old pages) could not be emptied.
+  const r = await q.get<{ busy: number }>("PRAGMA wal_checkpoint(TRUNCATE)");
+  if (r && Number(r.busy) !== 0) throw new Error("another process holds the database open, so its WAL could not be truncated");
 }
 
 /** PostgreSQL: dead tuples of the touched tables reclaimed now rather than at autovacuum's leisure. */

@@ -37,7 +37,8 @@ describe("secretaria audit list", () => {
       await d.close();
     }
   });
-  const env = { SECRETARIA_NOW: VIEWS_NOW };
+  // COLUMNS: the width a terminal would give; piped output is otherwise not cut at all.
+  const env = { SECRETARIA_NOW: VIEWS_NOW, COLUMNS: "80" };
   const audit = (...args: string[]) => runCli(["audit", "list", "--db", db, ...args], { env });
 
   test("--json: SPEC's items, newest first, payload as an object", async () => {

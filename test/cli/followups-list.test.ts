@@ -41,7 +41,8 @@ describe("secretaria followups list", () => {
       await d.close();
     }
   });
-  const env = { SECRETARIA_NOW: VIEWS_NOW };
+  // COLUMNS: the width a terminal would give; piped output is otherwise not cut at all.
+  const env = { SECRETARIA_NOW: VIEWS_NOW, COLUMNS: "80" };
   const list = (...args: string[]) => runCli(["followups", "list", "--db", db, ...args], { env });
 
   test("--status pending --json: exactly the rows with no answer yet (scheduled, sending, sent), SPEC's fields", async () => {

@@ -19,7 +19,7 @@ const CLOUD_TOKEN = "EAAG-CLI-TOKEN-SECRET";
 const APP_SECRET = "cli-app-secret-SECRET";
 const VERIFY = "cli-verify-SECRET";
 const WT_TOKEN = "wt-CLI-token-SECRET";
-const HOOK = "whk-CLI-SECRET";
+const HOOK = "whk-CLI-SECRET-0123456789abc";
 const PNID = "106540352242922";
 const SECRETS = [EVO_KEY, CLOUD_TOKEN, APP_SECRET, VERIFY, WT_TOKEN];
 
@@ -138,7 +138,7 @@ describe("secretaria demo --gateway (subprocess)", () => {
     const r = await runCli(["demo", "--gateway", "cloud"], { env: { NO_COLOR: "1" } });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /template followup_reuniao \(pt_BR\), \{\{1\}\}=Ana, \{\{2\}\}=de hoje/);
-    assert.match(r.stdout, /\[ ✅ Sim, quero marcar \]  \[ ❌ Não, obrigado \]/);
+    assert.match(r.stdout, /\[ ✅ Sim, quero marcar \] {2}\[ ❌ Não, obrigado \]/);
     assert.match(r.stdout, /👆 Ana Souza taps “✅ Sim, quero marcar” → webhook answered HTTP 200 \(X-Hub-Signature-256 verified\)/);
     assert.match(r.stdout, /interactive list[\s\S]*SLOT_1[\s\S]*SLOT_2/);
     assert.match(r.stdout, /Prontinho!/);

@@ -79,20 +79,51 @@ describe("secretaria daemon (subprocess)", () => {
     assert.ok(!r.stderr.includes(TOKEN));
   });
 
-  test("no Whaticket URL/token for a company: refuses to start with one line naming both ways to set it", T, async () => {
+  test("no Whaticket URL/token for one company: it is paused with the reason, the others still send; companies list says so", T, async () => {
     await addCompany(db, "clinica-sol", {});
+    await addCompany(db, "clinica-lua", { url: fake.url, token: TOKEN });
     await seedDue(db, { company: "clinica-sol", n: 1 });
-    let r = await runCli(["--db", path, "daemon", "--once"], { env: env() });
+    await seedDue(db, { company: "clinica-lua", n: 2, from: 10 });
+    const r = await runCli(["--db", path, "daemon", "--once", "--rate-limit", "0"], { env: env() });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /company_paused.*clinica-sol has no Whaticket URL and token/);
+    assert.equal(fake.received.length, 2);
+    const sol = await db.get<{ paused_reason: string | null }>("SELECT paused_reason FROM companies WHERE id = ?", ["clinica-sol"]);
+    assert.match(sol?.paused_reason ?? "", /^company clinica-sol has no Whaticket URL and token/);
+    const list = await runCli(["--db", path, "companies", "list"], { env: env() });
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /status/);
+    assert.match(list.stdout, /clinica-lua.*\bok\b/);
+    assert.match(list.stdout, /clinica-sol.*paused: company clinica-sol has no/);
+    // With the settings in place (here from the environment), a restart resumes it.
+    const again = await runCli(["--db", path, "daemon", "--once", "--rate-limit", "0"], { env: env({ WHATICKET_URL: fake.url, WHATICKET_TOKEN: TOKEN }) });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((await db.get<{ paused_reason: string | null }>("SELECT paused_reason FROM companies WHERE id = ?", ["clinica-sol"]))?.paused_reason, null);
+    assert.equal(fake.received.length, 3);
+  });
+
+  test("companies add warns (stderr, exit 0) when the new company cannot send; list shows it as not configured", T, async () => {
+    const r = await runCli(["--db", path, "companies", "add", "--id", "clinica-sol", "--name", "Sol"], { env: env({ WHATICKET_URL: "", WHATICKET_TOKEN: "" }) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^secretaria: warning: company clinica-sol has no Whaticket URL and token.*daemon keeps this company paused$/m);
+    const list = await runCli(["--db", path, "companies", "list"], { env: env({ WHATICKET_URL: "", WHATICKET_TOKEN: "" }) });
+    assert.match(list.stdout, /clinica-sol.*not configured/);
+  });
+
+  test("tokens at start: a webhook token under 24 characters or an API token equal to it → one line, exit 1; SECRETARIA_NOW → a loud warning", T, async () => {
+    let r = await runCli(["--db", path, "daemon", "--port", "0"], { env: env({ SECRETARIA_WEBHOOK_TOKEN: "a" }) });
     assert.equal(r.code, 1);
-    assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
-    assert.match(
-      r.stderr,
-      /^secretaria: company clinica-sol has no Whaticket URL and token: set WHATICKET_URL and WHATICKET_TOKEN, or run `secretaria companies add --id clinica-sol --whaticket-url URL --whaticket-token TOKEN`\n$/,
-    );
-    r = await runCli(["--db", path, "daemon", "--port", "0"], { env: env({ WHATICKET_URL: fake.url }) });
+    assert.match(r.stderr, /^secretaria: SECRETARIA_WEBHOOK_TOKEN has 1 characters: use at least 24 random ones/m);
+    assert.equal(r.stderr.split("\n").filter((l) => l.startsWith("secretaria:")).length, 1, r.stderr);
+    const same = "s".repeat(32);
+    r = await runCli(["--db", path, "daemon", "--port", "0"], { env: env({ SECRETARIA_WEBHOOK_TOKEN: same, SECRETARIA_API_TOKEN: same }) });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^secretaria: company clinica-sol has no Whaticket token: set WHATICKET_TOKEN or run `secretaria companies add --id clinica-sol --whaticket-token TOKEN`\n$/);
-    assert.equal(fake.received.length, 0);
+    assert.match(r.stderr, /^secretaria: SECRETARIA_API_TOKEN equals SECRETARIA_WEBHOOK_TOKEN/m);
+    assert.ok(!r.stderr.includes(same), "the token is never printed");
+    // A simulated clock is not an error, but it is said loudly at start.
+    r = await runCli(["--db", path, "daemon", "--once"], { env: env() });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /clock_simulated.*SECRETARIA_NOW is set/);
   });
 
   test("bad flags are usage errors (exit 2)", T, async () => {

@@ -166,8 +166,8 @@ test("the real daemon serves /healthz and /metrics on 127.0.0.1 and reports its 
   assert.equal(valueOf(m, METRIC.sent, { company: "clinica" }), 0);
   assert.equal(valueOf(m, METRIC.tickInterval), 60);
   assert.deepEqual(valuesBy(m, METRIC.daemonUp, "daemon", { host: hostname() }), { [id]: 1 });
-  // No SECRETARIA_API_TOKEN in this daemon's environment: the API is off.
-  assert.equal((await request(`${url}/api/agenda/followups`)).status, 404);
+  // The API is always on (scoped tokens can be created at any time): without a token it is 401.
+  assert.equal((await request(`${url}/api/agenda/followups`)).status, 401);
 
   // Stopped: its row says so, and it no longer counts as alive.
   await daemon.stop();

@@ -139,7 +139,7 @@ describe("/metrics: the follow-up counters come from the audit log", () => {
   test("a `followups resend` run by another process shows at the next scrape: sent is N+1", T, async () => {
     const before = followupCounters(await scrape(serverA));
     const received = s.fake.received.length;
-    const r = await runCli(["followups", "resend", String(s.ids.clinicaUnanswered), "--yes", "--db", s.dbPath], {
+    const r = await runCli(["followups", "resend", String(s.ids.clinicaUnanswered), "--yes", "--force", "--db", s.dbPath], {
       env: { SECRETARIA_NOW: iso(s.clock.now()) },
     });
     assert.equal(r.code, 0, r.stderr);

@@ -16,7 +16,7 @@ import {
   PHONE, addAppointment, addSentFollowup, auditActions, recordingSender, replyFixture, tablesChecksum, type ReplyFixture,
 } from "../helpers/reply-fixtures.js";
 
-const TOKEN = "whk-SECRET-4d1f0b9a";
+const TOKEN = "whk-SECRET-4d1f0b9a-0123456789";
 const T = { timeout: 30_000 };
 
 interface Served {
@@ -131,18 +131,25 @@ describe("parseWebhookBody (pure)", () => {
 });
 
 describe("POST /webhooks/whaticket", () => {
-  test("token: missing or wrong → 401; as a Bearer header it works too", T, async (t) => {
+  test("token: missing or wrong → 401; a Bearer header is not accepted; 401s logged per address, rate-limited, never the token", T, async (t) => {
     const f = await replyFixture();
     t.after(() => f.db.close());
-    const s = await serve(f);
+    const lines: string[] = [];
+    const s = await serve(f, { logger: createLogger({ write: (l) => lines.push(l) }) });
     t.after(() => s.close());
     assert.equal((await s.post({ number: PHONE, body: "sim" }, { token: null })).status, 401);
     const wrong = await s.post({ number: PHONE, body: "sim" }, { token: "nope" });
     assert.equal(wrong.status, 401);
     assert.ok(!JSON.stringify(wrong.json).includes(TOKEN));
-    assert.equal((await s.post({ number: PHONE, body: "sim" }, { token: null, headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
+    assert.equal((await s.post({ number: PHONE, body: "sim" }, { token: null, headers: { authorization: `Bearer ${TOKEN}` } })).status, 401);
     // Unauthenticated callers do not get their body parsed: 401 before 400/413.
     assert.equal((await s.post("{broken", { token: null, raw: true })).status, 401);
+    const rejected = lines.filter((l) => l.includes("auth_rejected"));
+    assert.equal(rejected.length, 1, lines.join("\n"));
+    assert.match(rejected[0]!, /127\.0\.0\.1/);
+    assert.match(rejected[0]!, /\/webhooks\/whaticket/);
+    assert.ok(!lines.join("\n").includes(TOKEN));
+    assert.equal((await s.post({ number: PHONE, body: "sim" }, {})).status, 200);
   });
 
   test("without a configured token the webhook stays closed (503) and says why in the log", T, async (t) => {

@@ -29,7 +29,7 @@ import { phoneFor, seedDue, T0 } from "../helpers/daemon.js";
  */
 
 const T = { timeout: 60_000 };
-const WEBHOOK_TOKEN = "whk-GW-9a7c-SECRET";
+const WEBHOOK_TOKEN = "whk-GW-9a7c-SECRET-0123456789";
 const EVO_KEY = "evo-KEY-3f9d-SECRET";
 const CLOUD_TOKEN = "EAAG-cloud-TOKEN-SECRET";
 const APP_SECRET = "app-secret-7e21-SECRET";

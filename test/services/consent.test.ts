@@ -24,7 +24,7 @@ import {
   COMPANY, PHONE, REPLY_AT, addAppointment, addCompany, addSentFollowup, auditActions, recordingSender, replyFixture, type ReplyFixture,
 } from "../helpers/reply-fixtures.js";
 
-const TOKEN = "whk-consent-5b7e";
+const TOKEN = "whk-consent-5b7e-0123456789ab";
 const T = { timeout: 60_000 };
 /** Wednesday 2026-12-02 14:00-15:00 in São Paulo: a later appointment, its follow-up scheduled. */
 const LATER = { start: "2026-12-02T17:00:00.000Z", end: "2026-12-02T18:00:00.000Z" };
@@ -246,6 +246,42 @@ describe("opting back in", () => {
       assert.deepEqual(actions, ["consent_revoked", "consent_granted"]);
       assert.equal((await importOne(f, "O2")).followups.scheduled, 1);
       await assert.rejects(operatorOptOut(f.db, { companyId: "nope", phone: PHONE, now: REPLY_AT }), /company "nope" does not exist/);
+
+      // Consent flipped by a re-import: audited consent_changed, both ways.
+      const raw = (allow: string) => ({ company_id: COMPANY, external_id: "O2", client_name: "Ana Souza", client_phone: PHONE, start_time: LATER.start, end_time: LATER.end, allow_followup: allow });
+      for (const allow of ["false", "true"]) {
+        await importAppointments(f.db, { records: [{ line: 2, raw: raw(allow) }], errors: [] }, { file: "a.jsonl", format: "jsonl", skipInvalid: false, clock: f.clock.now });
+      }
+      const changed = (await auditActions(f.db)).filter((a) => a.action === "consent_changed").map((a) => a.payload);
+      assert.deepEqual(changed, [{ from: true, to: false }, { from: false, to: true }]);
+    } finally {
+      await f.db.close();
+    }
+  });
+});
+
+describe("retention of inbound texts", () => {
+  test("texts past 180 days (matched) and 30 days (unmatched) are blanked; newer ones and the rows stay; 0 keeps forever", T, async () => {
+    const { purgeExpiredInbound, inboundRetentionFromEnv } = await import("../../src/services/retention-service.js");
+    const f = await replyFixture();
+    const service = createReplyService({ store: f.db, clock: f.clock.now, logger: silentLogger, sender: recordingSender() });
+    try {
+      await addSentFollowup(f, { externalId: "R1" });
+      await service.processInbound({ phone: PHONE, text: "adorei o atendimento", messageId: "R-matched" });
+      await service.processInbound({ phone: "5511933332222", text: "quem é?", messageId: "R-unmatched" });
+      const day = 86_400_000;
+      const rows = async () => f.db.all<{ message_id: string; body: string; phone: string }>("SELECT message_id, body, phone FROM inbound_messages ORDER BY id");
+      assert.deepEqual(inboundRetentionFromEnv({}), { days: 180, unmatchedDays: 30 });
+      assert.throws(() => inboundRetentionFromEnv({ SECRETARIA_INBOUND_RETENTION_DAYS: "seis meses" }), /SECRETARIA_INBOUND_RETENTION_DAYS must be a whole number/);
+
+      // 31 days later: only the unmatched one is past its time.
+      assert.deepEqual(await purgeExpiredInbound(f.db, new Date(REPLY_AT.getTime() + 31 * day), { days: 180, unmatchedDays: 30 }), { matched: 0, unmatched: 1 });
+      assert.deepEqual(await rows(), [{ message_id: "R-matched", body: "adorei o atendimento", phone: PHONE }, { message_id: "R-unmatched", body: "", phone: "" }]);
+      // Keep forever (0): nothing.
+      assert.deepEqual(await purgeExpiredInbound(f.db, new Date(REPLY_AT.getTime() + 400 * day), { days: 0, unmatchedDays: 0 }), { matched: 0, unmatched: 0 });
+      // 181 days later: the matched one too; the row and its message id stay (de-duplication).
+      assert.deepEqual(await purgeExpiredInbound(f.db, new Date(REPLY_AT.getTime() + 181 * day), { days: 180, unmatchedDays: 30 }), { matched: 1, unmatched: 0 });
+      assert.deepEqual((await rows()).map((r) => [r.message_id, r.body]), [["R-matched", ""], ["R-unmatched", ""]]);
     } finally {
       await f.db.close();
     }
