@@ -114,8 +114,11 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
   companies
     .command("list")
     .description("list companies (tokens are never shown)")
-    .option("--json", "machine-readable output")
-    .addHelpText("after", examples(["secretaria companies list", "secretaria companies list --json"]))
+    .option("--format <format>", "table (default), json or csv")
+    .option("--csv-delimiter <char>", "CSV separator: , (default), ; (Excel pt-BR), tab or |")
+    .option("--bom", "start the CSV with a byte-order mark (Excel opens accents right)")
+    .option("--json", "same as --format json")
+    .addHelpText("after", examples(["secretaria companies list", "secretaria companies list --json", "secretaria companies list --format csv --csv-delimiter ';' --bom > empresas.csv"]))
     .action(act(async (o) => (await import("./commands/companies.js")).runCompaniesList(o)));
   companies
     .command("show")
@@ -173,7 +176,10 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .option("--search <text>", "client name, phone or external id")
     .option("--limit <n>", "rows per page (default 50)")
     .option("--page <n>", "page number, from 1")
-    .option("--json", "machine-readable output")
+    .option("--format <format>", "table (default), json or csv")
+    .option("--csv-delimiter <char>", "CSV separator: , (default), ; (Excel pt-BR), tab or |")
+    .option("--bom", "start the CSV with a byte-order mark (Excel opens accents right)")
+    .option("--json", "same as --format json")
     .addHelpText("after", examples(["secretaria appointments list --company clinica-sol --from 2026-11-25", "secretaria appointments list --search ana --json"]))
     .action(act(async (o) => (await import("./commands/appointments.js")).runAppointmentsList(o)));
   appointments
@@ -258,6 +264,8 @@ stops after the sends in flight, a second stops at once.`)
     .option("--limit <n>", "rows per page (default 50)")
     .option("--page <n>", "page number, from 1 (the footer says which comes next)")
     .option("--format <format>", "table (default), json or csv")
+    .option("--csv-delimiter <char>", "CSV separator: , (default), ; (Excel pt-BR), tab or |")
+    .option("--bom", "start the CSV with a byte-order mark (Excel opens accents right)")
     .option("--json", "same as --format json: an array of {id, company_id, client_name, client_phone, end_time, followup_status, ...}")
     .addHelpText("after", examples([
       "secretaria followups list --status pending",
@@ -442,7 +450,10 @@ or awaiting a reply. Colors only on a terminal; NO_COLOR turns them off, FORCE_C
     .option("--since <date>", "entries on or after this local date (YYYY-MM-DD, company's time zone)")
     .option("--limit <n>", "rows per page (default 50)")
     .option("--page <n>", "page number, from 1")
-    .option("--json", "an array of {id, action, appointment_id, company_id, payload, created_at}, payload as an object")
+    .option("--format <format>", "table (default), json or csv")
+    .option("--csv-delimiter <char>", "CSV separator: , (default), ; (Excel pt-BR), tab or |")
+    .option("--bom", "start the CSV with a byte-order mark (Excel opens accents right)")
+    .option("--json", "same as --format json: an array of {id, action, appointment_id, company_id, payload, created_at}, payload as an object")
     .addHelpText("after", examples(["secretaria audit list --appointment 42", "secretaria audit list --action followup_response --since 2026-11-01 --json"]))
     .action(act(async (o) => (await import("./commands/audit.js")).runAuditList(o)));
 

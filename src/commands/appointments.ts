@@ -1,6 +1,7 @@
 import { DateTime } from "luxon";
 import { UsageError, UserError } from "../errors.js";
 import { renderTable, truncate } from "../render/table.js";
+import { csvStyle, listFormat, toCsvText, type ListOutputOptions } from "../render/list-output.js";
 import { getAppointment, listAppointments, type AppointmentRow } from "../store/appointments.js";
 import { writeAudit } from "../store/audit.js";
 import { getCompany, listCompanies } from "../store/companies.js";
@@ -217,7 +218,9 @@ function drawProgress(done: number, total: number): void {
   process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${percent}% read`);
 }
 
-export async function runAppointmentsList(o: GlobalOptions & { company?: string; from?: string; to?: string; search?: string; limit?: string; page?: string; json?: boolean }): Promise<void> {
+export async function runAppointmentsList(o: GlobalOptions & ListOutputOptions & { company?: string; from?: string; to?: string; search?: string; limit?: string; page?: string; showPhones?: boolean }): Promise<void> {
+  const format = listFormat(o);
+  const style = csvStyle(o);
   const ctx = commandContext(o);
   const db = await openMigrated(ctx, { readonly: true });
   try {
@@ -234,7 +237,11 @@ export async function runAppointmentsList(o: GlobalOptions & { company?: string;
     const { rows, total } = await listAppointments(db, {
       companyId: o.company, from: day("--from", o.from), to: day("--to", o.to), search: o.search, limit, offset: (page - 1) * limit,
     });
-    if (o.json) return printJson(rows.map(publicAppointment));
+    if (format === "json") return printJson(rows.map(publicAppointment));
+    if (format === "csv") {
+      const items = rows.map(publicAppointment);
+      return void process.stdout.write(toCsvText(Object.keys(items[0] ?? publicAppointment({} as AppointmentRow)), items, style));
+    }
     if (!total) return print("no appointments match: import some with `secretaria appointments import FILE`");
     const zones = new Map((await listCompanies(db)).map((c) => [c.id, c.timezone]));
     print(

@@ -4,6 +4,7 @@ import { maskPhone } from "../domain/phone.js";
 import { UsageError } from "../errors.js";
 import { outputWidth, renderFittedTable } from "../render/fitted-table.js";
 import { shortLocal } from "../render/followup-format.js";
+import { csvStyle, listFormat, toCsvText } from "../render/list-output.js";
 import { auditActions, listAudit, type AuditRow, type CreatedSince } from "../store/audit-queries.js";
 import { listCompanies, type CompanyRow } from "../store/companies.js";
 import { commandContext, intOption, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
@@ -17,12 +18,17 @@ export interface AuditListOptions extends GlobalOptions {
   limit?: string;
   page?: string;
   json?: boolean;
+  format?: string;
+  csvDelimiter?: string;
+  bom?: boolean;
 }
 
 export async function runAuditList(o: AuditListOptions): Promise<void> {
   const appointmentId = o.appointment === undefined ? undefined : intOption("--appointment", o.appointment, 0, 1);
   const limit = intOption("--limit", o.limit, 50, 1, 10_000);
   const page = intOption("--page", o.page, 1, 1);
+  const format = listFormat(o);
+  const style = csvStyle(o);
   if (o.since !== undefined && !isLocalDate(o.since)) throw new UsageError(`--since must be a date like 2026-11-25 (got "${o.since}")`);
 
   const ctx = commandContext(o);
@@ -35,7 +41,8 @@ export async function runAuditList(o: AuditListOptions): Promise<void> {
       since: o.since ? sinceBounds(o.since, company ? [company] : companies) : undefined,
       limit, offset: (page - 1) * limit,
     });
-    if (o.json) return printJson(rows.map(jsonEntry));
+    if (format === "json") return printJson(rows.map(jsonEntry));
+    if (format === "csv") return void process.stdout.write(toCsvText(["id", "created_at", "action", "company_id", "appointment_id", "payload"], rows.map(jsonEntry), style));
     if (!total) {
       const known = o.action ? await auditActions(db) : [];
       const hint = o.action && !known.includes(o.action) ? ` (actions recorded: ${known.join(", ") || "none yet"})` : "";

@@ -1,5 +1,6 @@
 import { UsageError, UserError } from "../errors.js";
 import { renderTable } from "../render/table.js";
+import { csvStyle, listFormat, toCsvText, type ListOutputOptions } from "../render/list-output.js";
 import { listCompanies } from "../store/companies.js";
 import { publicCompany, saveCompany, type CompanyOptions } from "../services/company-service.js";
 import { commandContext, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
@@ -59,14 +60,20 @@ export async function runCompaniesAdd(o: CompaniesAddOptions): Promise<void> {
   }
 }
 
-export async function runCompaniesList(o: GlobalOptions & { json?: boolean }): Promise<void> {
+export async function runCompaniesList(o: GlobalOptions & ListOutputOptions): Promise<void> {
+  const format = listFormat(o);
+  const style = csvStyle(o);
   const ctx = commandContext(o);
   const db = await openMigrated(ctx, { readonly: true });
   try {
     const rows = await listCompanies(db);
     const defaults = whaticketFromEnv(process.env);
     const list = rows.map((c) => ({ ...publicCompany(c), can_send: missingCompanyTargetReason(c, defaults) === null }));
-    if (o.json) return printJson(list);
+    if (format === "json") return printJson(list);
+    if (format === "csv") {
+      const fields = ["id", "name", "timezone", "business_hours", "quiet_hours", "followup_delay_minutes", "rate_limit", "gateway", "whaticket_url", "paused_reason", "paused_at"];
+      return void process.stdout.write(toCsvText(fields, list.map((c) => ({ ...c, gateway: c.gateway ?? "whaticket" })), style));
+    }
     if (!list.length) return print("no companies yet: add one with `secretaria companies add --id ID --name NAME`");
     print(
       renderTable(

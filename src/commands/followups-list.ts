@@ -1,6 +1,7 @@
 import { isLocalDate } from "../domain/local-days.js";
 import { UsageError } from "../errors.js";
 import { terminalChalk } from "../render/chart.js";
+import { csvStyle, toCsvText, type CsvStyle } from "../render/list-output.js";
 import { oneLine, stripControl } from "../render/safe-text.js";
 import { outputWidth, renderFittedTable, type FittedColumn } from "../render/fitted-table.js";
 import { compactPhone, relativeTime, shortLocal, statusLabel } from "../render/followup-format.js";
@@ -24,6 +25,8 @@ export interface FollowupsListOptions extends GlobalOptions {
   sort?: string;
   json?: boolean;
   format?: string;
+  csvDelimiter?: string;
+  bom?: boolean;
 }
 
 const FORMATS = ["table", "json", "csv"] as const;
@@ -72,7 +75,7 @@ export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
     });
 
     if (format === "json") return printJson(items.map(jsonItem));
-    if (format === "csv") return void process.stdout.write(toCsv(items));
+    if (format === "csv") return void process.stdout.write(toCsv(items, csvStyle(o)));
 
     if (!total) {
       print(`no follow-ups match${status !== "all" ? ` --status ${status}` : ""}${o.company ? ` in ${o.company}` : ""}${o.search || o.since || o.until ? " and the filters given" : ""}`);
@@ -94,16 +97,10 @@ function jsonItem(i: FollowupItem) {
   return Object.fromEntries(JSON_FIELDS.map((k) => [k, k === "feedback_text" && i[k] !== null ? stripControl(i[k]) : i[k]]));
 }
 
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return "";
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
-export function toCsv(items: FollowupItem[]): string {
-  const lines = [JSON_FIELDS.join(",")];
-  for (const i of items) lines.push(JSON_FIELDS.map((k) => csvCell(k === "feedback_text" && i[k] !== null ? stripControl(i[k]) : i[k])).join(","));
-  return `${lines.join("\r\n")}\r\n`;
+export function toCsv(items: FollowupItem[], style: CsvStyle = { delimiter: ",", bom: false }): string {
+  const rows = items.map((i) => ({ ...i, feedback_text: i.feedback_text !== null ? stripControl(i.feedback_text) : null }));
+  return toCsvText(JSON_FIELDS, rows, style);
 }
 
 export function renderFollowupTable(

@@ -27,8 +27,9 @@ describe("companies show, remove and the paused column (CLI)", () => {
   test("list shows which companies are paused and why", async () => {
     const r = await cli("companies", "list");
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /mar .*yes: Whaticket answered 401/);
-    assert.match(r.stdout, /sol .* no /);
+    assert.match(r.stdout, /mar .*paused: Whaticket answered 401/);
+    // No Whaticket URL (neither --whaticket-url nor WHATICKET_URL): it cannot send, and says so.
+    assert.match(r.stdout, /sol .* not configured/);
     assert.match(r.stdout, /1 paused: nothing is sent for it/);
   });
 

@@ -1,0 +1,52 @@
+import { UsageError } from "../errors.js";
+
+/**
+ * One output convention for every list command: `--format table|json|csv` (`--json` is kept as
+ * the shortcut for `--format json`); CSV takes `--csv-delimiter ';'` and `--bom` for Excel in
+ * pt-BR, which opens a UTF-8 file with semicolons and a byte-order mark without an import wizard.
+ */
+export const LIST_FORMATS = ["table", "json", "csv"] as const;
+export type ListFormat = (typeof LIST_FORMATS)[number];
+
+export interface ListOutputOptions {
+  json?: boolean;
+  format?: string;
+  csvDelimiter?: string;
+  bom?: boolean;
+}
+
+export function listFormat(o: ListOutputOptions): ListFormat {
+  if (o.json) {
+    if (o.format && o.format.toLowerCase() !== "json") throw new UsageError(`--json and --format ${o.format} disagree: pass one of them`);
+    return "json";
+  }
+  const f = (o.format ?? "table").toLowerCase();
+  if (!(LIST_FORMATS as readonly string[]).includes(f)) throw new UsageError(`unknown --format "${o.format}": use table, json or csv`);
+  return f as ListFormat;
+}
+
+export interface CsvStyle {
+  delimiter: string;
+  bom: boolean;
+}
+
+/** --csv-delimiter (",", ";", "tab" or "|") and --bom. */
+export function csvStyle(o: ListOutputOptions): CsvStyle {
+  const d = o.csvDelimiter ?? ",";
+  const delimiter = d === "tab" || d === "\\t" ? "\t" : d;
+  if (![",", ";", "\t", "|"].includes(delimiter)) throw new UsageError(`--csv-delimiter "${d}" is not one of , ; tab |`);
+  return { delimiter, bom: !!o.bom };
+}
+
+export function csvCell(v: unknown, delimiter = ","): string {
+  if (v === null || v === undefined) return "";
+  const s = typeof v === "object" ? JSON.stringify(v) : String(v);
+  return s.includes(delimiter) || /["\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** A header line and one line per row (CRLF, as Excel writes), with the BOM when asked. */
+export function toCsvText(fields: readonly string[], rows: readonly Record<string, unknown>[], style: CsvStyle = { delimiter: ",", bom: false }): string {
+  const lines = [fields.join(style.delimiter)];
+  for (const r of rows) lines.push(fields.map((f) => csvCell(r[f], style.delimiter)).join(style.delimiter));
+  return `${style.bom ? "\uFEFF" : ""}${lines.join("\r\n")}\r\n`;
+}
