@@ -266,6 +266,32 @@ describe("the delivery loop against the fake Whaticket (in process, real databas
     assert.equal(fake.received.length, 1);
   });
 
+  test("a queued row whose lease is nearly spent is given back and claimed afresh, never sent on a dying lease", T, async () => {
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    await seedDue(db, { company: "clinica", n: 3 });
+    const leaseMs = 100_000;
+    const leftAtSend: number[] = [];
+    // Each send takes 40 s of business time: the third row of the batch would go out with 20 s of its lease left.
+    const slow = {
+      async send(target: Parameters<WhaticketClient["send"]>[0], msg: Parameters<WhaticketClient["send"]>[1]) {
+        const row = await db.get<{ lease_expires_at: string }>("SELECT lease_expires_at FROM appointments WHERE client_phone = ?", [msg.number]);
+        leftAtSend.push(Date.parse(row!.lease_expires_at) - clock.now().getTime());
+        clock.advance(40_000);
+        return gateway.send(target, msg);
+      },
+      close: () => {},
+    };
+    const s = scheduler({ gateway: slow, concurrency: 1, leaseMs });
+    assert.equal((await s.tick()).sent, 2);
+    // The third went back to scheduled unsent, its attempt not counted; the next tick claims and sends it.
+    assert.deepEqual(await statusCounts(db), { sent: 2, scheduled: 1 });
+    assert.equal((await s.tick()).sent, 1);
+    assert.equal(fake.received.length, 3, "each follow-up sent once");
+    assert.equal(leftAtSend.length, 3);
+    for (const left of leftAtSend) assert.ok(left >= leaseMs / 4, `sent with ${left} ms of its lease left`);
+    assert.deepEqual(await statusCounts(db), { sent: 3 });
+  });
+
   test("an overlapping tick does not start a second pass", T, async () => {
     await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
     await seedDue(db, { company: "clinica", n: 10 });
