@@ -100,7 +100,7 @@ describe("a wrong PostgreSQL URL: one line, exit 1, never the password", () => {
         assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
         runs.push(r);
       }
-      assert.match(runs[1]!.stdout, /postgres:\/\/postgres:\*\*\*@\S+: 3 migrations applied/);
+      assert.match(runs[1]!.stdout, /postgres:\/\/postgres:\*\*\*@\S+: \d+ migrations applied/);
       for (const r of runs) assert.ok(!`${r.stdout}${r.stderr}`.includes(PASSWORD), `the password leaked:\n${r.stdout}${r.stderr}`);
     }
   });
