@@ -11,7 +11,7 @@
  * appointment), "não quero marcar" (a plain no), "quero voltar" (to the clinic), "parar o
  * tratamento"; those are the ContextEngine's (intent.ts).
  */
-import { normalizeText, squeeze } from "./text-normalize.js";
+import { normalizeText, squeeze, squeezeSource } from "./text-normalize.js";
 
 export const OPT_OUT_KEYWORD = "PARAR";
 export const OPT_IN_KEYWORD = "VOLTAR";
@@ -38,25 +38,6 @@ const COURTESY = new Set(
 );
 const LONE_OPT_OUT = new Set(["parar", "pare", "para", "parem", "sair", "stop", "unsubscribe", "remover", "bloquear", "descadastrar", "descadastro", "descadastra", "descadastre"].map(squeeze));
 const LONE_OPT_IN = new Set(["voltar", "reativar", "reativa", "start", "unstop"].map(squeeze));
-
-/** Literal letters of a pattern squeezed like the words it runs on; escapes (\S) kept. */
-function squeezeSource(src: string): string {
-  let out = "";
-  let prev = "";
-  for (let i = 0; i < src.length; i++) {
-    const ch = src.charAt(i);
-    if (ch === "\\") {
-      out += ch + src.charAt(i + 1);
-      i++;
-      prev = "";
-      continue;
-    }
-    if (ch === prev && ch >= "a" && ch <= "z") continue;
-    out += ch;
-    prev = ch;
-  }
-  return out;
-}
 
 /** One regex over " w1 w2 … ", each phrase on word boundaries. */
 function phrases(list: readonly string[]): RegExp {

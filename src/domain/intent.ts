@@ -44,7 +44,7 @@
  * one core (bench/classify.ts). The only state is two bounded caches (typo corrections, word
  * beginnings), neither of which changes any answer.
  */
-import { normalizeClauses, normalizeText, squeeze } from "./text-normalize.js";
+import { normalizeClauses, normalizeText, squeeze, squeezeSource } from "./text-normalize.js";
 
 export { normalizeText } from "./text-normalize.js";
 
@@ -141,25 +141,6 @@ function words(...list: string[]): ReadonlySet<string> {
     KNOWN.add(k);
   }
   return set;
-}
-
-/** Squeezes the literal letters of a regex source, leaving escapes (\d, \S) alone. */
-function squeezeSource(src: string): string {
-  let out = "";
-  let prev = "";
-  for (let i = 0; i < src.length; i++) {
-    const ch = src.charAt(i);
-    if (ch === "\\") {
-      out += ch + src.charAt(i + 1);
-      i++;
-      prev = "";
-      continue;
-    }
-    if (ch === prev && ch >= "a" && ch <= "z") continue;
-    out += ch;
-    prev = ch;
-  }
-  return out;
 }
 
 /**

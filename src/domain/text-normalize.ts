@@ -111,3 +111,22 @@ export function squeeze(word: string): string {
 }
 const DOUBLED = /([a-z])\1/;
 const DOUBLED_GLOBAL = /([a-z])\1+/g;
+
+/** Squeezes the literal letters of a regex source like squeeze() does to words, leaving escapes (\d, \S) alone. */
+export function squeezeSource(src: string): string {
+  let out = "";
+  let prev = "";
+  for (let i = 0; i < src.length; i++) {
+    const ch = src.charAt(i);
+    if (ch === "\\") {
+      out += ch + src.charAt(i + 1);
+      i++;
+      prev = "";
+      continue;
+    }
+    if (ch === prev && ch >= "a" && ch <= "z") continue;
+    out += ch;
+    prev = ch;
+  }
+  return out;
+}
