@@ -281,6 +281,7 @@ export interface ResendDeps {
 
 /** A resend within this many hours of the last send is refused unless forced (no double greeting). */
 export const RESEND_MIN_HOURS = 12;
+const FAR_FUTURE = "9999-12-31T23:59:59.999Z";
 /** A resend waits at most this long for the company's send budget (shared with the daemons). */
 const RESEND_BUDGET_WAIT_MS = 60_000;
 
@@ -353,7 +354,10 @@ export async function resendFollowup(deps: ResendDeps, id: number, opts: ResendO
     const hold = owning ? resendHoldFor(current, owning, start, opts.minHoursSinceSend) : null;
     if (hold) throw new ResendRefusedError(id, hold);
   }
-  const leased = await leaseForResend(store, { id, owner, now: iso(start), leaseUntil: iso(new Date(start.getTime() + (deps.leaseMs ?? DEFAULT_LEASE_MS))) });
+  // The hold is checked again inside the lease's conditional update: a resend that finished between
+  // the check above and this lease would otherwise let a second one through (no double greeting).
+  const sentBefore = opts.force ? FAR_FUTURE : iso(new Date(start.getTime() - (opts.minHoursSinceSend ?? RESEND_MIN_HOURS) * 3600_000));
+  const leased = await leaseForResend(store, { id, owner, now: iso(start), leaseUntil: iso(new Date(start.getTime() + (deps.leaseMs ?? DEFAULT_LEASE_MS))), sentBefore });
   if (!leased) {
     const row = await getAppointment(store, id);
     if (!row) throw new FollowupNotFoundError(id);

@@ -143,6 +143,7 @@ export const FOLLOWUP_SQL = {
      WHERE id = @id AND allow_followup = 1 AND status = 'booked'
        AND followup_status IN ('sent', 'feedback', 'failed') AND ${NOT_OPTED_OUT}
        AND (lease_expires_at IS NULL OR lease_expires_at < @now)
+       AND (followup_sent_at IS NULL OR followup_sent_at < @sentBefore)
     RETURNING *`,
 
   /** The resend went out: awaiting a reply again (answer and offered slots cleared). Index: primary key. */
@@ -286,7 +287,11 @@ export function releaseAllClaims(q: Q, owner: string, now: string): Promise<numb
 }
 
 /** Undefined when refused or unknown (the caller reads the row to say why). */
-export function leaseForResend(q: Q, p: { id: number; owner: string; now: string; leaseUntil: string }): Promise<AppointmentRow | undefined> {
+/**
+ * Leases follow-up `id` for a resend. `sentBefore`: a send at or after it refuses the lease, so two
+ * resends that both passed the "sent less than N hours ago" check cannot both send (pass a far future to force).
+ */
+export function leaseForResend(q: Q, p: { id: number; owner: string; now: string; leaseUntil: string; sentBefore: string }): Promise<AppointmentRow | undefined> {
   return q.get<AppointmentRow>(FOLLOWUP_SQL.leaseForResend, p);
 }
 

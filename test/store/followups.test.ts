@@ -192,7 +192,8 @@ describe("resend lease", () => {
     await set(ids[2]!, "followup_status = 'positive', followup_response = 'positive'");
     await set(ids[3]!, "followup_status = 'sent', allow_followup = 0");
     await set(ids[4]!, "followup_status = 'failed', followup_last_error = 'HTTP 400'");
-    const lease = (id: number, owner = "r1") => leaseForResend(db, { id, owner, now: NOW, leaseUntil: LEASE });
+    const FAR = "9999-12-31T23:59:59.999Z";
+    const lease = (id: number, owner = "r1", sentBefore = FAR) => leaseForResend(db, { id, owner, now: NOW, leaseUntil: LEASE, sentBefore });
     assert.ok(await lease(ids[0]!));
     assert.equal(await lease(ids[0]!, "r2"), undefined, "a second resend while the first holds the lease");
     assert.ok(await lease(ids[1]!));
@@ -215,6 +216,10 @@ describe("resend lease", () => {
     assert.equal((await getAppointment(db, ids[4]!))!.followup_status, "failed");
     assert.equal((await getAppointment(db, ids[4]!))!.followup_last_error, "HTTP 400 again");
     assert.ok(await lease(ids[4]!, "r3"), "free again after the abort");
+
+    // Sent at NOW by the completed resend: a second resend that checked the hold before that send is refused by the lease itself.
+    assert.equal(await lease(ids[1]!, "r4", NOW), undefined, "sent at or after sentBefore");
+    assert.ok(await lease(ids[1]!, "r4", "2026-12-01T00:00:00.000Z"), "sent before sentBefore");
   });
 });
 
