@@ -16,11 +16,10 @@ import {
 import {
   followupContent, gatewayConfigFix, GatewayRouter, missingCompanyTargetReason, resolveCompanyTarget, type GatewaySet, type RoutedTarget,
 } from "../services/gateway-service.js";
-import type { AppointmentRow } from "../store/appointments.js";
 import { writeAudit } from "../store/audit.js";
 import { listCompanies, type CompanyRow } from "../store/companies.js";
 import { recordDaemonTick } from "../store/daemons.js";
-import { claimDue, deferClaim, reclaimExpiredLeases, releaseAllClaims, releaseClaim, reserveSendSlots, sweepUnsendable } from "../store/followups.js";
+import { claimDue, deferClaim, reclaimExpiredLeases, releaseAllClaims, releaseClaim, reserveSendSlots, sweepUnsendable, type ClaimedRow } from "../store/followups.js";
 import type { Store } from "../store/store.js";
 import { noDaemonEvents, type DaemonEvents, type TickSummary } from "./events.js";
 import { OutcomeRecorder } from "./outcome-recorder.js";
@@ -48,6 +47,8 @@ import { OutcomeRecorder } from "./outcome-recorder.js";
 
 export interface SchedulerDeps {
   store: Store;
+  /** Group commit: how long a finished send's outcome waits for others before its transaction (ms, default 2). */
+  groupCommitMs?: number;
   gateway: WhaticketGateway;
   /** Companies on Evolution API or the Cloud API send through these (created on first use when absent). */
   gateways?: Omit<GatewaySet, "whaticket">;
@@ -99,7 +100,7 @@ export interface Scheduler {
 }
 
 interface Queued {
-  row: AppointmentRow;
+  row: ClaimedRow;
   /** The instant reserved for it from the company's shared rate budget (epoch ms), null when unlimited. */
   sendAtMs: number | null;
 }
@@ -167,7 +168,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const retry = retrySettings(deps.retry);
   const whaticketDefaults = deps.whaticketDefaults ?? whaticketFromEnv();
   const wake = new Wakeup();
-  const recorder = new OutcomeRecorder(store, logger, 256, () => wake.notify());
+  const recorder = new OutcomeRecorder(store, logger, { maxGroup: 256, flushAt: concurrency, windowMs: deps.groupCommitMs ?? 2 }, () => wake.notify());
   /**
    * Sends answered but not yet committed are what a crash would repeat: no new send starts while
    * that many wait for the group commit, so the crash window stays within two concurrencies.
@@ -249,7 +250,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     return lane.day;
   }
 
-  function report(lane: Lane, row: AppointmentRow, r: DeliveryReport, summary: TickSummary): void {
+  function report(lane: Lane, row: ClaimedRow, r: DeliveryReport, summary: TickSummary): void {
     const c = lane.company;
     const base = { id: row.id, company: c.id, phone: maskPhone(row.client_phone), attempt: r.attempt, ms: Math.round(r.outcome.durationMs) };
     const t = r.transition;

@@ -17,7 +17,7 @@ import { findDoNotContact } from "../store/consent.js";
 import { getCompany, type CompanyRow } from "../store/companies.js";
 import type { Q, Store } from "../store/store.js";
 import {
-  abortResend, completeResend, leaseForResend, reserveSendSlots, markFailed, markSent, markSentBatch, pauseCompany, releaseClaim, rescheduleRetry, unpauseCompany,
+  abortResend, completeResend, leaseForResend, reserveSendSlots, markFailed, markSent, markSentBatch, pauseCompany, releaseClaim, rescheduleRetry, unpauseCompany, type ClaimedRow,
 } from "../store/followups.js";
 
 /**
@@ -131,7 +131,7 @@ export interface DeliveryReport {
 }
 
 /** Sends one claimed follow-up (status 'sending', leased by `owner`) and records the outcome. Never throws for Whaticket trouble. */
-export async function deliverClaimed(deps: DeliveryDeps, company: CompanyRow, row: AppointmentRow, owner: string): Promise<DeliveryReport> {
+export async function deliverClaimed(deps: DeliveryDeps, company: CompanyRow, row: ClaimedRow, owner: string): Promise<DeliveryReport> {
   const target = resolveTarget(company, deps.whaticketDefaults);
   const outcome: SendOutcome = target
     ? await safeSend(deps.gateway, target, buildFollowupMessage(row, company, deps.clock()))
@@ -142,7 +142,7 @@ export async function deliverClaimed(deps: DeliveryDeps, company: CompanyRow, ro
 /** A send outcome of a claimed row, with what it does to the row: ready to be recorded (alone or in a group commit). */
 export interface PlannedOutcome {
   company: CompanyRow;
-  row: AppointmentRow;
+  row: ClaimedRow;
   owner: string;
   outcome: SendOutcome;
   transition: FollowupTransition;
@@ -152,7 +152,7 @@ export interface PlannedOutcome {
   at: string;
 }
 
-export function planOutcome(retry: RetrySettings, company: CompanyRow, row: AppointmentRow, owner: string, outcome: SendOutcome, now: Date): PlannedOutcome {
+export function planOutcome(retry: RetrySettings, company: CompanyRow, row: ClaimedRow, owner: string, outcome: SendOutcome, now: Date): PlannedOutcome {
   let transition = followupTransition(outcome, row.followup_attempts, retry, now);
   if (transition.to === "retry") {
     // A retry due inside quiet hours waits for their end (shown as such in `followups list`).
@@ -228,7 +228,7 @@ export async function applyOutcomes(t: Q, items: PlannedOutcome[]): Promise<bool
 }
 
 /** Applies a send outcome to a claimed row: state, attempts, error, audit, company pause, in one transaction. */
-export async function recordOutcome(deps: Omit<DeliveryDeps, "gateway">, company: CompanyRow, row: AppointmentRow, owner: string, outcome: SendOutcome): Promise<DeliveryReport> {
+export async function recordOutcome(deps: Omit<DeliveryDeps, "gateway">, company: CompanyRow, row: ClaimedRow, owner: string, outcome: SendOutcome): Promise<DeliveryReport> {
   const p = planOutcome(deps.retry, company, row, owner, outcome, deps.clock());
   const recorded = await deps.store.tx((t) => applyOutcome(t, p));
   return { outcome, transition: p.transition, attempt: p.attempt, recorded };

@@ -8,6 +8,10 @@ import { bySql, type Q, type Store } from "./store.js";
 const NOT_OPTED_OUT = `NOT EXISTS (SELECT 1 FROM do_not_contact dnc
                       WHERE dnc.company_id = appointments.company_id AND dnc.phone = appointments.client_phone)`;
 
+/** What a send needs of a claimed row, and no more (the claim returns a batch of them). */
+export type ClaimedRow = Pick<AppointmentRow, "id" | "company_id" | "client_name" | "client_phone" | "end_time" | "followup_attempts" | "lease_expires_at">;
+const CLAIMED_COLUMNS = "id, company_id, client_name, client_phone, end_time, followup_attempts, lease_expires_at";
+
 /**
  * The delivery hot path: every query the daemon and `followups resend` run, once each, with the
  * index it relies on. Instants are UTC ISO-8601 strings (iso()), so string order is time order.
@@ -37,7 +41,7 @@ export const FOLLOWUP_SQL = {
                      AND ${NOT_OPTED_OUT}
                    ORDER BY followup_next_scheduled
                    LIMIT @limit)
-    RETURNING *`,
+    RETURNING ${CLAIMED_COLUMNS}`,
   /**
    * The same claim on PostgreSQL: rows another daemon is claiming right now are skipped, not waited for.
    * The pick is a MATERIALIZED CTE: as a plain IN subquery the planner may rescan it, and each rescan
@@ -56,7 +60,7 @@ export const FOLLOWUP_SQL = {
        SET followup_status = 'sending', lease_owner = @owner, lease_expires_at = @leaseUntil, updated_at = @now
      WHERE id IN (SELECT id FROM picked)
        AND followup_status = 'scheduled'
-    RETURNING *`,
+    RETURNING ${CLAIMED_COLUMNS}`,
 
   /**
    * Crash recovery: rows left in 'sending' whose lease ran out go back to scheduled (due now if
@@ -200,10 +204,10 @@ const ignoringLeases = (sql: string) =>
     "\n    RETURNING",
   );
 
-export function claimDue(store: Store, p: ClaimParams): Promise<AppointmentRow[]> {
+export function claimDue(store: Store, p: ClaimParams): Promise<ClaimedRow[]> {
   let sql: string = store.dialect === "postgres" ? FOLLOWUP_SQL.claimDuePg : FOLLOWUP_SQL.claimDue;
   if (UNSAFE_NO_LEASE) sql = ignoringLeases(sql);
-  return store.tx((t) => t.all<AppointmentRow>(sql, p));
+  return store.tx((t) => t.all<ClaimedRow>(sql, p));
 }
 
 export function reclaimExpiredLeases(q: Q, now: string): Promise<number> {

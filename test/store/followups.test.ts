@@ -72,9 +72,12 @@ describe("claimDue", () => {
     const first = await claim(db, { limit: 2 });
     assert.deepEqual(first.map((r) => r.id), [older[0], newer[0]]);
     for (const r of first) {
-      assert.equal(r.followup_status, "sending");
-      assert.equal(r.lease_owner, "d1");
+      // The claim returns only what a send needs; the row itself holds the lease.
+      assert.deepEqual(Object.keys(r).sort(), ["client_name", "client_phone", "company_id", "end_time", "followup_attempts", "id", "lease_expires_at"]);
       assert.equal(r.lease_expires_at, LEASE);
+      const stored = (await getAppointment(db, r.id))!;
+      assert.equal(stored.followup_status, "sending");
+      assert.equal(stored.lease_owner, "d1");
     }
     const rest = await claim(db);
     assert.deepEqual(rest.map((r) => r.id), [newer[1]], "the future row and company b's row are not claimed");
