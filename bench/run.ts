@@ -31,6 +31,7 @@ import { bySql, type Q } from "../src/store/store.js";
 import { BULLMQ_PEER, HTTP_FLOOR, IMPORT_FLOOR, UNDICI_FLOOR, MEMORY_FLOOR, MEMORY_FLOOR_PG, NODE_ZERO, SQL_FLOOR, runFloor, type SqlStep } from "./lib/baselines.js";
 import { startDaemon, stopDaemon } from "./lib/daemon-process.js";
 import { DATA_DIR, addDueFollowups, cachedAgenda, copyDb, emptyDbLike, exportCsv, pgBurstTemplate, removeDb, tickMs, type PgBurstTemplate } from "./lib/datasets.js";
+import { measureStorePath } from "./lib/store-path.js";
 import { figure, renderTable, summarize, targetText, withTarget, type Figure, type Summary } from "./lib/figures.js";
 import { request } from "./lib/http.js";
 import { PG_URL_ENV, dbTarget, dropDatabase, dropDatabasesOfThisRun, resolvePgServer, type PgServer } from "./lib/pg.js";
@@ -391,6 +392,37 @@ function bullmqVersion(): string {
   }
 }
 
+/**
+ * The write path alone (claim + record as sent, no HTTP), SQLite: bytes written and CPU per sent
+ * follow-up with the group commit's transactions (40 claimed, 25 per outcome transaction, about what
+ * the daemon commits at concurrency 20) against a transaction per outcome. Bytes written do not
+ * depend on the machine's load, so they compare across runs and machines.
+ */
+async function storePathFigures(ctx: Context, template: string): Promise<void> {
+  const copy = join(ctx.tmp, "store-path.db");
+  const once = async (group: number) => {
+    copyDb(template, copy);
+    try {
+      return await measureStorePath(copy, NOW, { claim: 40, group });
+    } finally {
+      removeDb(copy);
+    }
+  };
+  progress("store path (claim + record as sent, no HTTP, SQLite): a transaction per outcome, then groups of 25");
+  const single = await once(1);
+  const grouped = await once(25);
+  progress(`  ${single.kbPerRow?.toFixed(1) ?? "?"} → ${grouped.kbPerRow?.toFixed(1) ?? "?"} KiB written per message; CPU ${single.cpuMsPerRow.toFixed(3)} → ${grouped.cpuMsPerRow.toFixed(3)} ms/msg`);
+  if (single.kbPerRow !== null && grouped.kbPerRow !== null) {
+    ctx.figures.push(
+      figure({
+        id: "store.sqlite.kib_per_msg", section: "store", engine: "sqlite", label: "bytes written per sent follow-up, claim 40, groups of 25, SQLite", unit: "KiB/msg",
+        value: summarize([grouped.kbPerRow]), baseline: { label: "the same, a transaction per outcome", unit: "KiB/msg", value: summarize([single.kbPerRow]) },
+        note: `CPU of the store path alone: ${grouped.cpuMsPerRow.toFixed(3)} ms/msg (a transaction per outcome: ${single.cpuMsPerRow.toFixed(3)}); ${grouped.rowsPerTx.toFixed(1)} rows per transaction`,
+      }),
+    );
+  }
+}
+
 async function benchBurst(ctx: Context): Promise<void> {
   const { burst, big } = ctx.cfg;
   const fake = new FakeWhaticket({ record: false, token: WHATICKET_TOKEN });
@@ -419,6 +451,7 @@ async function benchBurst(ctx: Context): Promise<void> {
     ctx.pgFacts.generate_seconds = Math.round(pgTemplate.generateMs / 100) / 10;
     progress(`  PostgreSQL template ready (agenda generated in ${(pgTemplate.generateMs / 1000).toFixed(1)} s); each run works on a CREATE DATABASE … TEMPLATE copy`);
   }
+  await storePathFigures(ctx, template);
   const engines: Engine[] = pgTemplate ? ["sqlite", "postgres"] : ["sqlite"];
   const memory: { engine: Engine; tag: string; value: number[] }[] = [];
   const copyMs: number[] = [];

@@ -19,7 +19,7 @@ export function summarize(samples: number[]): Summary {
   return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, n: samples.length, samples };
 }
 
-export type Unit = "ms" | "s" | "msg/s" | "MiB" | "ms/msg";
+export type Unit = "ms" | "s" | "msg/s" | "MiB" | "ms/msg" | "KiB/msg";
 
 export interface Figure {
   /** Stable key in results.json, e.g. "burst.0ms.c8.throughput". */
@@ -72,6 +72,7 @@ function num(v: number, unit: Unit): string {
   if (unit === "ms") return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
   if (unit === "s") return v.toFixed(1);
   if (unit === "ms/msg") return v.toFixed(3);
+  if (unit === "KiB/msg") return v.toFixed(1);
   if (unit === "msg/s") return v >= 100 ? v.toFixed(0) : v.toFixed(1);
   return v.toFixed(0);
 }
