@@ -115,7 +115,7 @@ export interface ReplySimulateOptions extends GlobalOptions {
  */
 export async function runReplySimulate(o: ReplySimulateOptions): Promise<void> {
   const { commandContext, openMigrated, print, printJson } = await import("./context.js");
-  const { normalizePhone, phoneFromJid } = await import("../domain/phone.js");
+  const { gatewayPhone, phoneFromJid } = await import("../domain/phone.js");
   const { silentLogger } = await import("../logger.js");
   const { whaticketFromEnv } = await import("../config.js");
   const { createReplyService, whaticketReplySender } = await import("../services/reply-service.js");
@@ -128,7 +128,7 @@ export async function runReplySimulate(o: ReplySimulateOptions): Promise<void> {
   try {
     if (o.company !== undefined) await requireCompany(db, o.company);
     const { phone: rawPhone, text } = await completeInteractively(o, db, ctx.clock());
-    const phone = rawPhone.includes("@") ? phoneFromJid(rawPhone) : normalizePhone(rawPhone);
+    const phone = rawPhone.includes("@") ? phoneFromJid(rawPhone) : gatewayPhone(rawPhone);
     if (!phone) throw new UsageError(`--phone "${rawPhone}" is not a phone number: use the client's WhatsApp with the country code, e.g. 5511999990000`);
     if (text.trim() === "") throw new UsageError("--text must not be empty: the message as the client would write it");
 

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { normalizePhone, phoneFromJid, maskPhone } from "../domain/phone.js";
+import { gatewayPhone, phoneFromJid, maskPhone } from "../domain/phone.js";
 import type { Logger } from "../logger.js";
 import { createReplyService, type ReplyResult, type ReplyService } from "../services/reply-service.js";
 import { GatewayRouter, gatewayReplySender } from "../services/gateway-service.js";
@@ -142,7 +142,8 @@ function readPlain(v: Json): WebhookItem {
     if (jid && "ignored" in jid) return { kind: "ignored", reason: jid.ignored };
     phone = jid?.phone ?? null;
   } else {
-    phone = rawNumber.length <= 40 ? normalizePhone(rawNumber) : null;
+    // Whaticket posts the WhatsApp number with its country code and without "+" ("351912345678").
+    phone = rawNumber.length <= 40 ? gatewayPhone(rawNumber) : null;
   }
   if (!phone) return { kind: "invalid", reason: "number is not a phone number with the country code, e.g. \"5511999990000\"" };
   const text = nonEmptyString(v.body);
