@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline";
 import { UsageError, UserError } from "../errors.js";
 import type { GlobalOptions } from "./context.js";
+import { oneLine, stripControl } from "../render/safe-text.js";
 import type { Change, ReplyResult } from "../services/reply-service.js";
 import type { AppointmentRow } from "../store/appointments.js";
 
@@ -78,7 +79,6 @@ async function classifyRow(
   explain: (t: string) => { intent: string; rule: string; doubt: string | null },
 ): Promise<(t: string) => string> {
   const { fitWidth, outputWidth } = await import("../render/fitted-table.js");
-  const { oneLine } = await import("../render/safe-text.js");
   const width = outputWidth();
   const INTENT = 9; // "feedback" / "positive" / "negative"
   const RULE = 22;
@@ -189,12 +189,12 @@ async function completeInteractively(
 
 function describeOpen(r: AppointmentRow): string {
   const state = r.followup_status === "positive" ? "awaiting a slot choice" : "awaiting a reply";
-  return `#${r.id} ${r.company_id} · ${r.client_name} · ${r.client_phone} · sent ${r.followup_sent_at ?? "?"} · ${state}`;
+  return `#${r.id} ${r.company_id} · ${oneLine(r.client_name)} · ${r.client_phone} · sent ${r.followup_sent_at ?? "?"} · ${state}`;
 }
 
 function show(v: unknown): string {
   if (v === null || v === undefined) return "null";
-  return typeof v === "string" ? v : JSON.stringify(v);
+  return typeof v === "string" ? oneLine(v) : stripControl(JSON.stringify(v));
 }
 
 function describeChange(c: Change): string {
@@ -224,7 +224,7 @@ export function renderSimulation(
   }
   const row = info.row;
   lines.push(
-    `follow-up #${r.appointment_id} of company ${r.company_id}${row ? `: ${row.client_name}, ${row.client_phone}, sent ${row.followup_sent_at ?? "?"}` : ""}`,
+    `follow-up #${r.appointment_id} of company ${r.company_id}${row ? `: ${oneLine(row.client_name)}, ${row.client_phone}, sent ${row.followup_sent_at ?? "?"}` : ""}`,
   );
   lines.push(`intent: ${r.intent ?? "(slot choice, not classified)"}`);
   lines.push(`outcome: ${r.outcome}${r.response ? ` (followup_response = ${r.response})` : ""}`);
