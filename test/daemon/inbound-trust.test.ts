@@ -165,6 +165,20 @@ describe("point 6: old and replayed messages", () => {
     assert.equal(r.sent.length, 2, "one answer per message");
   });
 
+  test("retention blanks an id-less message's text and its dedupe id with it; a WhatsApp id stays", T, async (t) => {
+    const { purgeExpiredInbound } = await import("../../src/services/retention-service.js");
+    const r = await rig(t);
+    await addSentFollowup(r.f, { externalId: "RET-1" });
+    await r.whaticket({ number: PHONE, body: "Adorei o atendimento", timestamp: secs("2026-11-30T19:20:00.000Z") });
+    await r.whaticket({ number: PHONE, body: "obrigada", messageId: "WA-ID" });
+    const ids = async () => (await inbox(r)).map((m) => m.message_id);
+    const [dedupe] = await ids();
+    assert.match(dedupe!, /^dedupe:[0-9a-f]{64}$/);
+    await purgeExpiredInbound(r.f.db, new Date(Date.parse(SENT_AT) + 181 * 86_400_000), { days: 180, unmatchedDays: 30 });
+    assert.deepEqual(await ids(), [null, "WA-ID"]);
+    assert.deepEqual((await inbox(r)).map((m) => m.body), ["", ""]);
+  });
+
   test("a text over 4,096 characters is stored cut and marked, and classified on the part kept", T, async (t) => {
     const r = await rig(t);
     const id = await addSentFollowup(r.f, { externalId: "LONG-1" });
