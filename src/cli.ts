@@ -496,12 +496,14 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const { isUserError } = await import("./errors.js");
+    // Messages may quote customer text (a file's cell, a name): control characters never reach the terminal.
+    const { stripControl } = await import("./render/safe-text.js");
     if (isUserError(err)) {
-      process.stderr.write(`secretaria: ${err.message}\n`);
+      process.stderr.write(`secretaria: ${stripControl(err.message)}\n`);
       if (debug() && err.stack) process.stderr.write(`${err.stack}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`secretaria: unexpected error: ${(err as Error)?.message ?? String(err)} (this is a bug; run with DEBUG=secretaria for details)\n`);
+    process.stderr.write(`secretaria: unexpected error: ${stripControl((err as Error)?.message ?? String(err))} (this is a bug; run with DEBUG=secretaria for details)\n`);
     if (debug() && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return 1;
   }

@@ -1,7 +1,12 @@
+import { stripControl } from "./render/safe-text.js";
+
 /**
  * One line per event: readable text by default, JSON with --log-format json.
  * Callers pass phones already masked (maskPhone) and never pass tokens; as a last line of
- * defence, values of keys that look secret are replaced before printing.
+ * defence, values of keys that look secret are replaced before printing. Values may carry
+ * customer text (an error quoting a reply, a name): control characters, escape sequences and
+ * bidi overrides are removed, so a log line never acts on the terminal or journal viewer that
+ * shows it, and stays one line.
  */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFormat = "text" | "json";
@@ -18,8 +23,17 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 
 function scrub(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) out[k] = SECRET_KEY.test(k) && v != null && typeof v !== "boolean" ? "[redacted]" : v;
+  for (const [k, v] of Object.entries(fields)) out[k] = SECRET_KEY.test(k) && v != null && typeof v !== "boolean" ? "[redacted]" : withoutControls(v, 0);
   return out;
+}
+
+/** Strings (also inside arrays and plain objects, a few levels deep) without controls or escape sequences. */
+function withoutControls(v: unknown, depth: number): unknown {
+  if (typeof v === "string") return stripControl(v);
+  if (depth >= 4 || typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) return v.map((x) => withoutControls(x, depth + 1));
+  if (Object.getPrototypeOf(v) !== Object.prototype) return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [stripControl(k), withoutControls(x, depth + 1)]));
 }
 
 function textValue(v: unknown): string {
@@ -42,10 +56,10 @@ export function createLogger(opts: {
     const clean = scrub(fields);
     const time = now().toISOString();
     if (format === "json") {
-      write(JSON.stringify({ time, level, event, ...clean }), level);
+      write(JSON.stringify({ time, level, event: stripControl(event), ...clean }), level);
     } else {
       const kv = Object.entries(clean).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${textValue(v)}`).join(" ");
-      write(`${time} ${level.toUpperCase().padEnd(5)} ${event}${kv ? ` ${kv}` : ""}`, level);
+      write(`${time} ${level.toUpperCase().padEnd(5)} ${stripControl(event)}${kv ? ` ${kv}` : ""}`, level);
     }
   };
   return { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };

@@ -1,6 +1,7 @@
 import { DateTime } from "luxon";
 import { UsageError, UserError } from "../errors.js";
 import { renderTable, truncate } from "../render/table.js";
+import { oneLine, stripControl } from "../render/safe-text.js";
 import { csvStyle, listFormat, toCsvText, type ListOutputOptions } from "../render/list-output.js";
 import { getAppointment, listAppointments, type AppointmentRow } from "../store/appointments.js";
 import { writeAudit } from "../store/audit.js";
@@ -81,7 +82,7 @@ export async function runAppointmentsAdd(o: AppointmentsAddOptions): Promise<voi
     });
     const row = (await getAppointment(db, id)) as AppointmentRow;
     if (o.json) return printJson(publicAppointment(row));
-    print(`${result} appointment ${row.id} (${row.external_id}) for ${row.client_name}: ${describeFollowup(row, v.company.timezone)}`);
+    print(`${result} appointment ${row.id} (${oneLine(row.external_id)}) for ${oneLine(row.client_name)}: ${describeFollowup(row, v.company.timezone)}`);
   } finally {
     await db.close();
   }
@@ -149,9 +150,10 @@ export async function runAppointmentsImport(o: AppointmentsImportOptions, file: 
     });
     if (progress) process.stderr.write("\n");
     summary.notes.unshift(...notes);
-    if (!o.json) for (const n of summary.notes) process.stderr.write(`note: ${n}\n`);
+    // Notes and errors quote the file's cells (names, phones as the clinic typed them): control-stripped.
+    if (!o.json) for (const n of summary.notes) process.stderr.write(`note: ${oneLine(n)}\n`);
     const shown = summary.errors.slice(0, 50);
-    for (const e of shown) process.stderr.write(`${e}\n`);
+    for (const e of shown) process.stderr.write(`${stripControl(e)}\n`);
     if (summary.errors.length > shown.length) process.stderr.write(`… and ${summary.errors.length - shown.length} more invalid rows\n`);
     const refused = summary.invalid > 0 && !o.skipInvalid;
     if (o.json) printJson({ ...summary, imported: !refused });
@@ -271,7 +273,7 @@ export async function runAppointmentsCancel(o: GlobalOptions & { company?: strin
     const zone = (await getCompany(db, o.company))?.timezone ?? "America/Sao_Paulo";
     if (!r.changed) return print(`appointment ${r.row.id} (${externalId}) was already cancelled: ${describeFollowup(r.row, zone)}`);
     const followup = r.followupBefore === "scheduled" ? "its follow-up is unscheduled" : describeFollowup(r.row, zone);
-    print(`cancelled appointment ${r.row.id} (${externalId}) for ${r.row.client_name}: ${followup}`);
+    print(`cancelled appointment ${r.row.id} (${oneLine(externalId)}) for ${oneLine(r.row.client_name)}: ${followup}`);
   } finally {
     await db.close();
   }
@@ -298,9 +300,9 @@ export async function runAppointmentsShow(o: GlobalOptions & { company?: string;
     const zone = (await getCompany(db, row.company_id))?.timezone ?? "America/Sao_Paulo";
     const { maskPhone } = await import("../domain/phone.js");
     const lines: [string, string][] = [
-      ["appointment", `${row.id} (external id ${row.external_id})`],
+      ["appointment", `${row.id} (external id ${oneLine(row.external_id)})`],
       ["company", row.company_id],
-      ["client", `${row.client_name}, ${o.showPhones ? row.client_phone : maskPhone(row.client_phone)}`],
+      ["client", `${oneLine(row.client_name)}, ${o.showPhones ? row.client_phone : maskPhone(row.client_phone)}`],
       ["time", `${localTime(row.start_time, zone)} – ${localTime(row.end_time, zone).slice(11)} (${zone})`],
       ["status", row.status],
       ["consent", row.allow_followup === 1 ? "yes" : "no"],
@@ -308,7 +310,7 @@ export async function runAppointmentsShow(o: GlobalOptions & { company?: string;
     ];
     if (row.followup_sent_at) lines.push(["sent", localTime(row.followup_sent_at, zone)]);
     if (row.followup_response) lines.push(["answer", row.followup_response]);
-    if (row.followup_last_error) lines.push(["last error", row.followup_last_error]);
+    if (row.followup_last_error) lines.push(["last error", oneLine(row.followup_last_error)]);
     for (const [k, v] of lines) print(`${k.padEnd(12)}${v}`);
     print(`history: secretaria audit list --appointment ${row.id}`);
   } finally {

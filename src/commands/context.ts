@@ -31,8 +31,19 @@ export async function openMigrated(ctx: CommandContext, opts: { readonly?: boole
   return store;
 }
 
+/**
+ * JSON on stdout. JSON.stringify escapes C0 controls but leaves DEL, C1 controls (U+009B is a CSI)
+ * and bidi overrides raw; they are written as \u escapes too: the same JSON for a parser, inert on
+ * a terminal (customer names and messages go through here).
+ */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${terminalSafeJson(JSON.stringify(value, null, 2))}\n`);
+}
+
+const RAW_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+export function terminalSafeJson(json: string): string {
+  return json.replace(RAW_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 export function print(line = ""): void {

@@ -4,7 +4,7 @@ import { terminalChalk } from "../render/chart.js";
 import { csvStyle, toCsvText, type CsvStyle } from "../render/list-output.js";
 import { oneLine, stripControl } from "../render/safe-text.js";
 import { outputWidth, renderFittedTable, type FittedColumn } from "../render/fitted-table.js";
-import { compactPhone, relativeTime, shortLocal, statusLabel } from "../render/followup-format.js";
+import { compactPhone, nonTextAnswer, relativeTime, shortLocal, statusLabel } from "../render/followup-format.js";
 import { listCompanies } from "../store/companies.js";
 import {
   FOLLOWUP_SORTS, STATUS_FILTERS, STATUS_FILTER_STATES, endRangesFor, listFollowups, type FollowupItem, type FollowupSort,
@@ -36,7 +36,7 @@ type Format = (typeof FORMATS)[number];
 const JSON_FIELDS = [
   "id", "company_id", "client_name", "client_phone", "end_time", "followup_status", "followup_next_scheduled",
   "followup_sent_at", "followup_response", "followup_attempts", "followup_last_error", "followup_skip_reason", "followup_responded_at",
-  "followup_awaiting_clarification", "feedback_text",
+  "followup_awaiting_clarification", "feedback_text", "followup_non_text_reply",
 ] as const satisfies readonly (keyof FollowupItem)[];
 
 const SKIP_REASON: Record<string, string> = { no_consent: "no consent", cancelled: "cancelled", expired: "expired (12 h past due)" };
@@ -130,7 +130,8 @@ export function renderFollowupTable(
       phone: compactPhone(i.client_phone),
       company: i.company_id,
       end: shortLocal(i.end_time, zone),
-      status: i.followup_awaiting_clarification ? `${statusLabel(i.followup_status)} (asked 1/2)` : statusLabel(i.followup_status),
+      status: i.followup_non_text_reply ? `${statusLabel(i.followup_status)} (${nonTextAnswer(i.followup_non_text_reply)})`
+        : i.followup_awaiting_clarification ? `${statusLabel(i.followup_status)} (asked 1/2)` : statusLabel(i.followup_status),
       sent: relativeTime(i.followup_sent_at, opts.now),
       next: relativeTime(i.followup_next_scheduled, opts.now),
       att: String(i.followup_attempts),

@@ -1,4 +1,5 @@
 import { UsageError } from "../errors.js";
+import { oneLine } from "../render/safe-text.js";
 import { commandContext, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
 
 export interface FollowupsResendOptions extends GlobalOptions {
@@ -41,7 +42,7 @@ export async function runFollowupsResend(o: FollowupsResendOptions, rawId: strin
       if (hold) throw new ResendRefusedError(id, hold);
       const { default: inquirer } = await import("inquirer");
       const { ok } = await inquirer.prompt<{ ok: boolean }>([
-        { type: "confirm", name: "ok", default: false, message: `Send the follow-up to ${row.client_name} (${row.client_phone}) again now?` },
+        { type: "confirm", name: "ok", default: false, message: `Send the follow-up to ${oneLine(row.client_name)} (${row.client_phone}) again now?` },
       ]);
       if (!ok) return print("nothing sent");
     }
@@ -58,7 +59,7 @@ export async function runFollowupsResend(o: FollowupsResendOptions, rawId: strin
         followup_attempts: appointment.followup_attempts,
       });
     }
-    print(`resent follow-up ${appointment.id} to ${appointment.client_name} (${appointment.client_phone}); awaiting the reply`);
+    print(`resent follow-up ${appointment.id} to ${oneLine(appointment.client_name)} (${appointment.client_phone}); awaiting the reply`);
   } finally {
     await gateway.close();
     await db.close();

@@ -1,7 +1,7 @@
 import { DEFAULT_TIMEZONE } from "../domain/hours.js";
 import { UsageError } from "../errors.js";
 import { outputWidth, renderFittedTable, type FittedColumn } from "../render/fitted-table.js";
-import { compactPhone } from "../render/followup-format.js";
+import { compactPhone, nonTextAnswer } from "../render/followup-format.js";
 import { oneLine, stripControl } from "../render/safe-text.js";
 import { followupStory, type StoryEvent } from "../services/followup-story.js";
 import { getCompany } from "../store/companies.js";
@@ -28,7 +28,8 @@ export async function runFollowupsShow(o: FollowupsShowOptions, idText: string |
     const events = story.events.map((e) => ({ ...e, at_local: localTime(e.at, zone) }));
     if (o.json) return printJson({ followup: { ...f, client_name: stripControl(f.client_name) }, events });
 
-    const state = f.followup_awaiting_clarification ? `${f.followup_status} (awaiting the answer to "1 ou 2")` : f.followup_status;
+    const state = f.followup_non_text_reply ? `${f.followup_status} (${nonTextAnswer(f.followup_non_text_reply)})`
+      : f.followup_awaiting_clarification ? `${f.followup_status} (awaiting the answer to "1 ou 2")` : f.followup_status;
     print(`follow-up ${f.id} · ${oneLine(f.client_name)} ${compactPhone(f.client_phone)} · ${f.company_id}`);
     print(`appointment ${localTime(f.start_time, zone)} – ${localTime(f.end_time, zone)} · status ${state}${f.followup_response ? ` · response ${f.followup_response}` : ""}`);
     print("");

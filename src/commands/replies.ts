@@ -147,7 +147,8 @@ export function renderInbox(items: InboxItem[], width: number): string {
     i.client_name ? oneLine(i.client_name) : compactPhone(i.phone),
     i.appointment_id === null ? "—" : String(i.appointment_id),
     i.intent ? i.intent.replace(/^followup_/, "") : "—",
-    i.outcome === "unmatched" ? `${i.rule ?? "—"} (unmatched)` : i.outcome === "clarification_asked" ? `${i.rule ?? "—"} (asked 1/2)` : (i.rule ?? "—"),
+    i.outcome === "unmatched" ? `${i.rule ?? "—"} (unmatched)` : i.outcome === "clarification_asked" ? `${i.rule ?? "—"} (asked 1/2)`
+      : i.outcome === "non_text" ? `${i.rule ?? "—"} (not text)` : i.outcome === "older_than_followup" ? "older than the follow-up" : (i.rule ?? "—"),
     oneLine(i.text),
   ]);
   return renderFittedTable(columns, rows, width);

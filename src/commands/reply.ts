@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline";
 import { UsageError, UserError } from "../errors.js";
 import type { GlobalOptions } from "./context.js";
+import { oneLine, stripControl } from "../render/safe-text.js";
 import type { Change, ReplyResult } from "../services/reply-service.js";
 import type { AppointmentRow } from "../store/appointments.js";
 
@@ -78,7 +79,6 @@ async function classifyRow(
   explain: (t: string) => { intent: string; rule: string; doubt: string | null },
 ): Promise<(t: string) => string> {
   const { fitWidth, outputWidth } = await import("../render/fitted-table.js");
-  const { oneLine } = await import("../render/safe-text.js");
   const width = outputWidth();
   const INTENT = 9; // "feedback" / "positive" / "negative"
   const RULE = 22;
@@ -115,7 +115,7 @@ export interface ReplySimulateOptions extends GlobalOptions {
  */
 export async function runReplySimulate(o: ReplySimulateOptions): Promise<void> {
   const { commandContext, openMigrated, print, printJson } = await import("./context.js");
-  const { normalizePhone, phoneFromJid } = await import("../domain/phone.js");
+  const { gatewayPhone, phoneFromJid } = await import("../domain/phone.js");
   const { silentLogger } = await import("../logger.js");
   const { whaticketFromEnv } = await import("../config.js");
   const { createReplyService, whaticketReplySender } = await import("../services/reply-service.js");
@@ -128,7 +128,7 @@ export async function runReplySimulate(o: ReplySimulateOptions): Promise<void> {
   try {
     if (o.company !== undefined) await requireCompany(db, o.company);
     const { phone: rawPhone, text } = await completeInteractively(o, db, ctx.clock());
-    const phone = rawPhone.includes("@") ? phoneFromJid(rawPhone) : normalizePhone(rawPhone);
+    const phone = rawPhone.includes("@") ? phoneFromJid(rawPhone) : gatewayPhone(rawPhone);
     if (!phone) throw new UsageError(`--phone "${rawPhone}" is not a phone number: use the client's WhatsApp with the country code, e.g. 5511999990000`);
     if (text.trim() === "") throw new UsageError("--text must not be empty: the message as the client would write it");
 
@@ -189,12 +189,12 @@ async function completeInteractively(
 
 function describeOpen(r: AppointmentRow): string {
   const state = r.followup_status === "positive" ? "awaiting a slot choice" : "awaiting a reply";
-  return `#${r.id} ${r.company_id} · ${r.client_name} · ${r.client_phone} · sent ${r.followup_sent_at ?? "?"} · ${state}`;
+  return `#${r.id} ${r.company_id} · ${oneLine(r.client_name)} · ${r.client_phone} · sent ${r.followup_sent_at ?? "?"} · ${state}`;
 }
 
 function show(v: unknown): string {
   if (v === null || v === undefined) return "null";
-  return typeof v === "string" ? v : JSON.stringify(v);
+  return typeof v === "string" ? oneLine(v) : stripControl(JSON.stringify(v));
 }
 
 function describeChange(c: Change): string {
@@ -224,7 +224,7 @@ export function renderSimulation(
   }
   const row = info.row;
   lines.push(
-    `follow-up #${r.appointment_id} of company ${r.company_id}${row ? `: ${row.client_name}, ${row.client_phone}, sent ${row.followup_sent_at ?? "?"}` : ""}`,
+    `follow-up #${r.appointment_id} of company ${r.company_id}${row ? `: ${oneLine(row.client_name)}, ${row.client_phone}, sent ${row.followup_sent_at ?? "?"}` : ""}`,
   );
   lines.push(`intent: ${r.intent ?? "(slot choice, not classified)"}`);
   lines.push(`outcome: ${r.outcome}${r.response ? ` (followup_response = ${r.response})` : ""}`);

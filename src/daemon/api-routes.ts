@@ -163,6 +163,7 @@ function asItem(row: AppointmentRow): FollowupItem {
     followup_responded_at: row.followup_responded_at,
     followup_awaiting_clarification: awaitingClarification(row) ? 1 : 0,
     feedback_text: null,
+    followup_non_text_reply: null,
   };
 }
 

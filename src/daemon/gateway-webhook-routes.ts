@@ -84,7 +84,10 @@ function evolutionRoutes(deps: GatewayWebhookDeps): HttpRoutes {
       if (m.kind === "ignored") return reply.code(200).send({ ignored: m.reason });
       try {
         const company = m.instance ? await companyByEvolutionInstance(deps.store, m.instance) : undefined;
-        const input: InboundInput = { phone: m.phone, text: m.text, messageId: m.messageId, ...decisionOfPayload(m.buttonPayload) };
+        const input: InboundInput = {
+          phone: m.phone, text: m.text, messageId: m.messageId, sentAt: m.timestamp === null ? null : new Date(m.timestamp * 1000),
+          media: m.media, ...decisionOfPayload(m.buttonPayload),
+        };
         if (company) input.companyId = company.id;
         return reply.code(200).send(answerOf(await deps.service.processInbound(input)));
       } catch (err) {
@@ -134,7 +137,8 @@ function cloudRoutes(deps: GatewayWebhookDeps): HttpRoutes {
         }
         try {
           const r = await deps.service.processInbound({
-            phone: item.phone, text: item.text, messageId: item.messageId, companyId: company.id, ...decisionOfPayload(item.buttonPayload),
+            phone: item.phone, text: item.text, messageId: item.messageId, companyId: company.id,
+            sentAt: item.timestamp === null ? null : new Date(item.timestamp * 1000), media: item.media, ...decisionOfPayload(item.buttonPayload),
           });
           results.push(answerOf(r));
         } catch (err) {

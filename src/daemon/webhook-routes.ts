@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { normalizePhone, phoneFromJid, maskPhone } from "../domain/phone.js";
+import { baileysNonText, messageTimestamp, nonTextBody, whaticketNonText, type NonTextKind } from "../domain/inbound-message.js";
+import { gatewayPhone, phoneFromJid, maskPhone } from "../domain/phone.js";
 import type { Logger } from "../logger.js";
 import { createReplyService, type ReplyResult, type ReplyService } from "../services/reply-service.js";
 import { GatewayRouter, gatewayReplySender } from "../services/gateway-service.js";
@@ -15,8 +16,10 @@ import type { DaemonRouteDeps } from "./routes.js";
  * `{number, body, messageId}`) or from Whaticket-SaaS / n8n integrations (the Baileys message
  * object, possibly wrapped in `{data: ...}`, `{msg: ...}`, `{messages: [...]}` or an array).
  *
- * Answers: 200 with what was done (`ignored` for fromMe, groups, broadcasts and text-less
- * messages; `duplicate: true` for a message id already applied), 400 with a reason for anything
+ * Answers: 200 with what was done (`ignored` for fromMe, groups, broadcasts, deletions and other
+ * content-less messages; `duplicate: true` for a message id already applied, or for an id-less
+ * message whose phone, text and timestamp were applied before; voice notes, images, stickers…
+ * recorded as `non_text`; a message dated before the follow-up `older_than_followup`), 400 with a reason for anything
  * that is not a message, 401 for a wrong or missing `?token=` (logged, rate-limited, with the client address), 413 over 64 KiB (the HTTP server's
  * limit), 503 when the webhook is disabled (no token configured) or the database cannot take the
  * message right now (the sender retries). Input never causes a 500.
@@ -46,7 +49,13 @@ export function webhookTokenFromEnv(env: NodeJS.ProcessEnv = process.env): strin
 
 /** One message read from a delivery. */
 export type WebhookItem =
-  | { kind: "message"; phone: string; text: string; messageId: string | null }
+  | {
+      kind: "message"; phone: string; text: string; messageId: string | null;
+      /** The message's own timestamp (`timestamp` / `messageTimestamp`), when the delivery carries one. */
+      sentAt?: Date;
+      /** A voice note, image, sticker…: `text` is then its label ("[mensagem de voz]"). */
+      media?: NonTextKind;
+    }
   | { kind: "ignored"; reason: "fromMe" | "group" | "broadcast" | "no_text" | "no_phone" }
   | { kind: "invalid"; reason: string };
 
@@ -142,14 +151,25 @@ function readPlain(v: Json): WebhookItem {
     if (jid && "ignored" in jid) return { kind: "ignored", reason: jid.ignored };
     phone = jid?.phone ?? null;
   } else {
-    phone = rawNumber.length <= 40 ? normalizePhone(rawNumber) : null;
+    // Whaticket posts the WhatsApp number with its country code and without "+" ("351912345678").
+    phone = rawNumber.length <= 40 ? gatewayPhone(rawNumber) : null;
   }
   if (!phone) return { kind: "invalid", reason: "number is not a phone number with the country code, e.g. \"5511999990000\"" };
-  const text = nonEmptyString(v.body);
+  const body = nonEmptyString(v.body);
+  // Whaticket's mediaType: "chat" is text; audio/ptt, image, sticker… are recorded as what they are.
+  const media = whaticketNonText(v.mediaType, body);
+  if (media === null && typeof v.mediaType === "string" && v.mediaType.trim().toLowerCase() === "reaction") return { kind: "ignored", reason: "no_text" };
+  const text = media ? nonTextBody(media.kind, media.detail) : body;
   if (text === null) return { kind: "invalid", reason: "body is missing: the message text" };
   const id = readMessageId(v.messageId ?? v.id, "messageId");
   if ("error" in id) return { kind: "invalid", reason: id.error };
-  return { kind: "message", phone, text, messageId: id.id };
+  return withMeta({ kind: "message", phone, text, messageId: id.id }, messageTimestamp(v.timestamp ?? v.messageTimestamp), media?.kind);
+}
+
+function withMeta(item: Extract<WebhookItem, { kind: "message" }>, sentAt: Date | null, media: NonTextKind | undefined): WebhookItem {
+  if (sentAt) item.sentAt = sentAt;
+  if (media) item.media = media;
+  return item;
 }
 
 /** The text of a Baileys message: plain, extended (links, quotes), captions, button and list answers. */
@@ -212,9 +232,14 @@ function readBaileys(v: Json): WebhookItem {
   else if (v.message !== undefined && v.message !== null) return { kind: "invalid", reason: "message must be an object" };
   else if (typeof v.body !== "string") return { kind: "invalid", reason: "message is missing: message.conversation or message.extendedTextMessage.text" };
   text ??= nonEmptyString(v.body);
-  // Audio, stickers, reactions, deletions: nothing to read, nothing to answer.
-  if (text === null) return { kind: "ignored", reason: "no_text" };
-  return { kind: "message", phone: jid.phone, text, messageId: id.id };
+  const sentAt = messageTimestamp(v.messageTimestamp);
+  if (text === null) {
+    // A voice note, image, sticker…: recorded so the operator sees the answer; deletions and the like: nothing.
+    const media = isRecord(v.message) ? baileysNonText(v.message) : null;
+    if (media === null) return { kind: "ignored", reason: "no_text" };
+    return withMeta({ kind: "message", phone: jid.phone, text: nonTextBody(media.kind, media.detail), messageId: id.id }, sentAt, media.kind);
+  }
+  return withMeta({ kind: "message", phone: jid.phone, text, messageId: id.id }, sentAt, undefined);
 }
 
 function sha256(s: string): Buffer {
@@ -265,7 +290,7 @@ export function webhookRoutes(deps: WebhookDeps): HttpRoutes {
         else if (item.kind === "ignored") answers.push({ ignored: item.reason });
         else {
           try {
-            const r = await deps.service.processInbound({ phone: item.phone, text: item.text, messageId: item.messageId });
+            const r = await deps.service.processInbound({ phone: item.phone, text: item.text, messageId: item.messageId, sentAt: item.sentAt ?? null, media: item.media });
             deps.writeHealth?.succeeded();
             answers.push({
               matched: r.matched, duplicate: r.duplicate, appointment_id: r.appointment_id, intent: r.intent,

@@ -110,7 +110,8 @@ export async function runGatewayTour(o: GatewayTourOptions): Promise<{ sent: num
       clock.set(new Date(clock.now().getTime() + 5 * 60_000));
       let status: number;
       if (cloud) {
-        const common = { from: who.phone, id: `wamid.DEMO${++seq}`, phoneNumberId: PHONE_NUMBER_ID };
+        // Dated by the demo's clock: a message dated before the follow-up would be recorded, not applied.
+        const common = { from: who.phone, id: `wamid.DEMO${++seq}`, phoneNumberId: PHONE_NUMBER_ID, timestamp: Math.floor(clock.now().getTime() / 1000) };
         const payload = what.row
           ? cloudInboundInteractive({ ...common, kind: "list_reply", replyId: what.row.id, title: what.row.title })
           : cloudInboundButton({ ...common, payload: what.button!, text: label });

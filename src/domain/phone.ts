@@ -56,6 +56,22 @@ export function normalizePhone(raw: string, defaultCountry = BR): string | null 
   return international(defaultCountry + national);
 }
 
+/**
+ * A number as a WhatsApp gateway posts it: always with the country code, the "+" optional
+ * (Whaticket posts "351912345678", not "+351912345678"). Brazilian numbers, and 10–11 digits that
+ * read as a Brazilian national number (DDD + number), follow normalizePhone; anything else is
+ * read as E.164 digits, as import reads "+351 912 345 678". "351912345678" → "351912345678",
+ * "12025550123" → "12025550123"; "5510999990000" (no DDD 10) stays refused.
+ */
+export function gatewayPhone(raw: string): string | null {
+  const br = normalizePhone(raw);
+  if (br !== null) return br;
+  const text = raw.trim();
+  if (!/^[\d\s.()-]+$/.test(text)) return null;
+  const digits = text.replace(/\D/g, "");
+  return digits.startsWith("0") ? null : international(digits);
+}
+
 function isE164(digits: string): boolean {
   return /^[1-9]\d{7,14}$/.test(digits);
 }

@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { nonTextBody, type NonTextKind } from "../domain/inbound-message.js";
 import { isRecord } from "./http-transport.js";
 
 /**
@@ -31,7 +32,9 @@ export interface CloudInboundItem {
   text: string;
   /** Template quick-reply payload (FOLLOWUP_YES / FOLLOWUP_NO) or the interactive button / row id (SLOT_n). */
   buttonPayload?: string;
-  type: "text" | "button" | "button_reply" | "list_reply" | "caption";
+  type: "text" | "button" | "button_reply" | "list_reply" | "caption" | "media";
+  /** A voice note, image, sticker… (type "media"; `text` is its label, e.g. "[mensagem de voz]"). */
+  media?: NonTextKind;
   /** wamid of our message the customer answered (context.id), when present. */
   contextMessageId?: string;
   /** The customer's WhatsApp profile name, when present. */
@@ -53,7 +56,6 @@ export interface CloudWebhookReading {
 }
 
 const MAX_ITEMS = 100;
-const MAX_TEXT_CHARS = 4096;
 const MAX_ID_CHARS = 256;
 const MAX_CHALLENGE_CHARS = 256;
 const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
@@ -171,7 +173,7 @@ function readValue(value: Json, out: CloudWebhookReading): void {
       out.skipped.push({ reason: "from is not a phone number", messageId: id });
       continue;
     }
-    const content = contentOf(m);
+    const content = contentOf(m) ?? mediaOf(m);
     if (content === null) {
       out.skipped.push({ reason: `no text (type ${typeof m.type === "string" ? m.type.slice(0, 32) : "unknown"})`, messageId: id });
       continue;
@@ -180,9 +182,11 @@ function readValue(value: Json, out: CloudWebhookReading): void {
       phone,
       messageId: id,
       timestamp: unixSeconds(m.timestamp),
-      text: content.text.length > MAX_TEXT_CHARS ? content.text.slice(0, MAX_TEXT_CHARS) : content.text,
+      // Length: bounded by the HTTP body limit; the reply service keeps the first 4,096 characters, marked.
+      text: content.text,
       type: content.type,
     };
+    if (content.media !== undefined) item.media = content.media;
     if (content.payload !== undefined) item.buttonPayload = content.payload;
     const contextId = isRecord(m.context) ? str(m.context.id) : null;
     if (contextId !== null && contextId.length <= MAX_ID_CHARS) item.contextMessageId = contextId;
@@ -197,6 +201,31 @@ interface Content {
   text: string;
   type: CloudInboundItem["type"];
   payload?: string;
+  media?: NonTextKind;
+}
+
+/** Cloud API message types without text (Meta's messages webhook reference): what the inbox records. */
+function mediaOf(m: Json): Content | null {
+  const media = (kind: NonTextKind, detail?: string | null): Content => ({ text: nonTextBody(kind, detail), type: "media", media: kind });
+  switch (m.type) {
+    case "audio":
+      return media(isRecord(m.audio) && m.audio.voice === true ? "voice" : "audio");
+    case "image":
+    case "video":
+    case "document":
+    case "sticker":
+    case "location":
+      return media(m.type);
+    case "contacts":
+      return media("contact");
+    case "reaction": {
+      // An empty emoji removes a reaction: nothing the customer said.
+      const emoji = isRecord(m.reaction) ? str(m.reaction.emoji) : null;
+      return emoji === null ? null : media("reaction", emoji);
+    }
+    default:
+      return null;
+  }
 }
 
 function contentOf(m: Json): Content | null {

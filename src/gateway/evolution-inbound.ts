@@ -1,3 +1,4 @@
+import { baileysNonText, nonTextBody, type NonTextKind } from "../domain/inbound-message.js";
 import { phoneFromJid } from "../domain/phone.js";
 import { isRecord } from "./http-transport.js";
 
@@ -39,12 +40,13 @@ export type EvolutionInbound =
       instance: string | null;
       /** The id behind a tapped button or list row, when the message is such an answer. */
       buttonPayload?: string;
+      /** A voice note, image, sticker… (`text` is then its label, e.g. "[mensagem de voz]"). */
+      media?: NonTextKind;
     }
   | { kind: "ignored"; reason: EvolutionIgnoredReason }
   | { kind: "invalid"; reason: string };
 
 const MAX_ID_CHARS = 256;
-const MAX_TEXT_CHARS = 4096;
 const MAX_NAME_CHARS = 128;
 
 type Json = Record<string, unknown>;
@@ -98,20 +100,29 @@ function parse(body: unknown): EvolutionInbound {
   if (id.length > MAX_ID_CHARS) return { kind: "invalid", reason: `data.key.id is longer than ${MAX_ID_CHARS} characters` };
 
   if (data.message !== undefined && data.message !== null && !isRecord(data.message)) return { kind: "invalid", reason: "data.message must be an object" };
-  const content = isRecord(data.message) ? messageContent(data.message) : null;
-  if (content === null) return { kind: "ignored", reason: "no_text" };
+  let content = isRecord(data.message) ? messageContent(data.message) : null;
+  let media: NonTextKind | undefined;
+  if (content === null) {
+    // audioMessage (ptt: a voice note), imageMessage, stickerMessage…: recorded as what they are.
+    const nonText = isRecord(data.message) ? baileysNonText(data.message) : null;
+    if (nonText === null) return { kind: "ignored", reason: "no_text" };
+    content = { text: nonTextBody(nonText.kind, nonText.detail) };
+    media = nonText.kind;
+  }
 
   const pushName = str(data.pushName);
   const result: EvolutionInbound = {
     kind: "message",
     phone,
-    text: content.text.length > MAX_TEXT_CHARS ? content.text.slice(0, MAX_TEXT_CHARS) : content.text,
+    // Length: bounded by the HTTP body limit; the reply service keeps the first 4,096 characters, marked.
+    text: content.text,
     messageId: id.trim(),
     timestamp: unixSeconds(data.messageTimestamp),
     pushName: pushName === null ? null : pushName.slice(0, MAX_NAME_CHARS),
     instance,
   };
   if (content.payload !== undefined) result.buttonPayload = content.payload;
+  if (media !== undefined) result.media = media;
   return result;
 }
 

@@ -1,4 +1,5 @@
 import Table from "cli-table3";
+import { stripControl } from "./safe-text.js";
 
 /**
  * A borderless cli-table3 table that fits a terminal width: fixed columns keep their natural
@@ -30,9 +31,13 @@ export function displayWidth(text: string): number {
   return w;
 }
 
-/** Cuts plain text (no ANSI codes) to a display width, ending with "…" when cut. */
+/**
+ * Cuts plain text to a display width, ending with "…" when cut. Control characters and escape
+ * sequences (customer text: names, messages, feedback) are removed first: a cell never moves the
+ * cursor, recolors or retitles the terminal.
+ */
 export function fitWidth(text: string, width: number): string {
-  const flat = text.replace(/[\r\n\t]+/g, " ");
+  const flat = stripControl(text).replace(/[\r\n\t]+/g, " ");
   if (displayWidth(flat) <= width) return flat;
   if (width <= 0) return "";
   let out = "";
@@ -62,7 +67,7 @@ export function outputWidth(stream: { isTTY?: boolean; columns?: number } = proc
 
 /** Column widths: fixed at natural width, flexible ones share the rest; shrinks flexible ones first. */
 export function fitColumns(columns: FittedColumn[], rows: string[][], width: number): number[] {
-  const natural = columns.map((c, i) => Math.max(displayWidth(c.header), ...rows.map((r) => displayWidth(r[i] ?? ""))));
+  const natural = columns.map((c, i) => Math.max(displayWidth(c.header), ...rows.map((r) => displayWidth(stripControl(r[i] ?? "")))));
   const room = width - (columns.length - 1); // one space between columns
   const widths = [...natural];
   const flexIdx = columns.map((c, i) => ((c.flex ?? 0) > 0 ? i : -1)).filter((i) => i >= 0);

@@ -1,5 +1,6 @@
 import { DateTime } from "luxon";
 import type { FollowupStatus } from "../domain/lifecycle.js";
+import { isNonTextKind, NON_TEXT_NAME } from "../domain/inbound-message.js";
 import { maskPhone } from "../domain/phone.js";
 
 /**
@@ -50,4 +51,9 @@ export function relativeTime(isoText: string | null, now: Date): string {
           : `${Math.floor(abs / 86_400_000)}d`;
   if (span === "<1m") return "now";
   return diff < 0 ? `${span} ago` : `in ${span}`;
+}
+
+/** "answered with a voice note": an open follow-up whose last answer was not text (followup_non_text_reply). */
+export function nonTextAnswer(kind: string): string {
+  return `answered with ${isNonTextKind(kind) ? NON_TEXT_NAME[kind] : "a non-text message"}`;
 }

@@ -1,4 +1,5 @@
 import { UsageError } from "../errors.js";
+import { stripControl } from "./safe-text.js";
 
 /**
  * One output convention for every list command: `--format table|json|csv` (`--json` is kept as
@@ -38,9 +39,18 @@ export function csvStyle(o: ListOutputOptions): CsvStyle {
   return { delimiter, bom: !!o.bom };
 }
 
+/**
+ * One CSV cell. Text cells lose control characters and escape sequences (customer text opened in
+ * a terminal or a spreadsheet) and a leading =, +, -, @ makes them text, not a formula ('=…).
+ * Numbers stay numbers.
+ */
 export function csvCell(v: unknown, delimiter = ","): string {
   if (v === null || v === undefined) return "";
-  const s = typeof v === "object" ? JSON.stringify(v) : String(v);
+  let s = typeof v === "object" ? JSON.stringify(v) : String(v);
+  if (typeof v === "string" || typeof v === "object") {
+    s = stripControl(s);
+    if (/^[=+\-@]/.test(s)) s = `'${s}`;
+  }
   return s.includes(delimiter) || /["\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -1,3 +1,4 @@
+import { nonTextAnswer } from "../render/followup-format.js";
 import { stripControl } from "../render/safe-text.js";
 import { getAppointment, type AppointmentRow } from "../store/appointments.js";
 import { listAudit } from "../store/audit-queries.js";
@@ -29,7 +30,8 @@ export interface StoryEvent {
 }
 
 export interface FollowupStory {
-  followup: AppointmentRow & { followup_awaiting_clarification: boolean };
+  /** followup_non_text_reply: as `followups list` (store/followup-queries.ts NON_TEXT_REPLY). */
+  followup: AppointmentRow & { followup_awaiting_clarification: boolean; followup_non_text_reply: string | null };
   events: StoryEvent[];
 }
 
@@ -50,7 +52,17 @@ export async function followupStory(q: Q, id: number): Promise<FollowupStory> {
   // Time order; at one instant the client's message comes before what it caused, audit entries by id.
   const rank = (e: StoryEvent) => (e.kind === "inbound" ? 0 : 1);
   events.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : rank(x) - rank(y) || x.ref - y.ref));
-  return { followup: { ...row, followup_awaiting_clarification: awaitingClarification(row) }, events };
+  return { followup: { ...row, followup_awaiting_clarification: awaitingClarification(row), followup_non_text_reply: nonTextReply(row, inbound) }, events };
+}
+
+/** TS twin of NON_TEXT_REPLY: the kind of the open follow-up's last answer when it was not text. */
+function nonTextReply(row: AppointmentRow, inbound: { received_at: string; outcome: string; rule: string | null }[]): string | null {
+  const open = row.followup_status === "sent" || (row.followup_status === "positive" && row.followup_booked_appointment_id === null);
+  if (!open || !row.followup_sent_at) return null;
+  const since = row.followup_sent_at;
+  const answers = inbound.filter((m) => m.received_at >= since && m.outcome !== "own_text" && m.outcome !== "older_than_followup");
+  const last = answers.at(-1);
+  return last?.outcome === "non_text" ? last.rule : null;
 }
 
 function parsePayload(p: string): Record<string, unknown> {
@@ -79,6 +91,8 @@ function auditEvent(id: number, action: string, at: string, p: Record<string, un
     }
     case "response_corrected":
       return { ...base, kind: "state", text: null, detail: `operator corrected ${String(p.from ?? "none")} → ${String(p.to ?? "?")}` };
+    case "followup_non_text_reply":
+      return { ...base, kind: "state", text: null, detail: `${nonTextAnswer(String(p.kind ?? ""))}: still open, for the operator to answer` };
     case "followup_clarification_asked":
       return { ...base, kind: "state", text: null, detail: `asked to answer 1 or 2 (${String(p.doubt ?? "unclear")})` };
     default:

@@ -3,6 +3,7 @@ import { classifyIntent, explainIntent, type Intent } from "../domain/intent.js"
 import { CLARIFY_QUESTION, readFollowupReply } from "../domain/clarification.js";
 import { FEEDBACK_REPLY, NEGATIVE_REPLY, formatSlotPtBR, slotChoiceNotUnderstoodMessage } from "../domain/messages.js";
 import { detectConsentRequest } from "../domain/consent-words.js";
+import { capInboundText, inboundDedupeKey, olderThanFollowup, type NonTextKind } from "../domain/inbound-message.js";
 import { maskPhone, phoneVariants } from "../domain/phone.js";
 import type { WhaticketDefaults } from "../config.js";
 import type { SendOutcome, WhaticketGateway } from "../gateway/whaticket.js";
@@ -59,8 +60,22 @@ export interface InboundInput {
   /** Digits with the country code (normalizePhone / phoneFromJid). */
   phone: string;
   text: string;
-  /** The WhatsApp message id: a repeated id is applied once. Absent: no de-duplication. */
+  /**
+   * The WhatsApp message id: a repeated id is applied once. Absent: a message with a `sentAt` is
+   * de-duplicated by phone + text + timestamp (inboundDedupeKey); without either, no de-duplication.
+   */
   messageId?: string | null;
+  /**
+   * When the customer sent it (the gateway's timestamp). A message dated before the matched
+   * follow-up went out (beyond CLOCK_SKEW_MARGIN_MS) is recorded as `older_than_followup` and not
+   * applied. Absent: applied as it comes.
+   */
+  sentAt?: Date | null;
+  /**
+   * A voice note, image, sticker… (`text` is its label): recorded, never classified nor answered;
+   * an open follow-up it answers gets `followup_non_text_reply` and shows "answered with a voice note".
+   */
+  media?: NonTextKind;
   /** When the message arrived; default the clock. */
   receivedAt?: Date;
   /** Only match follow-ups of this company (reply simulate --company). */
@@ -181,10 +196,12 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
       if (from !== to) changes.push({ table: "appointments", action: "update", id: row.id, column, from, to });
     };
 
+    // Stored and classified: at most MAX_INBOUND_TEXT_CHARS, the stored body marked when cut.
+    const capped = capInboundText(input.text);
     const inboundId = await insertInbound(t, {
-      message_id: input.messageId ?? null,
+      message_id: input.messageId ?? inboundDedupeKey({ phone: input.phone, text: input.text, sentAt: input.sentAt, companyId: input.companyId }),
       phone: input.phone,
-      body: input.text,
+      body: capped.stored,
       received_at: (input.receivedAt ?? now).toISOString(),
     });
     if (inboundId === null) {
@@ -195,9 +212,9 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
     result.inbound_message_id = inboundId;
     changes.push({ table: "inbound_messages", action: "insert", id: inboundId, values: { message_id: input.messageId ?? null } });
 
-    const text = input.text.trim();
+    const text = capped.text.trim();
     // Consent first (consent-service.ts): "PARAR" / "VOLTAR" are never read as an answer or feedback.
-    const consent = detectConsentRequest(text.slice(0, CLASSIFY_MAX_CHARS));
+    const consent = input.media ? null : detectConsentRequest(text.slice(0, CLASSIFY_MAX_CHARS));
     const handled = consent && (await applyConsentRequest(t, consent, { phone: input.phone, text, messageId: input.messageId ?? null, inboundId, companyId: input.companyId }, now, result));
     if (handled) return { result, company: handled.company, phone: handled.phone, consent: true };
     const row = await findOpenFollowup(t, phoneVariants(input.phone), now, input.companyId);
@@ -209,13 +226,28 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
     let offeredSlots: Date[] | undefined;
 
     if (!row || !company) {
-      intentOf();
-      await setInboundResult(t, inboundId, { appointment_id: null, intent: result.intent, outcome: "unmatched", rule: ruleOf(result.intent) });
+      if (!input.media) intentOf();
+      await setInboundResult(t, inboundId, { appointment_id: null, intent: result.intent, outcome: "unmatched", rule: input.media ?? ruleOf(result.intent) });
       return { result, company: null, phone: input.phone };
     }
     result.matched = true;
     result.appointment_id = row.id;
     result.company_id = row.company_id;
+
+    if (olderThanFollowup(input.sentAt, row.followup_sent_at)) {
+      // A replayed or history-synced message, written before the follow-up existed: kept, not applied.
+      result.outcome = "older_than_followup";
+      await setInboundResult(t, inboundId, { appointment_id: row.id, intent: null, outcome: "older_than_followup", rule: input.media ?? null });
+      return { result, company: null, phone: row.client_phone };
+    }
+    if (input.media) {
+      // A voice note, image, sticker…: nothing to classify, and a "não entendi" to a sticker would be noise.
+      // The follow-up stays open (pending) and is flagged for the operator, who listens and answers.
+      result.outcome = "non_text";
+      await setInboundResult(t, inboundId, { appointment_id: row.id, intent: null, outcome: "non_text", rule: input.media });
+      await audit("followup_non_text_reply", row.id, row.company_id, { kind: input.media, inbound_message_id: inboundId });
+      return { result, company: null, phone: row.client_phone };
+    }
 
     const cap = deps.botReplyCap ?? BOT_REPLY_CAP;
     const capWindowMs = deps.botReplyWindowMs ?? BOT_REPLY_WINDOW_MS;
@@ -337,6 +369,7 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
     logger.info("reply_processed", {
       phone: maskPhone(input.phone), appointment_id: result.appointment_id, company: result.company_id,
       intent: result.intent, outcome: result.outcome, dry_run: opts.dryRun ? true : undefined,
+      media: input.media, sent_at: input.sentAt ? input.sentAt.toISOString() : undefined,
     });
     if (result.bot_reply_delivery === "suppressed" || result.outcome === "own_text") {
       logger.warn("bot_reply_suppressed", {

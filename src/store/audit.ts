@@ -10,6 +10,8 @@ export type AuditAction =
   | "followup_bot_reply"
   /** The reply was unclear: the bot asked "Responda 1 ou 2" (payload.doubt, payload.rule). */
   | "followup_clarification_asked"
+  /** The client answered the open follow-up with a voice note, image, sticker… (payload {kind, inbound_message_id}): it stays open, flagged. */
+  | "followup_non_text_reply"
   /** An operator corrected a misread reply (followups set-response): payload {from, to, feedback}. */
   | "response_corrected"
   /** A bot answer not sent: the per-conversation cap or the loop guard held it back (payload.reason). */

@@ -82,17 +82,35 @@ export type FollowupItem = Pick<
   followup_awaiting_clarification: number;
   /** The client's feedback (the latest feedback_events text) when the status is feedback, else null. */
   feedback_text: string | null;
+  /**
+   * The open follow-up's last answer was not text: its kind (voice, audio, image, sticker…; shown as
+   * "answered with a voice note"), else null. The follow-up stays pending until the operator acts.
+   */
+  followup_non_text_reply: string | null;
 };
 
 /** SQL twin of domain/clarification.ts awaitingClarification (ISO instants compare as text). */
 export const AWAITING_CLARIFICATION = `CASE WHEN followup_status = 'sent' AND followup_clarification_asked_at IS NOT NULL
   AND followup_clarification_asked_at >= followup_sent_at THEN 1 ELSE 0 END`;
 
+/**
+ * The kind of the client's last message since the follow-up went out, when it was not text
+ * (inbound_messages.outcome 'non_text', rule = kind) and the follow-up is still open; echoes and
+ * messages older than the follow-up do not count. Index inbound_messages_appointment.
+ */
+export const NON_TEXT_REPLY = `CASE WHEN followup_status = 'sent'
+    OR (followup_status = 'positive' AND followup_booked_appointment_id IS NULL) THEN
+  (SELECT CASE WHEN i.outcome = 'non_text' THEN i.rule END FROM inbound_messages i
+    WHERE i.appointment_id = appointments.id AND i.received_at >= appointments.followup_sent_at
+      AND i.outcome NOT IN ('own_text', 'older_than_followup')
+    ORDER BY i.received_at DESC, i.id DESC LIMIT 1) END`;
+
 const ITEM_COLUMNS = `id, company_id, client_name, client_phone, end_time, followup_status, followup_next_scheduled,
   followup_sent_at, followup_response, followup_attempts, followup_last_error, followup_skip_reason, followup_responded_at,
   ${AWAITING_CLARIFICATION} AS followup_awaiting_clarification,
   CASE WHEN followup_status = 'feedback' THEN (SELECT f.text FROM feedback_events f WHERE f.appointment_id = appointments.id
-    ORDER BY f.id DESC LIMIT 1) END AS feedback_text`;
+    ORDER BY f.id DESC LIMIT 1) END AS feedback_text,
+  ${NON_TEXT_REPLY} AS followup_non_text_reply`;
 
 function whereClause(q: Q, f: FollowupListFilter): { sql: string; params: Record<string, unknown> } {
   const where: string[] = [];

@@ -14,7 +14,11 @@ export type InboundOutcome = "unmatched" | "positive" | "negative" | "feedback" 
   /** The text is one of our own recent messages coming back (loop guard): not applied, not answered. */
   | "own_text"
   /** No evidence either way: the bot asked "Responda 1 ou 2" (the follow-up awaits clarification). */
-  | "clarification_asked";
+  | "clarification_asked"
+  /** Dated before the matched follow-up went out (a replayed or history-synced message): recorded, not applied. */
+  | "older_than_followup"
+  /** A voice note, image, sticker… (rule = its kind): recorded, the follow-up flagged, nothing answered. */
+  | "non_text";
 
 /** A reply belongs to a follow-up sent at most this long ago. */
 export const REPLY_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
@@ -72,7 +76,8 @@ export interface InboundMessage {
 /**
  * Stores an inbound message; returns its row id, or null when a message with the same id was
  * stored before (a redelivery). Callers run it in the same transaction as the state change it
- * causes, so the message is applied exactly once. Messages without an id are not de-duplicated.
+ * causes, so the message is applied exactly once. An id-less message's id is its dedupe key
+ * ("dedupe:…", domain/inbound-message.ts) when it has a timestamp; otherwise it is not de-duplicated.
  */
 export async function insertInbound(q: Q, m: InboundMessage): Promise<number | null> {
   const row = await q.get<{ id: number }>(

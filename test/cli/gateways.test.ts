@@ -108,10 +108,10 @@ describe("one daemon, three gateways (subprocess, three fakes)", () => {
         assert.equal((await post(`/webhooks/whaticket?token=${HOOK}`, { number: phoneFor(0), body: "Sim, quero marcar", messageId: "W1" })).status, 200);
         const evoRes = await post(`/webhooks/evolution?token=${HOOK}`, {
           event: "messages.upsert", instance: "odonto",
-          data: { key: { remoteJid: `${phoneFor(10)}@s.whatsapp.net`, fromMe: false, id: "EV1" }, message: { conversation: "Não, obrigado" }, messageType: "conversation", messageTimestamp: 1764093600 },
+          data: { key: { remoteJid: `${phoneFor(10)}@s.whatsapp.net`, fromMe: false, id: "EV1" }, message: { conversation: "Não, obrigado" }, messageType: "conversation", messageTimestamp: 1795629600 },
         });
         assert.equal(evoRes.status, 200);
-        const tap = await postCloudInbound(`${url}/webhooks/whatsapp-cloud`, APP_SECRET, cloudInboundButton({ from: phoneFor(20), id: "wamid.D1", payload: FOLLOWUP_YES, text: "✅ Sim, quero marcar", phoneNumberId: PNID }));
+        const tap = await postCloudInbound(`${url}/webhooks/whatsapp-cloud`, APP_SECRET, cloudInboundButton({ from: phoneFor(20), id: "wamid.D1", payload: FOLLOWUP_YES, text: "✅ Sim, quero marcar", phoneNumberId: PNID, timestamp: T0.getTime() / 1000 }));
         assert.equal(tap.status, 200, tap.body);
         assert.equal((await postCloudInbound(`${url}/webhooks/whatsapp-cloud`, "wrong-secret", cloudInboundButton({ from: phoneFor(21), id: "wamid.D2", payload: FOLLOWUP_YES, text: "Sim", phoneNumberId: PNID }))).status, 401);
 

@@ -134,7 +134,7 @@ describe("agenda API", () => {
       Object.keys(all.items[0]!),
       ["id", "company_id", "client_name", "client_phone", "end_time", "followup_status", "followup_next_scheduled", "followup_sent_at",
         "followup_response", "followup_attempts", "followup_last_error", "followup_skip_reason", "followup_responded_at",
-        "followup_awaiting_clarification", "feedback_text"],
+        "followup_awaiting_clarification", "feedback_text", "followup_non_text_reply"],
     );
     const pending = (await get("/api/agenda/followups?status=pending&company_id=clinica")).json() as ListPage;
     assert.deepEqual(pending.items.map((i) => i.followup_status).sort(), ["scheduled", "sent"]);

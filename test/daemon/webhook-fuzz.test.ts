@@ -58,7 +58,7 @@ function fuzzer(rand: () => number) {
     const text = pick(TEXTS.slice(0, 6));
     switch (int(5)) {
       case 0: return { number: phone, body: text, messageId: id };
-      case 1: return { key: { remoteJid: `${phone}@s.whatsapp.net`, fromMe: false, id }, message: { conversation: text }, messageTimestamp: 1764529200, pushName: "X" };
+      case 1: return { key: { remoteJid: `${phone}@s.whatsapp.net`, fromMe: false, id }, message: { conversation: text }, messageTimestamp: 1796067000, pushName: "X" };
       case 2: return { data: { key: { remoteJid: `${phone}@s.whatsapp.net`, id }, message: { extendedTextMessage: { text } } } };
       case 3: return [{ number: phone, body: text, messageId: id }, { key: { remoteJid: `${PHONE}@s.whatsapp.net`, fromMe: true, id } }];
       // Known phones only where they must be ignored: our own messages, group chats.

@@ -56,7 +56,7 @@ async function serve(f: ReplyFixture, opts: { sender?: ReplySender; token?: stri
 }
 
 function baileys(text: string, id: string, jid = `${PHONE}@s.whatsapp.net`, extra: Record<string, unknown> = {}) {
-  return { key: { remoteJid: jid, fromMe: false, id }, message: { conversation: text }, messageTimestamp: 1764529200, pushName: "Ana", ...extra };
+  return { key: { remoteJid: jid, fromMe: false, id }, message: { conversation: text }, messageTimestamp: 1796067000, pushName: "Ana", ...extra };
 }
 
 describe("parseWebhookBody (pure)", () => {
@@ -70,25 +70,29 @@ describe("parseWebhookBody (pure)", () => {
   });
 
   test("the Baileys message object, plain or extended text, wrapped in data/msg or a list", () => {
-    assert.deepEqual(parseWebhookBody(baileys("Sim", "3EB0A")), [{ kind: "message", phone: PHONE, text: "Sim", messageId: "3EB0A" }]);
+    const sentAt = new Date("2026-11-30T19:30:00.000Z"); // messageTimestamp
+    assert.deepEqual(parseWebhookBody(baileys("Sim", "3EB0A")), [{ kind: "message", phone: PHONE, text: "Sim", messageId: "3EB0A", sentAt }]);
     const ext = { key: { remoteJid: `${PHONE}@s.whatsapp.net`, fromMe: false, id: "X" }, message: { extendedTextMessage: { text: "quero sim" } } };
     assert.deepEqual(parseWebhookBody(ext), [{ kind: "message", phone: PHONE, text: "quero sim", messageId: "X" }]);
-    assert.deepEqual(parseWebhookBody({ event: "messages.upsert", data: baileys("a", "D1") })[0], { kind: "message", phone: PHONE, text: "a", messageId: "D1" });
+    assert.deepEqual(parseWebhookBody({ event: "messages.upsert", data: baileys("a", "D1") })[0], { kind: "message", phone: PHONE, text: "a", messageId: "D1", sentAt });
     assert.deepEqual(parseWebhookBody({ data: { messages: [baileys("a", "D1"), baileys("b", "D2")] } }).length, 2);
-    assert.deepEqual(parseWebhookBody([baileys("a", "L1")])[0], { kind: "message", phone: PHONE, text: "a", messageId: "L1" });
-    assert.deepEqual(parseWebhookBody({ msg: baileys("a", "W1") })[0], { kind: "message", phone: PHONE, text: "a", messageId: "W1" });
+    assert.deepEqual(parseWebhookBody([baileys("a", "L1")])[0], { kind: "message", phone: PHONE, text: "a", messageId: "L1", sentAt });
+    assert.deepEqual(parseWebhookBody({ msg: baileys("a", "W1") })[0], { kind: "message", phone: PHONE, text: "a", messageId: "W1", sentAt });
     const button = { key: { remoteJid: `${PHONE}@s.whatsapp.net`, id: "B" }, message: { buttonsResponseMessage: { selectedDisplayText: "✅ Sim, quero marcar" } } };
     assert.deepEqual(parseWebhookBody(button)[0], { kind: "message", phone: PHONE, text: "✅ Sim, quero marcar", messageId: "B" });
     const ephemeral = { key: { remoteJid: `${PHONE}@s.whatsapp.net`, id: "E" }, message: { ephemeralMessage: { message: { conversation: "não" } } } };
     assert.deepEqual(parseWebhookBody(ephemeral)[0], { kind: "message", phone: PHONE, text: "não", messageId: "E" });
   });
 
-  test("fromMe, groups, broadcasts and text-less messages are ignored", () => {
+  test("fromMe, groups, broadcasts and content-less messages are ignored; a voice note is recorded as one", () => {
     assert.deepEqual(parseWebhookBody({ ...baileys("x", "1"), key: { remoteJid: `${PHONE}@s.whatsapp.net`, fromMe: true, id: "1" } }), [{ kind: "ignored", reason: "fromMe" }]);
     assert.deepEqual(parseWebhookBody({ number: PHONE, body: "x", fromMe: true }), [{ kind: "ignored", reason: "fromMe" }]);
     assert.deepEqual(parseWebhookBody(baileys("x", "1", "120363025@g.us")), [{ kind: "ignored", reason: "group" }]);
     assert.deepEqual(parseWebhookBody(baileys("x", "1", "status@broadcast")), [{ kind: "ignored", reason: "broadcast" }]);
-    assert.deepEqual(parseWebhookBody({ key: { remoteJid: `${PHONE}@s.whatsapp.net`, id: "1" }, message: { audioMessage: { seconds: 3 } } }), [{ kind: "ignored", reason: "no_text" }]);
+    assert.deepEqual(parseWebhookBody({ key: { remoteJid: `${PHONE}@s.whatsapp.net`, id: "1" }, message: { audioMessage: { seconds: 3, ptt: true } } }), [
+      { kind: "message", phone: PHONE, text: "[mensagem de voz]", messageId: "1", media: "voice" },
+    ]);
+    assert.deepEqual(parseWebhookBody({ key: { remoteJid: `${PHONE}@s.whatsapp.net`, id: "1" }, message: { protocolMessage: { type: 0 } } }), [{ kind: "ignored", reason: "no_text" }]);
     // A LID chat with the phone beside it is read; without it there is no phone to match.
     assert.deepEqual(parseWebhookBody({ key: { remoteJid: "1234@lid", senderPn: `${PHONE}@s.whatsapp.net`, id: "1" }, message: { conversation: "sim" } })[0], {
       kind: "message", phone: PHONE, text: "sim", messageId: "1",

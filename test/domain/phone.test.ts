@@ -108,3 +108,17 @@ describe("phoneVariants / phonesMatch", () => {
     assert.ok(!phonesMatch("", ""));
   });
 });
+
+describe("gatewayPhone (numbers as WhatsApp gateways post them)", () => {
+  test("foreign numbers without '+' read as E.164; Brazilian ones as normalizePhone reads them", async () => {
+    const { gatewayPhone } = await import("../../src/domain/phone.js");
+    assert.equal(gatewayPhone("351912345678"), "351912345678");
+    assert.equal(gatewayPhone("12025550123"), "12025550123");
+    assert.equal(gatewayPhone("447911123456"), "447911123456");
+    assert.equal(gatewayPhone("+351912345678"), "351912345678");
+    assert.equal(gatewayPhone("5511999990000"), "5511999990000");
+    assert.equal(gatewayPhone("551199990000"), "551199990000");
+    assert.equal(gatewayPhone("11999990000"), "5511999990000");
+    for (const bad of ["5510999990000", "0351912345678", "1234567", "1234567890123456", "abc", "351912345678x"]) assert.equal(gatewayPhone(bad), null, bad);
+  });
+});

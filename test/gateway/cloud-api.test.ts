@@ -422,7 +422,7 @@ describe("parseCloudWebhook", () => {
     assert.deepEqual([row?.type, row?.text, row?.buttonPayload], ["list_reply", "Qui 14/03 15:00", "SLOT_7"]);
   });
 
-  test("statuses and text-less messages are left out; a batch keeps its order", () => {
+  test("statuses and content-less messages are left out; stickers, reactions, voice notes are recorded; a batch keeps its order", () => {
     assert.deepEqual(parseCloudWebhook(cloudStatusUpdate({ recipient: NUMBER, messageId: "wamid.X", status: "read" })), []);
     const statusReading = readCloudWebhook(cloudStatusUpdate({ recipient: NUMBER, messageId: "wamid.X" }));
     assert.deepEqual([statusReading.valid, statusReading.statuses, statusReading.items.length], [true, 1, 0]);
@@ -434,13 +434,19 @@ describe("parseCloudWebhook", () => {
     messages.push({ from: NUMBER, id: "wamid.4", timestamp: "3", type: "image", image: { id: "m", caption: "foto da sala" } });
     messages.push({ from: "not-a-phone", id: "wamid.5", timestamp: "4", type: "text", text: { body: "x" } });
     messages.push({ from: NUMBER, id: "wamid.6", timestamp: "5", type: "text", text: { body: "última" } });
+    messages.push({ from: NUMBER, id: "wamid.7", timestamp: "6", type: "audio", audio: { id: "m", voice: true } });
+    messages.push({ from: NUMBER, id: "wamid.8", timestamp: "7", type: "reaction", reaction: { message_id: "wamid.1", emoji: "" } });
+    messages.push({ from: NUMBER, id: "wamid.9", timestamp: "8", type: "unsupported", errors: [{ code: 131051 }] });
     const reading = readCloudWebhook(batch);
-    assert.deepEqual(reading.items.map((i) => [i.messageId, i.text]), [
-      ["wamid.1", "primeira"],
-      ["wamid.4", "foto da sala"],
-      ["wamid.6", "última"],
+    assert.deepEqual(reading.items.map((i) => [i.messageId, i.text, i.media ?? null]), [
+      ["wamid.1", "primeira", null],
+      ["wamid.2", "[figurinha]", "sticker"],
+      ["wamid.3", "[reação] 👍", "reaction"],
+      ["wamid.4", "foto da sala", null],
+      ["wamid.6", "última", null],
+      ["wamid.7", "[mensagem de voz]", "voice"],
     ]);
-    assert.deepEqual(reading.skipped.map((s) => s.messageId), ["wamid.2", "wamid.3", "wamid.5"]);
+    assert.deepEqual(reading.skipped.map((s) => s.messageId), ["wamid.5", "wamid.8", "wamid.9"]);
   });
 
   test("invalid input never throws", () => {

@@ -341,7 +341,7 @@ describe("parseEvolutionWebhook", () => {
     });
   });
 
-  test("fromMe, groups, broadcasts, other events and text-less messages are ignored", () => {
+  test("fromMe, groups, broadcasts, other events and content-less messages are ignored; voice notes, images, stickers are recorded", () => {
     assert.deepEqual(parseEvolutionWebhook(upsert({ fromMe: true }, { conversation: "oi" })), { kind: "ignored", reason: "fromMe" });
     assert.deepEqual(parseEvolutionWebhook(upsert({ remoteJid: "120363025246125486@g.us", participant: `${NUMBER}@s.whatsapp.net` }, { conversation: "oi" })), {
       kind: "ignored",
@@ -352,7 +352,25 @@ describe("parseEvolutionWebhook", () => {
       assert.deepEqual(parseEvolutionWebhook({ ...upsert({}, { conversation: "oi" }), event }), { kind: "ignored", reason: "event" }, event);
     }
     assert.equal(parseEvolutionWebhook({ ...upsert({}, { conversation: "oi" }), event: "MESSAGES_UPSERT" }).kind, "message");
-    assert.deepEqual(parseEvolutionWebhook(upsert({}, { audioMessage: { seconds: 3 } }, { messageType: "audioMessage" })), { kind: "ignored", reason: "no_text" });
+    const voice = parseEvolutionWebhook(upsert({}, { audioMessage: { seconds: 3, ptt: true } }, { messageType: "audioMessage" }));
+    assert.ok(voice.kind === "message" && voice.media === "voice" && voice.text === "[mensagem de voz]", JSON.stringify(voice));
+    for (const [message, media, text] of [
+      [{ audioMessage: { seconds: 3 } }, "audio", "[áudio]"],
+      [{ imageMessage: { mimetype: "image/jpeg" } }, "image", "[imagem]"],
+      [{ stickerMessage: { isAnimated: false } }, "sticker", "[figurinha]"],
+      [{ locationMessage: { degreesLatitude: -23.5 } }, "location", "[localização]"],
+      [{ contactMessage: { displayName: "x" } }, "contact", "[contato]"],
+      [{ reactionMessage: { text: "👍", key: { id: "X" } } }, "reaction", "[reação] 👍"],
+      [{ viewOnceMessageV2: { message: { videoMessage: { seconds: 2 } } } }, "video", "[vídeo]"],
+    ] as const) {
+      const m = parseEvolutionWebhook(upsert({}, message));
+      assert.ok(m.kind === "message" && m.media === media && m.text === text, JSON.stringify(m));
+    }
+    // An image with a caption is text; a removed reaction or a deletion is nothing.
+    const caption = parseEvolutionWebhook(upsert({}, { imageMessage: { caption: "não, obrigado" } }));
+    assert.ok(caption.kind === "message" && caption.media === undefined && caption.text === "não, obrigado");
+    assert.deepEqual(parseEvolutionWebhook(upsert({}, { reactionMessage: { text: "", key: { id: "X" } } })), { kind: "ignored", reason: "no_text" });
+    assert.deepEqual(parseEvolutionWebhook(upsert({}, { protocolMessage: { type: "REVOKE" } })), { kind: "ignored", reason: "no_text" });
     assert.deepEqual(parseEvolutionWebhook(upsert({}, undefined)), { kind: "ignored", reason: "no_text" });
   });
 

@@ -95,7 +95,7 @@ function evolutionUpsert(o: { phone: string; id: string; text?: string; fromMe?:
     : { remoteJid: o.group ? "120363025246125486@g.us" : `${o.phone}@s.whatsapp.net`, fromMe: !!o.fromMe, id: o.id, addressingMode: "pn" };
   return {
     event: "messages.upsert", instance: o.instance ?? "odonto",
-    data: { key, pushName: "Cliente", message: { conversation: o.text ?? "Sim" }, messageType: "conversation", messageTimestamp: 1764093600 },
+    data: { key, pushName: "Cliente", message: { conversation: o.text ?? "Sim" }, messageType: "conversation", messageTimestamp: 1795629600 },
     destination: "http://127.0.0.1/webhooks/evolution", date_time: "2026-11-25T15:00:00.000Z", sender: "5511900000000@s.whatsapp.net", server_url: "http://evo", apikey: "x",
   };
 }
