@@ -233,7 +233,7 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .option("--concurrency <n>", "sends in flight at once (default 8)")
     .option("--rate-limit <msg_per_s>", "messages per second for EVERY company, overriding each one's --rate-limit; 0 = off (default: per company)")
     .option("--max-attempts <n>", "tries for a follow-up on timeouts, 429 and 5xx before it is failed (default 5)")
-    .option("--send-timeout <ms>", "how long one Whaticket request may take before it counts as a timeout and is retried (default 10000)")
+    .option("--send-timeout <ms>", "how long one Whaticket request may take before it counts as a timeout and is retried (default 10000); a stop waits this + 5 s")
     .option("--port <n>", "HTTP port (default 9464; 0 = any free port)")
     .option("--host <host>", "HTTP address (default 127.0.0.1)")
     .addOption(new Option("--log-format <format>", "one line per event, readable text or JSON").choices(["text", "json"]).default("text"))

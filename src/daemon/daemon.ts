@@ -24,6 +24,7 @@ import { DaemonEventHub } from "./events.js";
 import { WriteHealth } from "./write-health.js";
 import type { RunningHttpServer } from "./http-server.js";
 import { createScheduler, type Scheduler, type SchedulerDeps, type TickResult } from "./scheduler.js";
+import { DEFAULT_SEND_TIMEOUT_MS, stopTimeoutFor } from "./shutdown.js";
 
 /**
  * `secretaria daemon`: wires the database, the Whaticket client, the delivery loop on a cron
@@ -47,7 +48,7 @@ export interface DaemonOptions {
   /** Overrides every company's rate limit (msg/s, 0 = off); null/undefined = per company. */
   rateLimit?: number | null;
   maxAttempts?: number;
-  /** How long one Whaticket request may take before it counts as a (transient) timeout. Default 10 s. */
+  /** How long one gateway request may take before it counts as a (transient) timeout. Default 10 s; a stop waits this + 5 s. */
   sendTimeoutMs?: number;
   port?: number;
   host?: string;
@@ -111,6 +112,8 @@ export class Daemon {
   /** The last of this daemon's own writes failed (tick, heartbeat, webhook): /healthz answers 503. */
   private readonly writeHealth = new WriteHealth();
   private heartbeat: NodeJS.Timeout | null = null;
+  /** The heartbeat write in progress: the database is closed only after it. */
+  private beating: Promise<void> | null = null;
   private gateway: WhaticketGateway | null = null;
   private ownedGateways: { close(): Promise<void> | void }[] = [];
   private scheduler: Scheduler | null = null;
@@ -176,9 +179,10 @@ export class Daemon {
       await pauseUnconfiguredCompanies(store, await listCompanies(store), defaults, iso(o.clock()), logger);
 
       const concurrency = o.concurrency ?? 8;
-      this.gateway = o.gateway ?? new WhaticketClient({ maxSockets: Math.max(8, concurrency * 2), timeoutMs: o.sendTimeoutMs });
+      const sendTimeoutMs = o.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+      const clientOptions = { maxSockets: Math.max(8, concurrency * 2), timeoutMs: sendTimeoutMs };
+      this.gateway = o.gateway ?? new WhaticketClient(clientOptions);
       const gateways: Omit<GatewaySet, "whaticket"> = { ...o.gateways };
-      const clientOptions = { maxSockets: Math.max(8, concurrency * 2), ...(o.sendTimeoutMs !== undefined ? { timeoutMs: o.sendTimeoutMs } : {}) };
       if (!gateways.evolution) this.ownedGateways.push((gateways.evolution = new EvolutionClient(clientOptions)));
       if (!gateways.cloud) this.ownedGateways.push((gateways.cloud = new CloudClient(clientOptions)));
       const events = o.events ?? new DaemonEventHub();
@@ -193,6 +197,8 @@ export class Daemon {
         concurrency,
         rateLimit: o.rateLimit ?? null,
         retry: { ...o.delivery?.retry, ...(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts } : {}) },
+        // A stop waits for every send in flight to answer or time out (deploy/secretaria.service agrees).
+        stopTimeoutMs: stopTimeoutFor(sendTimeoutMs),
         ...(o.delivery ?? {}),
       });
       const started = o.clock();
@@ -219,13 +225,14 @@ export class Daemon {
       // Alive between ticks too: `secretaria status` and /healthz of other daemons read this.
       const owner = this.scheduler.owner;
       this.heartbeat = setInterval(() => {
-        recordDaemonTick(store, owner, { at: iso(o.clock()) }).then(
+        if (this.beating) return;
+        this.beating = recordDaemonTick(store, owner, { at: iso(o.clock()) }).then(
           () => this.writeHealth.succeeded(),
           (err: Error) => {
             this.writeHealth.failed(err);
             logger.warn("heartbeat_failed", { error: err.message });
           },
-        );
+        ).finally(() => (this.beating = null));
       }, HEARTBEAT_MS);
       this.heartbeat.unref();
       logger.info("daemon_started", {
@@ -271,6 +278,7 @@ export class Daemon {
       }
       if (this.heartbeat) clearInterval(this.heartbeat);
       this.heartbeat = null;
+      if (this.beating) await this.beating;
       if (this.scheduler) await this.scheduler.stop();
       if (this.http) await this.http.close();
       if (this.gateway) await this.gateway.close();
