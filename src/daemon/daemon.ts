@@ -18,6 +18,7 @@ import { assertMigrated } from "../store/migrator.js";
 import { openStore } from "../store/open.js";
 import { clockProblem } from "../domain/setup-checks.js";
 import { MIN_ENV_TOKEN_LENGTH } from "../services/token-service.js";
+import { processSecretKey, useSecretKeyFrom } from "../services/company-secrets.js";
 import type { Store } from "../store/store.js";
 import { scheduleIntervalSeconds } from "./health-routes.js";
 import { DaemonEventHub } from "./events.js";
@@ -76,8 +77,11 @@ export function assertDaemonTokens(env: NodeJS.ProcessEnv): void {
   }
 }
 
-/** A pause reason written for missing gateway settings (so a restart with the settings in place lifts it). */
-const CONFIG_PAUSE = /^company \S+ (has no |uses .* but lacks settings)/;
+/**
+ * A pause reason written for missing gateway settings or a secret that cannot be decrypted (so a
+ * restart with the settings or the key in place lifts it).
+ */
+const CONFIG_PAUSE = /^company \S+ (has no |uses .* but lacks settings)|^company \S+'s .* (is encrypted but|was encrypted with another key|does not decrypt|is stored in a form)/;
 
 /**
  * At start: each company without a usable gateway target is paused with the reason (logged once);
@@ -168,6 +172,9 @@ export class Daemon {
     const env = o.env ?? process.env;
     const logger = o.logger;
     if (serve) assertDaemonTokens(env);
+    // The key of the stored gateway secrets: a malformed one (or an unsafe key file) stops the start here.
+    useSecretKeyFrom(env);
+    const secretKey = processSecretKey();
     const clockWarning = clockProblem(env.SECRETARIA_NOW);
     if (clockWarning) logger.warn("clock_simulated", { warning: `SECRETARIA_NOW is set (${env.SECRETARIA_NOW!.trim()}): this daemon lives at a frozen time, so follow-ups and retries go out at the wrong time or never`, fix: clockWarning.fix });
     try {
@@ -242,6 +249,7 @@ export class Daemon {
         rate_limit: o.rateLimit ?? "per company",
         max_attempts: o.maxAttempts ?? 5,
         pid: process.pid,
+        secret_key: secretKey ? secretKey.id : "none",
       });
       // Catch up at once (a restart after downtime) rather than wait for the first cron minute.
       void this.runTick();
