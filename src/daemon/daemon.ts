@@ -159,8 +159,9 @@ export class Daemon {
   }
 
   /**
-   * Stops claiming, waits (bounded) for sends in flight, gives back unsent claims, then closes the
-   * HTTP server, the Whaticket client and the database. Safe to call twice, and before start.
+   * Stops claiming, gives back claims not yet sent, waits for sends in flight (send timeout + 5 s,
+   * shutdown.ts) and records them, then closes the HTTP server, the gateway clients and the
+   * database. A send unanswered by then keeps its lease (see Scheduler.stop). Safe to call twice, and before start.
    */
   stop(): Promise<void> {
     this.stopping ??= this.doStop();
