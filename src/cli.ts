@@ -225,6 +225,27 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .argument("<id>", "the token's id")
     .action(act(async (o, [id]) => (await import("./commands/tokens.js")).runTokensRevoke(o, id ?? "")));
 
+  const secrets = program
+    .command("secrets")
+    .description("encryption of the stored gateway tokens (AES-256-GCM under SECRETARIA_SECRET_KEY): make a key, encrypt, rotate")
+    .addHelpText("after", examples(["secretaria secrets keygen > /etc/secretaria/secret.key", "SECRETARIA_SECRET_KEY_FILE=/etc/secretaria/secret.key secretaria secrets encrypt", "SECRETARIA_SECRET_KEY_FILE=new.key secretaria secrets rotate --old-key-file old.key"]));
+  secrets
+    .command("keygen")
+    .description("print a fresh random key (base64, 32 bytes)")
+    .option("--json", "machine-readable output")
+    .action(act(async (o) => (await import("./commands/secrets.js")).runSecretsKeygen(o)));
+  secrets
+    .command("encrypt")
+    .description("encrypt every token still stored in clear with SECRETARIA_SECRET_KEY (prints counts, never a token)")
+    .option("--json", "machine-readable output")
+    .action(act(async (o) => (await import("./commands/secrets.js")).runSecretsEncrypt(o)));
+  secrets
+    .command("rotate")
+    .description("re-encrypt every stored token from the old key (SECRETARIA_OLD_SECRET_KEY or --old-key-file) to SECRETARIA_SECRET_KEY, in one transaction")
+    .option("--old-key-file <path>", "a file (chmod 600) holding the old key")
+    .option("--json", "machine-readable output")
+    .action(act(async (o) => (await import("./commands/secrets.js")).runSecretsRotate(o)));
+
   program
     .command("daemon")
     .description("the service: sends due follow-ups on a cron schedule (exactly once, with retries) and serves HTTP (metrics, webhook, API)")
@@ -233,7 +254,7 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .option("--concurrency <n>", "sends in flight at once (default 8)")
     .option("--rate-limit <msg_per_s>", "messages per second for EVERY company, overriding each one's --rate-limit; 0 = off (default: per company)")
     .option("--max-attempts <n>", "tries for a follow-up on timeouts, 429 and 5xx before it is failed (default 5)")
-    .option("--send-timeout <ms>", "how long one Whaticket request may take before it counts as a timeout and is retried (default 10000)")
+    .option("--send-timeout <ms>", "how long one Whaticket request may take before it counts as a timeout and is retried (default 10000); a stop waits this + 5 s")
     .option("--port <n>", "HTTP port (default 9464; 0 = any free port)")
     .option("--host <host>", "HTTP address (default 127.0.0.1)")
     .addOption(new Option("--log-format <format>", "one line per event, readable text or JSON").choices(["text", "json"]).default("text"))

@@ -8,6 +8,7 @@ import { getCompany, type CompanyRow } from "../store/companies.js";
 import { whaticketFromEnv } from "../config.js";
 import { plainHttpWarning } from "../domain/gateway-url.js";
 import { missingCompanyTargetReason } from "../services/gateway-service.js";
+import { processSecretKey, UNENCRYPTED_WARNING } from "../services/company-secrets.js";
 
 export interface CompaniesAddOptions extends GlobalOptions, Omit<CompanyOptions, "name"> {
   name?: string;
@@ -51,6 +52,8 @@ export async function runCompaniesAdd(o: CompaniesAddOptions): Promise<void> {
     // Saved, but the daemon keeps it paused until it can send: say so now (stderr, not an error).
     const cannot = missingCompanyTargetReason(company, whaticketFromEnv(process.env));
     if (cannot) process.stderr.write(`secretaria: warning: ${cannot}; until then the daemon keeps this company paused\n`);
+    const newSecret = [whaticketToken, o.evolutionApiKey, o.cloudAccessToken, o.cloudAppSecret, o.cloudVerifyToken].some((v) => v?.trim());
+    if (newSecret && !processSecretKey()) process.stderr.write(`secretaria: warning: ${UNENCRYPTED_WARNING}\n`);
     if (o.json) return printJson(publicCompany(company));
     print(`${result === "created" ? "added" : "updated"} company ${company.id} (${company.name}), ${company.timezone}`);
     print(`  business hours ${company.business_hours}; quiet hours ${company.quiet_hours}; follow-up ${company.followup_delay_minutes} min after the end; rate limit ${company.rate_limit ? `${company.rate_limit} msg/s` : "off"}`);

@@ -1,5 +1,6 @@
 import { UsageError, UserError } from "../errors.js";
 import { batchedStderr, createLogger, type LogFormat } from "../logger.js";
+import { DEFAULT_SEND_TIMEOUT_MS } from "../daemon/shutdown.js";
 import { commandContext, intOption, type GlobalOptions } from "./context.js";
 
 export interface DaemonCommandOptions extends GlobalOptions {
@@ -30,7 +31,7 @@ export async function runDaemonCommand(o: DaemonCommandOptions): Promise<void> {
   const concurrency = intOption("--concurrency", o.concurrency, 8, 1, 256);
   const maxAttempts = intOption("--max-attempts", o.maxAttempts, 5, 1, 100);
   const port = intOption("--port", o.port, 9464, 0, 65535);
-  const sendTimeoutMs = intOption("--send-timeout", o.sendTimeout, 10_000, 100, 120_000);
+  const sendTimeoutMs = intOption("--send-timeout", o.sendTimeout, DEFAULT_SEND_TIMEOUT_MS, 100, 120_000);
   const rateLimit = parseRateLimit(o.rateLimit);
   const host = o.host?.trim() || "127.0.0.1";
   const ctx = commandContext(o);

@@ -18,12 +18,14 @@ import { assertMigrated } from "../store/migrator.js";
 import { openStore } from "../store/open.js";
 import { clockProblem } from "../domain/setup-checks.js";
 import { MIN_ENV_TOKEN_LENGTH } from "../services/token-service.js";
+import { processSecretKey, useSecretKeyFrom } from "../services/company-secrets.js";
 import type { Store } from "../store/store.js";
 import { scheduleIntervalSeconds } from "./health-routes.js";
 import { DaemonEventHub } from "./events.js";
 import { WriteHealth } from "./write-health.js";
 import type { RunningHttpServer } from "./http-server.js";
 import { createScheduler, type Scheduler, type SchedulerDeps, type TickResult } from "./scheduler.js";
+import { DEFAULT_SEND_TIMEOUT_MS, stopTimeoutFor } from "./shutdown.js";
 
 /**
  * `secretaria daemon`: wires the database, the Whaticket client, the delivery loop on a cron
@@ -47,7 +49,7 @@ export interface DaemonOptions {
   /** Overrides every company's rate limit (msg/s, 0 = off); null/undefined = per company. */
   rateLimit?: number | null;
   maxAttempts?: number;
-  /** How long one Whaticket request may take before it counts as a (transient) timeout. Default 10 s. */
+  /** How long one gateway request may take before it counts as a (transient) timeout. Default 10 s; a stop waits this + 5 s. */
   sendTimeoutMs?: number;
   port?: number;
   host?: string;
@@ -75,8 +77,11 @@ export function assertDaemonTokens(env: NodeJS.ProcessEnv): void {
   }
 }
 
-/** A pause reason written for missing gateway settings (so a restart with the settings in place lifts it). */
-const CONFIG_PAUSE = /^company \S+ (has no |uses .* but lacks settings)/;
+/**
+ * A pause reason written for missing gateway settings or a secret that cannot be decrypted (so a
+ * restart with the settings or the key in place lifts it).
+ */
+const CONFIG_PAUSE = /^company \S+ (has no |uses .* but lacks settings)|^company \S+'s .* (is encrypted but|was encrypted with another key|does not decrypt|is stored in a form)/;
 
 /**
  * At start: each company without a usable gateway target is paused with the reason (logged once);
@@ -111,6 +116,8 @@ export class Daemon {
   /** The last of this daemon's own writes failed (tick, heartbeat, webhook): /healthz answers 503. */
   private readonly writeHealth = new WriteHealth();
   private heartbeat: NodeJS.Timeout | null = null;
+  /** The heartbeat write in progress: the database is closed only after it. */
+  private beating: Promise<void> | null = null;
   private gateway: WhaticketGateway | null = null;
   private ownedGateways: { close(): Promise<void> | void }[] = [];
   private scheduler: Scheduler | null = null;
@@ -152,8 +159,9 @@ export class Daemon {
   }
 
   /**
-   * Stops claiming, waits (bounded) for sends in flight, gives back unsent claims, then closes the
-   * HTTP server, the Whaticket client and the database. Safe to call twice, and before start.
+   * Stops claiming, gives back claims not yet sent, waits for sends in flight (send timeout + 5 s,
+   * shutdown.ts) and records them, then closes the HTTP server, the gateway clients and the
+   * database. A send unanswered by then keeps its lease (see Scheduler.stop). Safe to call twice, and before start.
    */
   stop(): Promise<void> {
     this.stopping ??= this.doStop();
@@ -165,6 +173,9 @@ export class Daemon {
     const env = o.env ?? process.env;
     const logger = o.logger;
     if (serve) assertDaemonTokens(env);
+    // The key of the stored gateway secrets: a malformed one (or an unsafe key file) stops the start here.
+    useSecretKeyFrom(env);
+    const secretKey = processSecretKey();
     const clockWarning = clockProblem(env.SECRETARIA_NOW);
     if (clockWarning) logger.warn("clock_simulated", { warning: `SECRETARIA_NOW is set (${env.SECRETARIA_NOW!.trim()}): this daemon lives at a frozen time, so follow-ups and retries go out at the wrong time or never`, fix: clockWarning.fix });
     try {
@@ -176,9 +187,10 @@ export class Daemon {
       await pauseUnconfiguredCompanies(store, await listCompanies(store), defaults, iso(o.clock()), logger);
 
       const concurrency = o.concurrency ?? 8;
-      this.gateway = o.gateway ?? new WhaticketClient({ maxSockets: Math.max(8, concurrency * 2), timeoutMs: o.sendTimeoutMs });
+      const sendTimeoutMs = o.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+      const clientOptions = { maxSockets: Math.max(8, concurrency * 2), timeoutMs: sendTimeoutMs };
+      this.gateway = o.gateway ?? new WhaticketClient(clientOptions);
       const gateways: Omit<GatewaySet, "whaticket"> = { ...o.gateways };
-      const clientOptions = { maxSockets: Math.max(8, concurrency * 2), ...(o.sendTimeoutMs !== undefined ? { timeoutMs: o.sendTimeoutMs } : {}) };
       if (!gateways.evolution) this.ownedGateways.push((gateways.evolution = new EvolutionClient(clientOptions)));
       if (!gateways.cloud) this.ownedGateways.push((gateways.cloud = new CloudClient(clientOptions)));
       const events = o.events ?? new DaemonEventHub();
@@ -193,6 +205,8 @@ export class Daemon {
         concurrency,
         rateLimit: o.rateLimit ?? null,
         retry: { ...o.delivery?.retry, ...(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts } : {}) },
+        // A stop waits for every send in flight to answer or time out (deploy/secretaria.service agrees).
+        stopTimeoutMs: stopTimeoutFor(sendTimeoutMs),
         ...(o.delivery ?? {}),
       });
       const started = o.clock();
@@ -219,13 +233,14 @@ export class Daemon {
       // Alive between ticks too: `secretaria status` and /healthz of other daemons read this.
       const owner = this.scheduler.owner;
       this.heartbeat = setInterval(() => {
-        recordDaemonTick(store, owner, { at: iso(o.clock()) }).then(
+        if (this.beating) return;
+        this.beating = recordDaemonTick(store, owner, { at: iso(o.clock()) }).then(
           () => this.writeHealth.succeeded(),
           (err: Error) => {
             this.writeHealth.failed(err);
             logger.warn("heartbeat_failed", { error: err.message });
           },
-        );
+        ).finally(() => (this.beating = null));
       }, HEARTBEAT_MS);
       this.heartbeat.unref();
       logger.info("daemon_started", {
@@ -235,6 +250,7 @@ export class Daemon {
         rate_limit: o.rateLimit ?? "per company",
         max_attempts: o.maxAttempts ?? 5,
         pid: process.pid,
+        secret_key: secretKey ? secretKey.id : "none",
       });
       // Catch up at once (a restart after downtime) rather than wait for the first cron minute.
       void this.runTick();
@@ -271,6 +287,7 @@ export class Daemon {
       }
       if (this.heartbeat) clearInterval(this.heartbeat);
       this.heartbeat = null;
+      if (this.beating) await this.beating;
       if (this.scheduler) await this.scheduler.stop();
       if (this.http) await this.http.close();
       if (this.gateway) await this.gateway.close();

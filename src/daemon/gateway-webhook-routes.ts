@@ -7,6 +7,7 @@ import { FOLLOWUP_NO, FOLLOWUP_YES } from "../gateway/cloud-client.js";
 import { cloudVerificationChallenge, readCloudWebhook, verifyCloudSignature } from "../gateway/cloud-inbound.js";
 import { parseEvolutionWebhook } from "../gateway/evolution-inbound.js";
 import type { Logger } from "../logger.js";
+import { companySecretOrNull } from "../services/company-secrets.js";
 import type { InboundInput, ReplyResult, ReplyService } from "../services/reply-service.js";
 import { cloudCompanies, companyByCloudPhoneNumberId, companyByEvolutionInstance } from "../store/company-gateways.js";
 import type { CompanyRow } from "../store/companies.js";
@@ -105,7 +106,8 @@ function cloudRoutes(deps: GatewayWebhookDeps): HttpRoutes {
 
     app.get(CLOUD_WEBHOOK_PATH, async (req, reply) => {
       for (const c of await cloudCompanies(deps.store)) {
-        const challenge = c.cloud_verify_token ? cloudVerificationChallenge(req.query, c.cloud_verify_token) : null;
+        const verifyToken = companySecretOrNull(c, "cloud_verify_token");
+        const challenge = verifyToken ? cloudVerificationChallenge(req.query, verifyToken) : null;
         if (challenge !== null) {
           deps.logger.info("cloud_webhook_verified", { company: c.id });
           return reply.code(200).type("text/plain").send(challenge);
@@ -119,7 +121,10 @@ function cloudRoutes(deps: GatewayWebhookDeps): HttpRoutes {
       const header = req.headers["x-hub-signature-256"];
       const signature = typeof header === "string" ? header : undefined;
       const companies = await cloudCompanies(deps.store);
-      const signedBy = companies.filter((c) => c.cloud_app_secret && verifyCloudSignature(raw, signature, c.cloud_app_secret));
+      const signedBy = companies.filter((c) => {
+        const appSecret = companySecretOrNull(c, "cloud_app_secret");
+        return appSecret && verifyCloudSignature(raw, signature, appSecret);
+      });
       if (signedBy.length === 0) {
         deps.logger.warn("cloud_webhook_refused", { reason: signature ? "wrong signature" : "no X-Hub-Signature-256" });
         return reply.code(401).send({ error: "wrong or missing X-Hub-Signature-256: it must be the HMAC-SHA256 of the body under the company's --cloud-app-secret" });

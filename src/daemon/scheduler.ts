@@ -23,6 +23,7 @@ import { claimDue, deferClaim, reclaimExpiredLeases, releaseAllClaims, releaseCl
 import type { Store } from "../store/store.js";
 import { noDaemonEvents, type DaemonEvents, type TickSummary } from "./events.js";
 import { OutcomeRecorder } from "./outcome-recorder.js";
+import { stopTimeoutFor } from "./shutdown.js";
 
 /**
  * One pass of the delivery loop ("tick"): sweep what can no longer be sent, take back rows of
@@ -71,7 +72,10 @@ export interface SchedulerDeps {
    * queue waiting for the lease, and recovery after a crash matters more.
    */
   batchSize?: number;
-  /** On stop, how long to wait for sends in flight before giving their rows back. Default 15 s. */
+  /**
+   * On stop, how long to wait for sends in flight. Default the send timeout + 5 s (shutdown.ts), so
+   * a send started before the stop ends by itself. A send still unanswered then keeps its lease.
+   */
   stopTimeoutMs?: number;
   /** How long inbound texts are kept (LGPD); default from SECRETARIA_INBOUND_RETENTION_DAYS / SECRETARIA_UNMATCHED_RETENTION_DAYS, else 180 / 30 days. */
   retention?: InboundRetention;
@@ -94,7 +98,12 @@ export interface Scheduler {
   tick(): Promise<TickResult>;
   /** `--once`: waits for a running pass, then drains everything due now. */
   runOnce(): Promise<TickResult>;
-  /** Stops claiming, waits (bounded) for sends in flight, gives back unsent claims. Safe to call twice. */
+  /**
+   * Stops claiming, gives back claimed rows not yet sent, waits (bounded) for sends in flight and
+   * records their outcomes. A row whose request went out but got no answer in time keeps its lease
+   * (reclaimed when it runs out, like after a crash: at most one duplicate), and nothing more is
+   * written after stop() resolves. Safe to call twice.
+   */
   stop(): Promise<void>;
   readonly busy: boolean;
 }
@@ -136,6 +145,17 @@ const RESERVE_AHEAD_MS = 2_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Whether `p` settled within `ms` (the timer is cleared either way). */
+async function settlesWithin(p: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true), limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Wakes the dispatch loop when a send finishes, on stop, or after a timeout. */
 class Wakeup {
   private waiter: (() => void) | null = null;
@@ -163,7 +183,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const concurrency = Math.max(1, deps.concurrency ?? 8);
   const batchSize = Math.max(1, deps.batchSize ?? Math.min(256, Math.max(16, concurrency * 2)));
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
-  const stopTimeoutMs = deps.stopTimeoutMs ?? 15_000;
+  const stopTimeoutMs = deps.stopTimeoutMs ?? stopTimeoutFor();
   const owner = deps.owner ?? leaseOwner("daemon");
   const retry = retrySettings(deps.retry);
   const whaticketDefaults = deps.whaticketDefaults ?? whaticketFromEnv();
@@ -178,6 +198,18 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   let current: Promise<TickResult> | null = null;
   let stopping = false;
   let stopped: Promise<void> | null = null;
+  /** Resolves on stop: a row waiting for its reserved instant goes back at once. */
+  let onStop!: () => void;
+  const stopSignal = new Promise<void>((resolve) => (onStop = resolve));
+  /**
+   * The stop wait ran out: sends still unanswered are left to their lease, and this scheduler
+   * writes nothing more (the daemon closes the database next).
+   */
+  let abandoned = false;
+  let onAbandon!: () => void;
+  const abandonSignal = new Promise<void>((resolve) => (onAbandon = resolve));
+  /** Rows whose request has started and whose outcome is not committed yet: Whaticket may have them. */
+  const requested = new Set<number>();
   /** Sends (and their waits for a reserved instant); a slot is free when its promise settles. */
   const inFlight = new Set<Promise<void>>();
   /** Claims, outcome reports and releases still running. */
@@ -302,7 +334,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const p: Promise<void> = (async () => {
       try {
         // The company's shared budget reserved this instant for this row.
-        if (q.sendAtMs !== null && q.sendAtMs > Date.now()) await sleep(q.sendAtMs - Date.now());
+        if (q.sendAtMs !== null && q.sendAtMs > Date.now()) await Promise.race([sleep(q.sendAtMs - Date.now()), stopSignal]);
         const now = clock();
         // The claim checked quiet hours; a row of a batch claimed just before they began must not go out in them.
         if (isInQuietHours(now, lane.company.timezone, lane.quiet)) {
@@ -311,8 +343,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           logger.info("followup_deferred", { id: row.id, company: lane.company.id, reason: "quiet_hours", next: iso(next) });
           return;
         }
-        if (lane.paused) {
-          // The company was paused while this row waited for its instant: give it back unsent.
+        if (lane.paused || stopping) {
+          // The company was paused, or the daemon is stopping, while this row waited for its instant: give it back unsent.
           await releaseClaim(store, { id: row.id, owner, now: iso(now), error: null });
           return;
         }
@@ -322,9 +354,15 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           await releaseClaim(store, { id: row.id, owner, now: iso(now), error: null });
           return;
         }
+        requested.add(row.id);
         const outcome: SendOutcome = lane.target
           ? await router.sendFollowup(lane.target, followupContent(row, lane.company, now, dayFor(lane, now)))
           : { kind: "config", status: 0, error: missingCompanyTargetReason(lane.company, whaticketDefaults) ?? "no gateway target", durationMs: 0 };
+        if (abandoned) {
+          // Answered after the stop gave up waiting: the row keeps its lease (see stop()); nothing is written.
+          logger.warn("followup_outcome_unrecorded", { id: row.id, company: lane.company.id, outcome: outcome.kind, note: "answered after the stop deadline; the row is sent again once its lease runs out" });
+          return;
+        }
         const planned = planOutcome(retry, lane.company, row, owner, outcome, clock());
         if (planned.transition.to === "paused") pauseLane(lane);
         else if (outcome.kind === "sent" && lane.probing) {
@@ -332,9 +370,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           lane.resumed = true;
         }
         track(
-          recorder.record(planned).then((recorded) =>
-            report(lane, row, { outcome, transition: planned.transition, attempt: planned.attempt, recorded }, summary),
-          ),
+          recorder.record(planned).then((recorded) => {
+            requested.delete(row.id);
+            report(lane, row, { outcome, transition: planned.transition, attempt: planned.attempt, recorded }, summary);
+          }),
         );
       } catch (err) {
         // A database error around the send: the row keeps its lease and is claimed again when it runs out.
@@ -399,8 +438,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
               : null;
           if (slots?.length) lane.reservedUntil = slots[slots.length - 1]!;
           rows.forEach((row, i) => lane.queue.push({ row, sendAtMs: slots ? (slots[i] ?? null) : null }));
-          // Paused while claiming: these rows go back at once (on stop, stop() gives back whatever this daemon holds).
-          if (lane.paused) releaseQueued(lane);
+          // Paused or stopped while claiming: these rows go back at once.
+          if (lane.paused || stopping) releaseQueued(lane);
         } catch (err) {
           lane.exhausted = true;
           onError((err as Error).message);
@@ -429,14 +468,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     }
   }
 
-  async function waitForInFlight(bounded: boolean): Promise<void> {
+  /** Every send is bounded by its client's timeout; only a stop that ran out of time stops the wait. */
+  async function waitForInFlight(): Promise<void> {
     if (!inFlight.size) return;
-    const all = Promise.allSettled([...inFlight]).then(() => undefined);
-    if (!bounded) return all;
-    let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, stopTimeoutMs)));
-    await Promise.race([all, limit]);
-    clearTimeout(timer);
+    await Promise.race([Promise.allSettled([...inFlight]), abandonSignal]);
   }
 
   async function pass(): Promise<TickResult> {
@@ -444,9 +479,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const at = clock();
     const summary = emptySummary();
     let error: string | undefined;
+    let lanes: Lane[] = [];
     try {
       await sweep(summary);
-      const lanes = lanesFor(await listCompanies(store));
+      lanes = lanesFor(await listCompanies(store));
       const fail = (message: string) => {
         error ??= message;
         logger.error("claim_failed", { error: message });
@@ -464,16 +500,20 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       error = (err as Error).message;
       logger.error("tick_failed", { error });
     }
-    await waitForInFlight(stopping);
+    // Stopping: claimed rows not yet handed to a send go back now, not after the sends in flight.
+    if (stopping) for (const lane of lanes) releaseQueued(lane);
+    await waitForInFlight();
     await Promise.allSettled([...background]);
     await recorder.drain();
     await Promise.allSettled([...background]);
     const durationMs = Math.round(performance.now() - started);
     const ok = error === undefined;
-    try {
-      await recordDaemonTick(store, owner, { at: iso(clock()), tickAt: iso(at), ok, error: error ?? null });
-    } catch (err) {
-      logger.error("daemon_state_failed", { error: (err as Error).message });
+    if (!abandoned) {
+      try {
+        await recordDaemonTick(store, owner, { at: iso(clock()), tickAt: iso(at), ok, error: error ?? null });
+      } catch (err) {
+        logger.error("daemon_state_failed", { error: (err as Error).message });
+      }
     }
     const busy = summary.sent + summary.retried + summary.failed + summary.paused + summary.expired + summary.skipped + summary.reclaimed;
     (busy || !ok ? logger.info : logger.debug)("tick", { ...summary, ok, ms: durationMs });
@@ -503,21 +543,35 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     stop() {
       if (stopped) return stopped;
       stopping = true;
+      onStop();
       wake.notify();
       stopped = (async () => {
-        // Sends only happen inside a pass, and a pass ends once its sends do: wait for it, bounded
-        // (a send may hang until the client's timeout).
-        if (current) {
-          let timer: NodeJS.Timeout | undefined;
-          const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, stopTimeoutMs)));
-          await Promise.race([current.then(() => undefined, () => undefined), limit]);
-          clearTimeout(timer);
+        // Sends only happen inside a pass, and a pass ends once its sends are answered and recorded:
+        // wait for it, bounded by the send timeout plus a margin (a send ends by itself before that).
+        const pass = current?.then(() => undefined, () => undefined);
+        if (pass && !(await settlesWithin(pass, stopTimeoutMs))) {
+          // A send outlived its timeout: stop waiting for it. What was answered is recorded (the
+          // pass drains the recorder), then nothing more is written.
+          abandoned = true;
+          onAbandon();
+          await settlesWithin(pass, stopTimeoutMs);
         }
+        // Whaticket may have these: giving them back now would send them again at once. They keep
+        // their lease and are claimed again when it runs out, as after a crash (at most one duplicate each).
+        const unknown = [...requested];
         try {
-          const released = await releaseAllClaims(store, owner, iso(clock()));
-          if (released) logger.warn("claims_released", { count: released, note: "sends did not finish in time; these rows go back to scheduled" });
+          const note = "the daemon stopped while this send was in flight: outcome unknown, sent again once the lease runs out";
+          const released = await store.tx((t) => releaseAllClaims(t, owner, iso(clock()), { ids: unknown, note }));
+          if (released) logger.info("claims_released", { count: released, note: "claimed but not sent; back to scheduled" });
         } catch (err) {
           logger.error("release_failed", { error: (err as Error).message });
+        }
+        if (unknown.length) {
+          logger.warn("followups_outcome_unknown", {
+            count: unknown.length,
+            ids: unknown.join(","),
+            note: `no answer before the stop deadline (${stopTimeoutMs} ms); these keep their lease and are sent again when it runs out`,
+          });
         }
         await router.close();
       })();

@@ -10,6 +10,8 @@ import { placeholderProblem } from "../domain/setup-checks.js";
 import type { Q, Store } from "../store/store.js";
 import { writeAudit } from "../store/audit.js";
 import { getCompany, listCompanies, upsertCompany, type CompanyInput, type CompanyRow } from "../store/companies.js";
+import { GATEWAY_SECRET_COLUMNS } from "../store/company-gateways.js";
+import { secretToStore } from "./company-secrets.js";
 import { checkGatewaySettings, gatewaySecretsSet, publicGateway, saveGatewaySettings, withoutGatewaySecrets, type GatewayOptions, type GatewaySecret } from "./gateway-settings.js";
 
 export interface CompanyOptions extends GatewayOptions {
@@ -101,6 +103,9 @@ export function saveCompany(store: Store, o: CompanyOptions, clock: Clock): Prom
     const existing = await getCompany(t, o.id);
     const input = validateCompany(o, existing);
     const gateway = await checkGatewaySettings(t, o, existing);
+    // New secrets are stored sealed under SECRETARIA_SECRET_KEY when one is set (company-secrets.ts).
+    input.whaticket_token = secretToStore(o.id, "whaticket_token", input.whaticket_token, existing?.whaticket_token);
+    for (const column of GATEWAY_SECRET_COLUMNS) gateway[column] = secretToStore(o.id, column, gateway[column], existing?.[column]);
     const result = await upsertCompany(t, input, now);
     await saveGatewaySettings(t, o.id, gateway, existing);
     const { whaticket_token: _secret, ...shown } = input;

@@ -6,6 +6,8 @@ import {
 import { listCompanies } from "../store/companies.js";
 import type { Store } from "../store/store.js";
 import { gatewayOf, missingCompanyTargetReason } from "./gateway-service.js";
+import { countSecrets, UNENCRYPTED_WARNING } from "./company-secrets.js";
+import { isSealed, openSecret, SECRET_COLUMNS, secretKeyFromEnv, type SecretKey } from "./secret-box.js";
 
 export interface DoctorOptions {
   /** The --db location: a SQLite path gets its permissions checked. */
@@ -28,9 +30,30 @@ export async function diagnose(db: Store, o: DoctorOptions): Promise<SetupProble
   const defaults = whaticketFromEnv(o.env);
   const companies = await listCompanies(db);
   const urls = new Map<string, string[]>();
+  let key: SecretKey | null = null;
+  /** A malformed key (or unsafe key file): the stored secrets are not judged against it. */
+  let keyBroken = false;
+  try {
+    key = secretKeyFromEnv(o.env);
+  } catch (err) {
+    keyBroken = true;
+    problems.push({ check: "secret_key", ...split((err as Error).message) });
+  }
   for (const c of companies) {
-    const missing = missingCompanyTargetReason(c, defaults);
-    if (missing) problems.push({ check: "gateway", company: c.id, ...split(missing) });
+    // Each stored secret that cannot be decrypted with this key, once (not again as a gateway problem).
+    const unreadable = new Set<string>();
+    for (const column of SECRET_COLUMNS) {
+      const stored = c[column];
+      if (keyBroken || !isSealed(stored)) continue;
+      try {
+        openSecret(key, stored!, { company: c.id, column });
+      } catch (err) {
+        unreadable.add((err as Error).message);
+        problems.push({ check: "secrets", company: c.id, ...split((err as Error).message) });
+      }
+    }
+    const missing = keyBroken ? null : missingCompanyTargetReason(c, defaults);
+    if (missing && !unreadable.has(missing)) problems.push({ check: "gateway", company: c.id, ...split(missing) });
     if (c.followup_template) {
       const p = placeholderProblem(c.followup_template);
       if (p) problems.push({ check: "template", company: c.id, problem: `company ${c.id}: ${p}`, fix: `secretaria companies add --id ${c.id} --template "Olá, {nome}! Como foi o atendimento {quando}?"` });
@@ -45,6 +68,15 @@ export async function diagnose(db: Store, o: DoctorOptions): Promise<SetupProble
     }
     const url = gatewayOf(c) === "whaticket" ? (c.whaticket_url?.trim() || defaults.url) : null;
     if (url) urls.set(url, [...(urls.get(url) ?? []), c.id]);
+  }
+  const counts = countSecrets(companies, key);
+  if (counts.plaintext && !keyBroken) {
+    const who = `${counts.plaintext} gateway secret${counts.plaintext === 1 ? " is" : "s are"} stored unencrypted (companies ${counts.plaintextCompanies.slice(0, 10).join(", ")})`;
+    problems.push(
+      key
+        ? { check: "secrets", problem: `${who} although SECRETARIA_SECRET_KEY is set`, fix: "secretaria secrets encrypt" }
+        : { check: "secrets", problem: `${who}: no SECRETARIA_SECRET_KEY is set`, fix: UNENCRYPTED_WARNING.replace(/^tokens are stored unencrypted in the database: /, "") },
+    );
   }
   problems.push(...tokenProblems(o.env));
   const clock = clockProblem(o.env.SECRETARIA_NOW);

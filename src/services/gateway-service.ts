@@ -7,6 +7,7 @@ import type { AppointmentRow } from "../store/appointments.js";
 import type { GatewayKind } from "../store/company-gateways.js";
 import type { CompanyRow } from "../store/companies.js";
 import { missingTargetReason, resolveTarget } from "./whaticket-target.js";
+import { companySecretOrNull, secretProblem } from "./company-secrets.js";
 import type { ReplySender } from "./reply-service.js";
 
 /**
@@ -39,13 +40,13 @@ export function resolveCompanyTarget(company: CompanyRow, defaults: WhaticketDef
     }
     case "evolution": {
       const url = company.evolution_url?.trim();
-      const apiKey = company.evolution_api_key?.trim();
+      const apiKey = companySecretOrNull(company, "evolution_api_key")?.trim();
       const instance = company.evolution_instance?.trim();
       return url && apiKey && instance ? { gateway: "evolution", evolution: { url, apiKey, instance } } : null;
     }
     case "cloud": {
       const phoneNumberId = company.cloud_phone_number_id?.trim();
-      const accessToken = company.cloud_access_token?.trim();
+      const accessToken = companySecretOrNull(company, "cloud_access_token")?.trim();
       if (!phoneNumberId || !accessToken) return null;
       const cloud: CloudTarget = { phoneNumberId, accessToken };
       if (company.cloud_graph_base) cloud.graphBase = company.cloud_graph_base;
@@ -64,6 +65,8 @@ export function missingCompanyTargetReason(company: CompanyRow, defaults: Whatic
     case "whaticket":
       return missingTargetReason(company, defaults);
     case "evolution": {
+      const unreadable = secretProblem(company, ["evolution_api_key"]);
+      if (unreadable) return unreadable;
       const missing = [
         company.evolution_url?.trim() ? null : "--evolution-url URL",
         company.evolution_api_key?.trim() ? null : "--evolution-api-key KEY",
@@ -72,6 +75,8 @@ export function missingCompanyTargetReason(company: CompanyRow, defaults: Whatic
       return missing.length ? `company ${id} uses Evolution API but lacks settings: run \`secretaria companies add --id ${id} ${missing.join(" ")}\`` : null;
     }
     case "cloud": {
+      const unreadable = secretProblem(company, ["cloud_access_token"]);
+      if (unreadable) return unreadable;
       const missing = [
         company.cloud_phone_number_id?.trim() ? null : "--cloud-phone-number-id ID",
         company.cloud_access_token?.trim() ? null : "--cloud-access-token TOKEN",

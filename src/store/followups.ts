@@ -286,8 +286,21 @@ export async function releaseClaim(q: Q, r: LeaseRef & { error: string | null })
   return (await q.run(FOLLOWUP_SQL.releaseClaim, r)) === 1;
 }
 
-export function releaseAllClaims(q: Q, owner: string, now: string): Promise<number> {
-  return q.run(FOLLOWUP_SQL.releaseAllClaims, { owner, now });
+/**
+ * Gives back every row `owner` holds, except `unknown.ids` (sends that may have reached the
+ * gateway): those keep their lease, so they are claimed again only when it runs out, with
+ * `unknown.note` as their last error. Returns how many rows went back to scheduled.
+ */
+export async function releaseAllClaims(q: Q, owner: string, now: string, unknown: { ids: number[]; note: string } = { ids: [], note: "" }): Promise<number> {
+  if (!unknown.ids.length) return q.run(FOLLOWUP_SQL.releaseAllClaims, { owner, now });
+  const list = unknown.ids.map((_, i) => `@k${i}`).join(", ");
+  const keys = Object.fromEntries(unknown.ids.map((id, i) => [`k${i}`, id]));
+  await q.run(
+    `UPDATE appointments SET followup_last_error = @note, updated_at = @now
+      WHERE followup_status = 'sending' AND lease_owner = @owner AND id IN (${list})`,
+    { ...keys, owner, now, note: unknown.note },
+  );
+  return q.run(`${FOLLOWUP_SQL.releaseAllClaims} AND id NOT IN (${list})`, { ...keys, owner, now });
 }
 
 /** Undefined when refused or unknown (the caller reads the row to say why). */

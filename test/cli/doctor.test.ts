@@ -7,7 +7,8 @@ import { swallowedBusinessWindows, unknownPlaceholders, tokenProblems } from "..
 import { migratedDb, ON_POSTGRES, runCli, SQLITE_ONLY, tempDb } from "../helpers/cli.js";
 
 /** Issue 18: `secretaria doctor` names each problem with its fix, exit 1; and the template check at `companies add`. */
-const GOOD = { SECRETARIA_NOW: "", WHATICKET_URL: "", WHATICKET_TOKEN: "", SECRETARIA_API_TOKEN: "", SECRETARIA_WEBHOOK_TOKEN: "" };
+// A good setup encrypts its stored tokens (issue 13 point 4): `companies add` seals them under this key.
+const GOOD = { SECRETARIA_NOW: "", WHATICKET_URL: "", WHATICKET_TOKEN: "", SECRETARIA_API_TOKEN: "", SECRETARIA_WEBHOOK_TOKEN: "", SECRETARIA_SECRET_KEY: Buffer.alloc(32, 3).toString("base64") };
 
 async function dbWith(...companies: string[][]): Promise<string> {
   const db = tempDb();

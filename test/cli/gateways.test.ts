@@ -75,7 +75,8 @@ describe("companies add --gateway (subprocess)", () => {
 });
 
 describe("one daemon, three gateways (subprocess, three fakes)", () => {
-  test("follow-ups go out through each company's gateway; answers come back through each webhook and are answered on the same gateway", T, async () => {
+  async function threeGateways(keyEnv: Record<string, string>): Promise<void> {
+    const sealed = "SECRETARIA_SECRET_KEY" in keyEnv;
     const evo = await startFakeEvolution({ apiKeys: [EVO_KEY], instances: ["odonto"] });
     const cloud = await startFakeCloudApi({ accessTokens: [CLOUD_TOKEN], phoneNumberIds: [PNID], templates: [{ name: "followup_reuniao", language: "pt_BR" }] });
     const wt = await startFakeWhaticket({ token: WT_TOKEN });
@@ -83,18 +84,23 @@ describe("one daemon, three gateways (subprocess, three fakes)", () => {
     const db = await migratedDb(path);
     try {
       const add = async (args: string[]) => {
-        const r = await runCli(["--db", path, "companies", "add", "--rate-limit", "0", ...args]);
+        const r = await runCli(["--db", path, "companies", "add", "--rate-limit", "0", ...args], { env: keyEnv });
         assert.equal(r.code, 0, r.stderr);
       };
       await add(["--id", "clinica", "--name", "Clínica", "--whaticket-url", wt.url, "--whaticket-token", WT_TOKEN]);
       await add(["--id", "odonto", "--name", "Odonto", "--gateway", "evolution", "--evolution-url", evo.url, "--evolution-api-key", EVO_KEY, "--evolution-instance", "odonto"]);
       await add(["--id", "fisio", "--name", "Fisio", "--gateway", "cloud", "--cloud-phone-number-id", PNID, "--cloud-access-token", CLOUD_TOKEN,
         "--cloud-app-secret", APP_SECRET, "--cloud-verify-token", VERIFY, "--cloud-template", "followup_reuniao", "--cloud-graph-base", cloud.url]);
+      if (sealed) {
+        const raw = (await db.all<Record<string, string | null>>("SELECT whaticket_token, evolution_api_key, cloud_access_token, cloud_app_secret, cloud_verify_token FROM companies")).flatMap((r) => Object.values(r)).filter((v) => v);
+        assert.equal(raw.length, 5);
+        for (const v of raw) assert.match(v!, /^enc:v1:/);
+      }
       await seedDue(db, { company: "clinica", n: 2, from: 0 });
       await seedDue(db, { company: "odonto", n: 2, from: 10 });
       const cloudIds = await seedDue(db, { company: "fisio", n: 2, from: 20 });
 
-      const d = spawnCli(["--db", path, "daemon", "--port", "0", "--rate-limit", "0"], { SECRETARIA_NOW: T0.toISOString(), SECRETARIA_WEBHOOK_TOKEN: HOOK });
+      const d = spawnCli(["--db", path, "daemon", "--port", "0", "--rate-limit", "0"], { SECRETARIA_NOW: T0.toISOString(), SECRETARIA_WEBHOOK_TOKEN: HOOK, ...keyEnv });
       try {
         await d.waitForStderr(/daemon_started url=http:\/\/127\.0\.0\.1:\d+/);
         const url = /daemon_started url=(http:\/\/127\.0\.0\.1:\d+)/.exec(d.stderr())![1]!;
@@ -113,6 +119,8 @@ describe("one daemon, three gateways (subprocess, three fakes)", () => {
         assert.equal(evoRes.status, 200);
         const tap = await postCloudInbound(`${url}/webhooks/whatsapp-cloud`, APP_SECRET, cloudInboundButton({ from: phoneFor(20), id: "wamid.D1", payload: FOLLOWUP_YES, text: "✅ Sim, quero marcar", phoneNumberId: PNID, timestamp: T0.getTime() / 1000 }));
         assert.equal(tap.status, 200, tap.body);
+        const handshake = await fetch(`${url}/webhooks/whatsapp-cloud?hub.mode=subscribe&hub.verify_token=${VERIFY}&hub.challenge=4242`);
+        assert.equal(await handshake.text(), "4242", "Meta's verification handshake with the (decrypted) verify token");
         assert.equal((await postCloudInbound(`${url}/webhooks/whatsapp-cloud`, "wrong-secret", cloudInboundButton({ from: phoneFor(21), id: "wamid.D2", payload: FOLLOWUP_YES, text: "Sim", phoneNumberId: PNID }))).status, 401);
 
         assert.match(wt.received.at(-1)!.body, /^Que ótimo!/);
@@ -130,7 +138,11 @@ describe("one daemon, three gateways (subprocess, three fakes)", () => {
       await db.close();
       await Promise.all([evo.stop(), cloud.stop(), wt.stop()]);
     }
-  });
+  }
+
+  test("follow-ups go out through each company's gateway; answers come back through each webhook and are answered on the same gateway", T, () => threeGateways({}));
+  // Issue 13 point 4: the same with every secret stored encrypted (the webhook checks use the decrypted app secret and verify token).
+  test("the same with every gateway secret encrypted at rest under SECRETARIA_SECRET_KEY", T, () => threeGateways({ SECRETARIA_SECRET_KEY: Buffer.alloc(32, 5).toString("base64") }));
 });
 
 describe("secretaria demo --gateway (subprocess)", () => {

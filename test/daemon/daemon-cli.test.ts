@@ -243,6 +243,33 @@ describe("secretaria daemon (subprocess)", () => {
     assert.equal(daemons[0]!.simulated_clock, 1);
   });
 
+  test("SIGTERM with sends slower than 15 s (--send-timeout 20000): unsent claims go back at once, the stop waits for the sends, records them, exit 0, no error line", T, async () => {
+    await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
+    const ids = await seedDue(db, { company: "clinica", n: 6 });
+    fake.setLatency(16_000); // longer than the old fixed 15 s stop wait, within the send timeout
+    const d = spawnCli(["--db", path, "daemon", "--port", "0", "--rate-limit", "0", "--concurrency", "2", "--send-timeout", "20000"], env());
+    await d.waitForStderr(/daemon_started/);
+    await until(() => fake.received.length >= 2, 30_000, "two sends in flight");
+    const inFlight = new Set(fake.received.map((m) => m.number));
+    d.child.kill("SIGTERM");
+    await d.waitForStderr(/daemon_stopping/);
+    // The four claimed but never sent are back to scheduled while the daemon still waits.
+    for (let i = 0; i < 500 && (await statusCounts(db)).scheduled !== 4; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await statusCounts(db)).scheduled, 4, "unsent claims given back");
+    assert.equal(d.child.exitCode, null, "still waiting for the two sends in flight");
+    const exit = await d.exited;
+    assert.equal(exit.code, 0, d.stderr());
+    assert.deepEqual(await statusCounts(db), { sent: 2, scheduled: 4 });
+    for (const [i, id] of ids.entries()) {
+      assert.equal((await getAppointment(db, id))!.followup_status, inFlight.has(phoneFor(i)) ? "sent" : "scheduled");
+    }
+    assert.equal(await auditCount(db, "followup_sent"), 2);
+    assert.equal(fake.received.length, 2);
+    assert.doesNotMatch(d.stderr(), / ERROR /, d.stderr());
+    assert.doesNotMatch(d.stderr(), /not open|claims_released count=2\b|outcome_unknown/i, d.stderr());
+    assert.match(d.stderr(), /daemon_stopped/);
+  });
+
   test("a second signal stops at once, without waiting for the sends in flight", T, async () => {
     await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
     await seedDue(db, { company: "clinica", n: 4 });

@@ -365,25 +365,52 @@ describe("the delivery loop against the fake Whaticket (in process, real databas
     assert.equal((await s.tick()).sent, 0, "a stopped scheduler does not tick");
   });
 
-  test("stop() is bounded: sends that hang are given back to scheduled after stopTimeoutMs", T, async () => {
+  test("stop(): queued rows go back at once; a send unanswered at the deadline keeps its lease (not resent at once), nothing is written after", T, async () => {
     await addCompany(db, "clinica", { url: fake.url, token: TOKEN });
-    const ids = await seedDue(db, { company: "clinica", n: 2 });
-    fake.failNext(2, "timeout");
-    const slowGateway = new WhaticketClient({ timeoutMs: 3000 });
+    const ids = await seedDue(db, { company: "clinica", n: 6 });
+    fake.failNext(2, "timeout"); // the first two requests reach the fake and are never answered
+    const slowGateway = new WhaticketClient({ timeoutMs: 4000 });
     try {
-      const s = scheduler({ gateway: slowGateway, stopTimeoutMs: 100 });
+      const s = scheduler({ gateway: slowGateway, concurrency: 2, stopTimeoutMs: 1500 });
       const pass = s.tick();
       while (fake.received.length < 2) await new Promise((r) => setTimeout(r, 5));
-      const started = Date.now();
-      await s.stop();
-      assert.ok(Date.now() - started < 2500, "did not wait for the client's timeout");
-      for (const id of ids) assert.equal((await getAppointment(db, id))!.followup_status, "scheduled");
-      assert.ok(logged().some((l) => l.event === "claims_released" && l.count === 2));
+      const inFlight = new Set(fake.received.map((m) => m.number));
+      const queued = ids.filter((_, i) => !inFlight.has(phoneFor(i)));
+      assert.equal(queued.length, 4);
+      let stopDone = false;
+      const stopping = s.stop().then(() => (stopDone = true));
+      // Claimed but never sent: back to scheduled while the stop still waits for the two in flight.
+      for (let i = 0; i < 500; i++) {
+        const back = await Promise.all(queued.map((id) => getAppointment(db, id)));
+        if (back.every((r) => r!.followup_status === "scheduled" && r!.lease_owner === null)) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.equal(stopDone, false, "the stop was still waiting for the sends in flight");
+      for (const id of queued) assert.equal((await getAppointment(db, id))!.followup_status, "scheduled");
+      await stopping;
       await pass;
-      // The hung sends end in a timeout later; their rows are no longer this daemon's: nothing is recorded on them.
-      for (let i = 0; i < 1000 && logged().filter((l) => l.event === "followup_lease_lost").length < 2; i++) await new Promise((r) => setTimeout(r, 10));
-      assert.equal(logged().filter((l) => l.event === "followup_lease_lost").length, 2);
-      for (const id of ids) assert.equal((await getAppointment(db, id))!.followup_attempts, 0);
+      // Whaticket may have these two: they keep their lease (claimed again when it runs out), with the reason.
+      const held = ids.filter((_, i) => inFlight.has(phoneFor(i)));
+      for (const id of held) {
+        const row = (await getAppointment(db, id))!;
+        assert.equal(row.followup_status, "sending");
+        assert.notEqual(row.lease_owner, null);
+        assert.match(row.followup_last_error ?? "", /stopped while this send was in flight: outcome unknown/);
+      }
+      const unknown = logged().find((l) => l.event === "followups_outcome_unknown");
+      assert.equal(unknown?.count, 2, JSON.stringify(logged()));
+      assert.equal(fake.received.length, 2, "nothing else was sent");
+      // The hung sends end in a timeout later: nothing is recorded on them.
+      const before = JSON.stringify(await Promise.all(held.map((id) => getAppointment(db, id))));
+      for (let i = 0; i < 1000 && logged().filter((l) => l.event === "followup_outcome_unrecorded").length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(logged().filter((l) => l.event === "followup_outcome_unrecorded").length, 2);
+      assert.equal(JSON.stringify(await Promise.all(held.map((id) => getAppointment(db, id)))), before);
+      assert.equal(logged().filter((l) => l.level === "error").length, 0, JSON.stringify(logged()));
+      // After the lease: claimed again and sent once more (at most one duplicate each).
+      clock.set(new Date(T0.getTime() + 3 * MIN));
+      const again = await scheduler({ gateway: slowGateway }).tick();
+      assert.equal(again.reclaimed, 2);
+      assert.deepEqual(await statusCounts(db), { sent: 6 });
     } finally {
       await slowGateway.close();
     }
