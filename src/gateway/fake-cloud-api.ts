@@ -1,6 +1,6 @@
 import http from "node:http";
 import { randomBytes } from "node:crypto";
-import type { AddressInfo, Socket } from "node:net";
+import { bearerOf, digits, FakeHttpServer, isRecord, reply } from "./fake-server.js";
 import { signCloudPayload } from "./cloud-inbound.js";
 
 /**
@@ -80,7 +80,8 @@ interface Programmed {
   retryAfter?: string;
 }
 
-const MAX_REQUEST_BYTES = 256 * 1024;
+/** What postCloudInbound keeps of the answer. */
+const MAX_ANSWER_BYTES = 256 * 1024;
 const MESSAGES_ROUTE = /^\/(v\d+\.\d+)\/([^/]+)\/messages$/;
 
 /** A Graph API error object, as Meta answers it. */
@@ -97,18 +98,12 @@ export function graphErrorBody(code: number, opts: { message?: string; subcode?:
   return { error };
 }
 
-export class FakeCloudApi {
+export class FakeCloudApi extends FakeHttpServer {
   readonly options: FakeCloudApiOptions;
   readonly received: FakeCloudRequest[] = [];
   requestCount = 0;
   deliveredCount = 0;
-  connectionsSeen = 0;
 
-  private server: http.Server | null = null;
-  private baseUrl: string | null = null;
-  private stopping: Promise<void> | null = null;
-  private readonly sockets = new Set<Socket>();
-  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly nextFailures: Programmed[] = [];
   private readonly numberFailures = new Map<string, Programmed>();
   private readonly outside24h = new Set<string>();
@@ -117,57 +112,9 @@ export class FakeCloudApi {
   private rejectAll = false;
 
   constructor(options: FakeCloudApiOptions = {}) {
-    this.options = { ...options };
-  }
-
-  /** Starts listening; returns the base URL to use as graphBase (http://127.0.0.1:PORT). */
-  async start(): Promise<string> {
-    if (this.stopping) throw new Error("FakeCloudApi was stopped; create a new one");
-    if (this.baseUrl) return this.baseUrl;
-    const server = http.createServer((req, res) => this.handle(req, res));
-    server.on("connection", (socket: Socket) => {
-      this.connectionsSeen++;
-      this.sockets.add(socket);
-      socket.once("close", () => this.sockets.delete(socket));
-    });
-    server.on("clientError", (_err, socket) => socket.destroy());
-    this.server = server;
-    const host = this.options.host ?? "127.0.0.1";
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.options.port ?? 0, host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    const { port } = server.address() as AddressInfo;
-    this.baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-    return this.baseUrl;
-  }
-
-  get url(): string {
-    if (!this.baseUrl) throw new Error("FakeCloudApi is not started: await start() first");
-    return this.baseUrl;
-  }
-
-  /** Closes the server and every socket, held ones included. Safe to call twice. */
-  close(): Promise<void> {
-    if (this.stopping) return this.stopping;
-    const server = this.server;
-    this.stopping = (async () => {
-      for (const t of this.timers) clearTimeout(t);
-      this.timers.clear();
-      if (!server) return;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of this.sockets) socket.destroy();
-      this.sockets.clear();
-      await closed;
-    })();
-    return this.stopping;
-  }
-
-  stop(): Promise<void> {
-    return this.close();
+    const own = { ...options };
+    super("FakeCloudApi", own);
+    this.options = own;
   }
 
   /** The next request(s) answer `failure`: a status with `body` (default a Graph #131000 error), "drop" or "timeout". */
@@ -213,10 +160,6 @@ export class FakeCloudApi {
     this.rejectAll = on;
   }
 
-  setLatency(ms: number): void {
-    this.options.latencyMs = ms;
-  }
-
   countFor(number: string): number {
     return this.countsByNumber.get(digits(number)) ?? 0;
   }
@@ -240,7 +183,7 @@ export class FakeCloudApi {
     return postCloudInbound(url, appSecret, payload, opts);
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const route = MESSAGES_ROUTE.exec(path);
     if (!route || req.method !== "POST") {
@@ -248,14 +191,7 @@ export class FakeCloudApi {
       reply(res, 400, graphErrorBody(100, { message: "Unsupported request - method type", subcode: 33 }));
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
-    });
-    req.on("end", () => this.answer(req, res, route[1]!, route[2]!, size > MAX_REQUEST_BYTES ? null : Buffer.concat(chunks).toString("utf8")));
-    req.on("error", () => res.destroy());
+    this.readBody(req, res, (raw) => this.answer(req, res, route[1]!, route[2]!, raw));
   }
 
   private answer(req: http.IncomingMessage, res: http.ServerResponse, version: string, phoneNumberId: string, raw: string | null): void {
@@ -300,16 +236,7 @@ export class FakeCloudApi {
       }
       reply(res, decision.failure, body ?? graphErrorBody(131000));
     };
-    const latency = this.options.latencyMs ?? 0;
-    if (latency > 0) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        respond();
-      }, latency);
-      this.timers.add(timer);
-    } else {
-      respond();
-    }
+    this.afterLatency(respond);
   }
 
   /** Programmed failures, token, phone number id, request validation, per-number rules, success. */
@@ -373,7 +300,7 @@ export function postCloudInbound(url: string, appSecret: string, payload: unknow
         let size = 0;
         res.on("data", (c: Buffer) => {
           size += c.length;
-          if (size <= MAX_REQUEST_BYTES) chunks.push(c);
+          if (size <= MAX_ANSWER_BYTES) chunks.push(c);
         });
         res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
         res.on("error", (e: NodeJS.ErrnoException) => resolve({ status: 0, body: "", error: e.code ?? "error" }));
@@ -590,24 +517,6 @@ function newWamid(): string {
   return `wamid.${randomBytes(24).toString("base64")}`;
 }
 
-function reply(res: http.ServerResponse, status: number, payload: unknown): void {
-  const text = typeof payload === "string" ? payload : JSON.stringify(payload);
-  res.statusCode = status;
-  res.setHeader("Content-Type", typeof payload === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8");
-  res.setHeader("Content-Length", Buffer.byteLength(text));
-  res.end(text);
-}
 
-function bearerOf(header: string | undefined): string {
-  if (!header) return "";
-  const m = /^Bearer\s+(.+)$/i.exec(header.trim());
-  return m?.[1]?.trim() ?? "";
-}
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
-function digits(number: string): string {
-  return number.replace(/\D/g, "");
-}

@@ -1,6 +1,6 @@
 import http from "node:http";
 import { randomBytes } from "node:crypto";
-import type { AddressInfo, Socket } from "node:net";
+import { digits, FakeHttpServer, isRecord, reply } from "./fake-server.js";
 
 /**
  * A fake Evolution API v2 server: a real HTTP server on loopback speaking
@@ -51,7 +51,6 @@ interface Programmed {
   retryAfter?: string;
 }
 
-const MAX_REQUEST_BYTES = 256 * 1024;
 const SEND_ROUTE = /^\/message\/sendText\/([^/]+)$/;
 
 /** The error body Evolution's express handler writes (src/main.ts). */
@@ -59,18 +58,12 @@ export function evolutionErrorBody(status: number, message: unknown): object {
   return { status, error: http.STATUS_CODES[status] ?? "Internal Server Error", response: { message } };
 }
 
-export class FakeEvolution {
+export class FakeEvolution extends FakeHttpServer {
   readonly options: FakeEvolutionOptions;
   readonly received: FakeEvolutionRequest[] = [];
   requestCount = 0;
   deliveredCount = 0;
-  connectionsSeen = 0;
 
-  private server: http.Server | null = null;
-  private baseUrl: string | null = null;
-  private stopping: Promise<void> | null = null;
-  private readonly sockets = new Set<Socket>();
-  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly nextFailures: Programmed[] = [];
   private readonly numberFailures = new Map<string, Programmed>();
   private readonly notOnWhatsApp = new Set<string>();
@@ -78,57 +71,9 @@ export class FakeEvolution {
   private rejectAll = false;
 
   constructor(options: FakeEvolutionOptions = {}) {
-    this.options = { ...options };
-  }
-
-  /** Starts listening; returns the base URL (http://127.0.0.1:PORT). */
-  async start(): Promise<string> {
-    if (this.stopping) throw new Error("FakeEvolution was stopped; create a new one");
-    if (this.baseUrl) return this.baseUrl;
-    const server = http.createServer((req, res) => this.handle(req, res));
-    server.on("connection", (socket: Socket) => {
-      this.connectionsSeen++;
-      this.sockets.add(socket);
-      socket.once("close", () => this.sockets.delete(socket));
-    });
-    server.on("clientError", (_err, socket) => socket.destroy());
-    this.server = server;
-    const host = this.options.host ?? "127.0.0.1";
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.options.port ?? 0, host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    const { port } = server.address() as AddressInfo;
-    this.baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-    return this.baseUrl;
-  }
-
-  get url(): string {
-    if (!this.baseUrl) throw new Error("FakeEvolution is not started: await start() first");
-    return this.baseUrl;
-  }
-
-  /** Closes the server and every socket, held ones included. Safe to call twice. */
-  close(): Promise<void> {
-    if (this.stopping) return this.stopping;
-    const server = this.server;
-    this.stopping = (async () => {
-      for (const t of this.timers) clearTimeout(t);
-      this.timers.clear();
-      if (!server) return;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of this.sockets) socket.destroy();
-      this.sockets.clear();
-      await closed;
-    })();
-    return this.stopping;
-  }
-
-  stop(): Promise<void> {
-    return this.close();
+    const own = { ...options };
+    super("FakeEvolution", own);
+    this.options = own;
   }
 
   /**
@@ -160,10 +105,6 @@ export class FakeEvolution {
     this.rejectAll = on;
   }
 
-  setLatency(ms: number): void {
-    this.options.latencyMs = ms;
-  }
-
   countFor(number: string): number {
     return this.countsByNumber.get(digits(number)) ?? 0;
   }
@@ -181,7 +122,7 @@ export class FakeEvolution {
     this.connectionsSeen = this.sockets.size;
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const route = SEND_ROUTE.exec(path);
     if (!route || req.method !== "POST") {
@@ -195,14 +136,7 @@ export class FakeEvolution {
     } catch {
       instance = route[1]!;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
-    });
-    req.on("end", () => this.answer(req, res, instance, size > MAX_REQUEST_BYTES ? null : Buffer.concat(chunks).toString("utf8")));
-    req.on("error", () => res.destroy());
+    this.readBody(req, res, (raw) => this.answer(req, res, instance, raw));
   }
 
   private answer(req: http.IncomingMessage, res: http.ServerResponse, instance: string, raw: string | null): void {
@@ -235,16 +169,7 @@ export class FakeEvolution {
       if (decision.failure >= 200 && decision.failure < 300) this.deliveredCount++;
       reply(res, decision.failure, decision.body ?? evolutionErrorBody(decision.failure, defaultMessage(decision.failure)));
     };
-    const latency = this.options.latencyMs ?? 0;
-    if (latency > 0) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        respond();
-      }, latency);
-      this.timers.add(timer);
-    } else {
-      respond();
-    }
+    this.afterLatency(respond);
   }
 
   /** Order as Evolution: programmed failures, instance guard, apikey guard, validation, number check, send. */
@@ -307,18 +232,5 @@ function defaultMessage(status: number): unknown {
   return ["Bad Request"];
 }
 
-function reply(res: http.ServerResponse, status: number, payload: unknown): void {
-  const text = typeof payload === "string" ? payload : JSON.stringify(payload);
-  res.statusCode = status;
-  res.setHeader("Content-Type", typeof payload === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8");
-  res.setHeader("Content-Length", Buffer.byteLength(text));
-  res.end(text);
-}
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
-function digits(number: string): string {
-  return number.replace(/\D/g, "");
-}

@@ -1,6 +1,6 @@
-import http from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type http from "node:http";
 import { seededRandom as mulberry32 } from "../domain/random.js";
+import { bearerOf, digits, FakeHttpServer, isRecord, parseJson, reply } from "./fake-server.js";
 
 /**
  * A fake Whaticket backend: a real HTTP server on loopback speaking `POST /api/messages/send`,
@@ -59,23 +59,15 @@ interface ProgrammedFailure {
 }
 
 const SEND_PATH = "/api/messages/send";
-const MAX_REQUEST_BYTES = 256 * 1024;
 
-export class FakeWhaticket {
+export class FakeWhaticket extends FakeHttpServer {
   readonly options: FakeWhaticketOptions;
   /** Every request that reached the send route, in arrival order (when `record` is on). */
   readonly received: ReceivedMessage[] = [];
-  /** Distinct TCP connections accepted since start (or reset): shows whether clients keep sockets alive. */
-  connectionsSeen = 0;
   /** Requests that reached the send route, and those answered 2xx. */
   requestCount = 0;
   deliveredCount = 0;
 
-  private server: http.Server | null = null;
-  private baseUrl: string | null = null;
-  private stopping: Promise<void> | null = null;
-  private readonly sockets = new Set<Socket>();
-  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly countsByNumber = new Map<string, number>();
   private readonly deliveredByNumber = new Map<string, number>();
   private readonly nextFailures: ProgrammedFailure[] = [];
@@ -86,61 +78,10 @@ export class FakeWhaticket {
   private nextId = 1;
 
   constructor(options: FakeWhaticketOptions = {}) {
-    this.options = { ...options };
+    const own = { ...options };
+    super("FakeWhaticket", own);
+    this.options = own;
     this.random = mulberry32(options.seed ?? 1);
-  }
-
-  /** Starts listening; returns the base URL (http://127.0.0.1:PORT). Calling it again returns the same URL. */
-  async start(): Promise<string> {
-    if (this.stopping) throw new Error("FakeWhaticket was stopped; create a new one");
-    if (this.baseUrl) return this.baseUrl;
-    const server = http.createServer((req, res) => this.handle(req, res));
-    server.on("connection", (socket: Socket) => {
-      this.connectionsSeen++;
-      this.sockets.add(socket);
-      socket.once("close", () => this.sockets.delete(socket));
-    });
-    // Clients in chaos tests break connections on purpose; that is not the fake's problem.
-    server.on("clientError", (_err, socket) => socket.destroy());
-    this.server = server;
-    const host = this.options.host ?? "127.0.0.1";
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.options.port ?? 0, host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    const { port } = server.address() as AddressInfo;
-    this.baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-    return this.baseUrl;
-  }
-
-  /** The base URL; throws before start(). */
-  get url(): string {
-    if (!this.baseUrl) throw new Error("FakeWhaticket is not started: await start() first");
-    return this.baseUrl;
-  }
-
-  /** Currently open TCP connections. */
-  get openConnections(): number {
-    return this.sockets.size;
-  }
-
-  /** Closes the server and every socket, held ones included. Safe to call twice. */
-  stop(): Promise<void> {
-    if (this.stopping) return this.stopping;
-    const server = this.server;
-    this.stopping = (async () => {
-      for (const t of this.timers) clearTimeout(t);
-      this.timers.clear();
-      if (!server) return;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of this.sockets) socket.destroy();
-      this.sockets.clear();
-      await closed;
-    })();
-    return this.stopping;
   }
 
   /** The next n requests answer `failure` (an HTTP status with `{"error": errorCode}`, "drop" or "timeout"). */
@@ -169,10 +110,6 @@ export class FakeWhaticket {
     this.rejectAll = on;
   }
 
-  setLatency(ms: number): void {
-    this.options.latencyMs = ms;
-  }
-
   /** How many requests arrived for this number, whatever was answered. */
   countFor(number: string): number {
     return this.countsByNumber.get(digits(number)) ?? 0;
@@ -198,7 +135,7 @@ export class FakeWhaticket {
     this.random = mulberry32(this.options.seed ?? 1);
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const path = (req.url ?? "/").split("?")[0];
     if (path !== SEND_PATH) {
       req.resume();
@@ -211,16 +148,7 @@ export class FakeWhaticket {
       reply(res, 405, { error: "ERR_METHOD_NOT_ALLOWED" });
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on("end", () => this.answer(req, res, tooLarge ? null : Buffer.concat(chunks, size).toString("utf8")));
-    req.on("error", () => res.destroy());
+    this.readBody(req, res, (raw) => this.answer(req, res, raw));
   }
 
   private answer(req: http.IncomingMessage, res: http.ServerResponse, raw: string | null): void {
@@ -262,16 +190,7 @@ export class FakeWhaticket {
       reply(res, decision.failure, { error: decision.errorCode ?? defaultErrorCode(decision.failure) });
     };
 
-    const latency = this.options.latencyMs ?? 0;
-    if (latency > 0) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        respond();
-      }, latency);
-      this.timers.add(timer);
-    } else {
-      respond();
-    }
+    this.afterLatency(respond);
   }
 
   /** Order: programmed next failures, random faults, auth, validation, per-number failures, success. */
@@ -322,34 +241,3 @@ function defaultErrorCode(status: number): string {
   if (status >= 500) return "ERR_INTERNAL";
   return "ERR_BAD_REQUEST";
 }
-
-function reply(res: http.ServerResponse, status: number, payload: object | null): void {
-  const text = payload === null ? "" : JSON.stringify(payload);
-  res.statusCode = status;
-  if (payload !== null) res.setHeader("Content-Type", "application/json; charset=utf-8");
-  res.setHeader("Content-Length", Buffer.byteLength(text));
-  res.end(text);
-}
-
-function bearerOf(header: string | undefined): string {
-  if (!header) return "";
-  const m = /^Bearer\s+(.+)$/i.exec(header.trim());
-  return m?.[1]?.trim() ?? "";
-}
-
-function parseJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function digits(number: string): string {
-  return number.replace(/\D/g, "");
-}
-
