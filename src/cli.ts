@@ -267,11 +267,14 @@ stops after the sends in flight, a second stops at once.`)
     .option("--csv-delimiter <char>", "CSV separator: , (default), ; (Excel pt-BR), tab or |")
     .option("--bom", "start the CSV with a byte-order mark (Excel opens accents right)")
     .option("--json", "same as --format json: an array of {id, company_id, client_name, client_phone, end_time, followup_status, ...}")
+    .option("--all", "every matching row, streamed (no --limit cap; csv or json): for exports. Without it a cut export says so on stderr")
+    .option("--show-phones", "the table shows phones unmasked (masked by default; csv and json always carry the full phone)")
     .addHelpText("after", examples([
       "secretaria followups list --status pending",
       "secretaria followups list --company clinica-sol --since 2026-11-01 --until 2026-11-30 --status negative",
       "secretaria followups list --search 'ana souza' --sort next",
       "secretaria followups list --status failed --format csv > failed.csv",
+      "secretaria followups list --all --format csv --csv-delimiter ';' --bom > todos.csv",
     ]))
     .action(act(async (o) => (await import("./commands/followups-list.js")).runFollowupsList(o)));
   followups

@@ -7,7 +7,7 @@ import { outputWidth, renderFittedTable, type FittedColumn } from "../render/fit
 import { compactPhone, relativeTime, shortLocal, statusLabel } from "../render/followup-format.js";
 import { listCompanies } from "../store/companies.js";
 import {
-  FOLLOWUP_SORTS, STATUS_FILTERS, STATUS_FILTER_STATES, endRangesFor, listFollowups, type FollowupItem, type FollowupSort,
+  FOLLOWUP_SORTS, STATUS_FILTERS, STATUS_FILTER_STATES, endRangesFor, followupPages, listFollowups, type FollowupItem, type FollowupSort,
   type StatusFilter,
 } from "../store/followup-queries.js";
 import { DEFAULT_TIMEZONE } from "../domain/hours.js";
@@ -27,6 +27,8 @@ export interface FollowupsListOptions extends GlobalOptions {
   format?: string;
   csvDelimiter?: string;
   bom?: boolean;
+  all?: boolean;
+  showPhones?: boolean;
 }
 
 const FORMATS = ["table", "json", "csv"] as const;
@@ -52,7 +54,11 @@ export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
   }
   const format: Format = o.json ? "json" : ((o.format ?? "table").toLowerCase() as Format);
   if (!FORMATS.includes(format)) throw new UsageError(`unknown --format "${o.format}": use table, json or csv`);
-  const limit = intOption("--limit", o.limit, 50, 1, 10_000);
+  if (o.all && (o.limit !== undefined || o.page !== undefined)) throw new UsageError("--all lists every row: leave out --limit and --page");
+  if (o.all && format === "table") {
+    throw new UsageError("--all is for exports: add --format csv or --format json (a table of every row would not fit a screen; --page N pages it)");
+  }
+  const limit = intOption("--limit", o.limit, 50, 1, MAX_LIMIT);
   const page = intOption("--page", o.page, 1, 1);
   for (const [flag, v] of [["--since", o.since], ["--until", o.until]] as const) {
     if (v !== undefined && !isLocalDate(v)) throw new UsageError(`${flag} must be a date like 2026-11-25 (got "${v}")`);
@@ -64,18 +70,23 @@ export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
   try {
     const companies = await listCompanies(db);
     const company = await companyFilter(db, o.company);
-    const { items, total } = await listFollowups(db, {
+    const filter = {
       statuses: STATUS_FILTER_STATES[status as StatusFilter],
       companyId: company?.id,
       endRanges: endRangesFor(o.since, o.until, company ? [company] : companies),
       search: o.search,
       sort: sort as FollowupSort,
-      limit,
-      offset: (page - 1) * limit,
-    });
+    };
+    if (o.all) return await exportAll(followupPages(db, filter), format === "json" ? "json" : "csv", csvStyle(o));
+    const { items, total } = await listFollowups(db, { ...filter, limit, offset: (page - 1) * limit });
 
-    if (format === "json") return printJson(items.map(jsonItem));
-    if (format === "csv") return void process.stdout.write(toCsv(items, csvStyle(o)));
+    if (format === "json" || format === "csv") {
+      if (format === "json") printJson(items.map(jsonItem));
+      else process.stdout.write(toCsv(items, csvStyle(o)));
+      // On stderr, so the data stays parseable; only when rows were left out.
+      if (items.length < total) process.stderr.write(`${cutNote(page, limit, items.length, total)}\n`);
+      return;
+    }
 
     if (!total) {
       print(`no follow-ups match${status !== "all" ? ` --status ${status}` : ""}${o.company ? ` in ${o.company}` : ""}${o.search || o.since || o.until ? " and the filters given" : ""}`);
@@ -83,14 +94,45 @@ export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
     }
     const zones = new Map(companies.map((c) => [c.id, c.timezone]));
     const showCompany = !company && companies.length > 1;
-    print(renderFollowupTable(items, { zones, showCompany, now: ctx.clock(), width: outputWidth() }));
+    print(renderFollowupTable(items, { zones, showCompany, now: ctx.clock(), width: outputWidth(), showPhones: o.showPhones }));
     const first = (page - 1) * limit + 1;
     const last = Math.min(total, first + items.length - 1);
-    const more = last < total ? `; next page: --page ${page + 1}` : "";
+    const more = last < total ? `; next page: --page ${page + 1}, every row: --all --format csv` : "";
     print(items.length ? `${first}–${last} of ${total} follow-ups${more}` : `page ${page} is past the end: ${total} follow-ups (${Math.ceil(total / limit)} pages of ${limit})`);
   } finally {
     await db.close();
   }
+}
+
+/** `--limit`'s ceiling: a page is held in memory; `--all` streams past it. */
+const MAX_LIMIT = 10_000;
+
+/** The note a capped export ends with (stderr): what was left out and how to get everything. */
+export function cutNote(page: number, limit: number, shown: number, total: number): string {
+  const first = (page - 1) * limit + 1;
+  const range = shown ? `rows ${first}–${first + shown - 1}` : `no rows (page ${page} is past the end)`;
+  return `# cut: ${range} of ${total} follow-ups (--limit ${limit}, at most ${MAX_LIMIT.toLocaleString("en")}): pass --all for every row`;
+}
+
+/** Writes pages as they come, waiting for stdout to drain: memory holds one page, whatever the total. */
+async function exportAll(pages: AsyncIterable<FollowupItem[]>, format: "json" | "csv", style: CsvStyle): Promise<void> {
+  const out = process.stdout;
+  const write = async (text: string) => {
+    if (!out.write(text)) await new Promise<void>((resolve) => out.once("drain", resolve));
+  };
+  if (format === "csv") {
+    await write(toCsv([], style));
+    for await (const page of pages) await write(toCsv(page, { delimiter: style.delimiter, bom: false }).replace(/^[^\r\n]*\r\n/, ""));
+    return;
+  }
+  let n = 0;
+  // The same text as printJson of the whole array: "[", items indented by two, "]".
+  for await (const page of pages) {
+    const text = page.map((i) => JSON.stringify(jsonItem(i), null, 2).replace(/^/gm, "  ")).join(",\n");
+    await write(`${n ? ",\n" : "[\n"}${text}`);
+    n += page.length;
+  }
+  await write(n ? "\n]\n" : "[]\n");
 }
 
 function jsonItem(i: FollowupItem) {
@@ -105,7 +147,7 @@ export function toCsv(items: FollowupItem[], style: CsvStyle = { delimiter: ",",
 
 export function renderFollowupTable(
   items: FollowupItem[],
-  opts: { zones: Map<string, string>; showCompany: boolean; now: Date; width: number },
+  opts: { zones: Map<string, string>; showCompany: boolean; now: Date; width: number; showPhones?: boolean },
 ): string {
   const columns: (FittedColumn & { key: string })[] = [
     { key: "id", header: "id", align: "right" },
@@ -127,7 +169,7 @@ export function renderFollowupTable(
     const cells: Record<string, string> = {
       id: String(i.id),
       client: i.client_name,
-      phone: compactPhone(i.client_phone),
+      phone: opts.showPhones ? i.client_phone : compactPhone(i.client_phone),
       company: i.company_id,
       end: shortLocal(i.end_time, zone),
       status: i.followup_awaiting_clarification ? `${statusLabel(i.followup_status)} (asked 1/2)` : statusLabel(i.followup_status),

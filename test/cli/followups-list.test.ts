@@ -132,7 +132,7 @@ describe("secretaria followups list", () => {
     const total = (await idsWhere(db, "1 = 1")).length;
     const p1 = await list("--limit", "5");
     assert.equal(p1.code, 0, p1.stderr);
-    assert.match(p1.stdout, new RegExp(`^1–5 of ${total} follow-ups; next page: --page 2$`, "m"));
+    assert.match(p1.stdout, new RegExp(`^1–5 of ${total} follow-ups; next page: --page 2, every row: --all --format csv$`, "m"));
     const p2 = await list("--limit", "5", "--page", "2", "--json");
     const p1j = await list("--limit", "5", "--json");
     const ids1 = (JSON.parse(p1j.stdout) as { id: number }[]).map((i) => i.id);
