@@ -217,7 +217,10 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
   tokens
     .command("list")
     .description("list tokens (never the token itself)")
-    .option("--json", "machine-readable output")
+    .option("--format <format>", "table (default), json or csv")
+    .option("--csv-delimiter <char>", "CSV separator: , (default), ; (Excel pt-BR), tab or |")
+    .option("--bom", "start the CSV with a byte-order mark (Excel opens accents right)")
+    .option("--json", "same as --format json")
     .action(act(async (o) => (await import("./commands/tokens.js")).runTokensList(o)));
   tokens
     .command("revoke")
@@ -355,6 +358,9 @@ when none is configured the response is still recorded and the output says the a
     .option("--limit <n>", "at most N messages (default 100)")
     .option("--json", "an array of {id, received_at, received_local, company_id, appointment_id, client_name, phone, intent, rule, outcome, text}")
     .option("--format <format>", "table (default), json or csv")
+    .option("--csv-delimiter <char>", "CSV separator: , (default), ; (Excel pt-BR), tab or |")
+    .option("--bom", "start the CSV with a byte-order mark (Excel opens accents right)")
+    .option("--show-phones", "the table shows an unmatched sender's phone unmasked")
     .addHelpText("after", examples(["secretaria replies list --unmatched", "secretaria replies list --company clinica --intent feedback --since 2026-11-01", "secretaria replies list --follow-up 42 --format csv"]))
     .action(act(async (o) => (await import("./commands/replies.js")).runRepliesList(o)));
 
@@ -395,7 +401,10 @@ or awaiting a reply. Colors only on a terminal; NO_COLOR turns them off, FORCE_C
     .description("phones on the list: company, phone, since, reason (client_request or operator), the message that asked")
     .option("--company <id>", "only this company")
     .option("--phone <phone>", "only this phone (any company)")
-    .option("--json", "an array of {company_id, phone, since, reason, message, message_id}")
+    .option("--format <format>", "table (default), json or csv")
+    .option("--csv-delimiter <char>", "CSV separator: , (default), ; (Excel pt-BR), tab or |")
+    .option("--bom", "start the CSV with a byte-order mark (Excel opens accents right)")
+    .option("--json", "same as --format json: an array of {company_id, phone, since, reason, message, message_id}")
     .action(act(async (o) => (await import("./commands/contacts.js")).runContactsList(o)));
   contacts
     .command("show")
@@ -457,6 +466,7 @@ or awaiting a reply. Colors only on a terminal; NO_COLOR turns them off, FORCE_C
     .option("--csv-delimiter <char>", "CSV separator: , (default), ; (Excel pt-BR), tab or |")
     .option("--bom", "start the CSV with a byte-order mark (Excel opens accents right)")
     .option("--json", "same as --format json: an array of {id, action, appointment_id, company_id, payload, created_at}, payload as an object")
+    .option("--show-phones", "the table shows phones in payloads unmasked")
     .addHelpText("after", examples(["secretaria audit list --appointment 42", "secretaria audit list --action followup_response --since 2026-11-01 --json"]))
     .action(act(async (o) => (await import("./commands/audit.js")).runAuditList(o)));
 

@@ -21,6 +21,7 @@ export interface AuditListOptions extends GlobalOptions {
   format?: string;
   csvDelimiter?: string;
   bom?: boolean;
+  showPhones?: boolean;
 }
 
 export async function runAuditList(o: AuditListOptions): Promise<void> {
@@ -66,7 +67,7 @@ export async function runAuditList(o: AuditListOptions): Promise<void> {
         action: r.action,
         appt: r.appointment_id === null ? "—" : String(r.appointment_id),
         company: r.company_id ?? "—",
-        payload: compactPayload(r.payload),
+        payload: compactPayload(r.payload, o.showPhones),
       };
       return columns.map((c) => cells[c.key] ?? "");
     });
@@ -102,12 +103,12 @@ function jsonEntry(r: AuditRow) {
   return { id: r.id, action: r.action, appointment_id: r.appointment_id, company_id: r.company_id, payload: parsePayload(r.payload), created_at: r.created_at };
 }
 
-/** One line: {"response":"positive","feedback":null} → response=positive feedback=null; phone numbers masked. */
-export function compactPayload(text: string): string {
+/** One line: {"response":"positive","feedback":null} → response=positive feedback=null; phone numbers masked unless asked. */
+export function compactPayload(text: string, showPhones = false): string {
   const value = parsePayload(text);
   if (value === null || typeof value !== "object" || Array.isArray(value)) return JSON.stringify(value);
   const parts = Object.entries(value as Record<string, unknown>).map(([k, v]) => {
-    const shown = typeof v === "string" ? (/phone|number|jid/i.test(k) ? maskPhone(v) : v) : JSON.stringify(v);
+    const shown = typeof v === "string" ? (!showPhones && /phone|number|jid/i.test(k) ? maskPhone(v) : v) : JSON.stringify(v);
     return `${k}=${shown}`;
   });
   return parts.length ? parts.join(" ") : "{}";
