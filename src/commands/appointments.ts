@@ -1,6 +1,7 @@
 import { DateTime } from "luxon";
 import { UsageError, UserError } from "../errors.js";
 import { renderTable, truncate } from "../render/table.js";
+import { mixedZones, utcOffset } from "../render/followup-format.js";
 import { csvStyle, listFormat, toCsvText, type ListOutputOptions } from "../render/list-output.js";
 import { getAppointment, listAppointments, type AppointmentRow } from "../store/appointments.js";
 import { writeAudit } from "../store/audit.js";
@@ -244,11 +245,13 @@ export async function runAppointmentsList(o: GlobalOptions & ListOutputOptions &
     }
     if (!total) return print("no appointments match: import some with `secretaria appointments import FILE`");
     const zones = new Map((await listCompanies(db)).map((c) => [c.id, c.timezone]));
+    const zoneOf = (r: AppointmentRow) => zones.get(r.company_id) ?? zone;
+    const withZone = mixedZones(rows.map(zoneOf));
     print(
       renderTable(
         ["id", "company", "client", "start", "status", "follow-up"],
         rows.map((r) => [
-          r.id, truncate(r.company_id, 12), truncate(r.client_name, 18), localTime(r.start_time, zones.get(r.company_id) ?? zone),
+          r.id, truncate(r.company_id, 12), truncate(r.client_name, 18), `${localTime(r.start_time, zoneOf(r))}${withZone ? utcOffset(r.start_time, zoneOf(r)) : ""}`,
           r.status, truncate(r.followup_status === "skipped" ? `skipped (${r.followup_skip_reason})` : r.followup_status, 22),
         ]),
       ),

@@ -3,7 +3,7 @@ import { isLocalDate, localDayRange } from "../domain/local-days.js";
 import { maskPhone } from "../domain/phone.js";
 import { UsageError } from "../errors.js";
 import { outputWidth, renderFittedTable } from "../render/fitted-table.js";
-import { shortLocal } from "../render/followup-format.js";
+import { mixedZones, shortLocal } from "../render/followup-format.js";
 import { csvStyle, listFormat, toCsvText } from "../render/list-output.js";
 import { auditActions, listAudit, type AuditRow, type CreatedSince } from "../store/audit-queries.js";
 import { listCompanies, type CompanyRow } from "../store/companies.js";
@@ -60,10 +60,12 @@ export async function runAuditList(o: AuditListOptions): Promise<void> {
       { key: "company", header: "company", flex: 1, min: 6 },
       { key: "payload", header: "payload", flex: 4, min: 10 },
     ].filter((c) => c.key !== "company" || showCompany);
+    const zoneOf = (r: AuditRow) => (r.company_id && zones.get(r.company_id)) || company?.timezone || DEFAULT_TIMEZONE;
+    const withZone = mixedZones(rows.map(zoneOf));
     const table = rows.map((r) => {
       const cells: Record<string, string> = {
         id: String(r.id),
-        at: shortLocal(r.created_at, (r.company_id && zones.get(r.company_id)) || company?.timezone || DEFAULT_TIMEZONE),
+        at: shortLocal(r.created_at, zoneOf(r), withZone),
         action: r.action,
         appt: r.appointment_id === null ? "—" : String(r.appointment_id),
         company: r.company_id ?? "—",

@@ -4,7 +4,7 @@ import { terminalChalk } from "../render/chart.js";
 import { csvStyle, toCsvText, type CsvStyle } from "../render/list-output.js";
 import { oneLine, stripControl } from "../render/safe-text.js";
 import { outputWidth, renderFittedTable, type FittedColumn } from "../render/fitted-table.js";
-import { compactPhone, relativeTime, shortLocal, statusLabel } from "../render/followup-format.js";
+import { compactPhone, mixedZones, relativeTime, shortLocal, statusLabel } from "../render/followup-format.js";
 import { listCompanies } from "../store/companies.js";
 import {
   FOLLOWUP_SORTS, STATUS_FILTERS, STATUS_FILTER_STATES, endRangesFor, followupPages, listFollowups, type FollowupItem, type FollowupSort,
@@ -163,15 +163,17 @@ export function renderFollowupTable(
     { key: "feedback", header: "feedback", flex: 4, min: 12 }, // what the client wrote (feedback rows)
   ];
   const anyFeedback = items.some((i) => i.feedback_text);
+  const zoneOf = (i: FollowupItem) => opts.zones.get(i.company_id) ?? DEFAULT_TIMEZONE;
+  const withZone = mixedZones(items.map(zoneOf));
   const shown = columns.filter((c) => (c.key !== "company" || opts.showCompany) && (c.key !== "feedback" || anyFeedback));
   const rows = items.map((i) => {
-    const zone = opts.zones.get(i.company_id) ?? DEFAULT_TIMEZONE;
+    const zone = zoneOf(i);
     const cells: Record<string, string> = {
       id: String(i.id),
       client: i.client_name,
       phone: opts.showPhones ? i.client_phone : compactPhone(i.client_phone),
       company: i.company_id,
-      end: shortLocal(i.end_time, zone),
+      end: shortLocal(i.end_time, zone, withZone),
       status: i.followup_awaiting_clarification ? `${statusLabel(i.followup_status)} (asked 1/2)` : statusLabel(i.followup_status),
       sent: relativeTime(i.followup_sent_at, opts.now),
       next: relativeTime(i.followup_next_scheduled, opts.now),

@@ -2,7 +2,7 @@ import { DateTime } from "luxon";
 import { DEFAULT_TIMEZONE } from "../domain/hours.js";
 import { isLocalDate, localDayRange } from "../domain/local-days.js";
 import { UsageError } from "../errors.js";
-import { compactPhone } from "../render/followup-format.js";
+import { compactPhone, mixedZones, utcOffset } from "../render/followup-format.js";
 import { outputWidth, renderFittedTable, type FittedColumn } from "../render/fitted-table.js";
 import { csvStyle, listFormat, type CsvStyle } from "../render/list-output.js";
 import { oneLine, stripControl } from "../render/safe-text.js";
@@ -89,11 +89,13 @@ export async function runRepliesList(o: RepliesListOptions): Promise<void> {
       until: o.until ? localDayRange(o.until, zone).stop : undefined,
       limit,
     });
-    const items = rows.map((r) => inboxItem(r, (r.company_id && zones.get(r.company_id)) || zone));
+    const zoneOf = (r: InboxRow) => (r.company_id && zones.get(r.company_id)) || zone;
+    const items = rows.map((r) => inboxItem(r, zoneOf(r)));
     if (format === "json") return printJson(items);
     if (format === "csv") return void process.stdout.write(toCsv(items, style));
     if (!items.length) return print("no inbound messages match");
-    print(renderInbox(items, outputWidth(), o.showPhones));
+    const withZone = mixedZones(rows.map(zoneOf));
+    print(renderInbox(items, outputWidth(), o.showPhones, withZone ? rows.map((r) => utcOffset(r.received_at, zoneOf(r))) : undefined));
     print(`${items.length} message${items.length === 1 ? "" : "s"}${items.length === limit ? ` (the newest ${limit}; --limit N for more)` : ""}`);
   } finally {
     await db.close();
@@ -136,7 +138,8 @@ export function toCsv(items: InboxItem[], style: CsvStyle = { delimiter: ",", bo
   return `${style.bom ? "\uFEFF" : ""}${lines.join("\r\n")}\r\n`;
 }
 
-export function renderInbox(items: InboxItem[], width: number, showPhones = false): string {
+/** offsets: one per item ("UTC-4") when the rows' zones differ, shown after the time. */
+export function renderInbox(items: InboxItem[], width: number, showPhones = false, offsets?: string[]): string {
   const columns: FittedColumn[] = [
     { header: "time" },
     { header: "client", flex: 1, min: 8 },
@@ -145,8 +148,8 @@ export function renderInbox(items: InboxItem[], width: number, showPhones = fals
     { header: "rule" },
     { header: "text", flex: 4, min: 12 },
   ];
-  const rows = items.map((i) => [
-    i.received_local,
+  const rows = items.map((i, n) => [
+    offsets ? `${i.received_local}${offsets[n]}` : i.received_local,
     i.client_name ? oneLine(i.client_name) : showPhones ? i.phone : compactPhone(i.phone),
     i.appointment_id === null ? "—" : String(i.appointment_id),
     i.intent ? i.intent.replace(/^followup_/, "") : "—",
