@@ -240,6 +240,7 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .option("--port <n>", "HTTP port (default 9464; 0 = any free port)")
     .option("--host <host>", "HTTP address (default 127.0.0.1)")
     .addOption(new Option("--log-format <format>", "one line per event, readable text or JSON").choices(["text", "json"]).default("text"))
+    .option("--log-level <level>", "debug (also idle ticks), info (default: sends, replies), warn (rejections: 401s, refused items, suppressed bot replies) or error (env SECRETARIA_LOG_LEVEL)")
     .addHelpText("after", `${examples([
       "secretaria daemon",
       "secretaria daemon --once                           # from a systemd timer or a test",
