@@ -9,6 +9,7 @@ import { auditActions, listAudit, type AuditRow, type CreatedSince } from "../st
 import { listCompanies, type CompanyRow } from "../store/companies.js";
 import { commandContext, intOption, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
 import { companyFilter } from "../services/company-service.js";
+import { count } from "../render/plural.js";
 
 export interface AuditListOptions extends GlobalOptions {
   appointment?: string;
@@ -76,7 +77,7 @@ export async function runAuditList(o: AuditListOptions): Promise<void> {
     print(renderFittedTable(columns, table, outputWidth()));
     const first = (page - 1) * limit + 1;
     const last = Math.min(total, first + rows.length - 1);
-    print(rows.length ? `${first}–${last} of ${total} entries, newest first${last < total ? `; next page: --page ${page + 1}` : ""}` : `page ${page} is past the end: ${total} entries`);
+    print(rows.length ? `${first}–${last} of ${count(total, "entry", "entries")}, newest first${last < total ? `; next page: --page ${page + 1}` : ""}` : `page ${page} is past the end: ${count(total, "entry", "entries")}`);
   } finally {
     await db.close();
   }

@@ -13,6 +13,7 @@ import {
 import { DEFAULT_TIMEZONE } from "../domain/hours.js";
 import { commandContext, intOption, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
 import { companyFilter } from "../services/company-service.js";
+import { count } from "../render/plural.js";
 
 export interface FollowupsListOptions extends GlobalOptions {
   status?: string;
@@ -98,7 +99,7 @@ export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
     const first = (page - 1) * limit + 1;
     const last = Math.min(total, first + items.length - 1);
     const more = last < total ? `; next page: --page ${page + 1}, every row: --all --format csv` : "";
-    print(items.length ? `${first}–${last} of ${total} follow-ups${more}` : `page ${page} is past the end: ${total} follow-ups (${Math.ceil(total / limit)} pages of ${limit})`);
+    print(items.length ? `${first}–${last} of ${count(total, "follow-up")}${more}` : `page ${page} is past the end: ${count(total, "follow-up")} (${count(Math.ceil(total / limit), "page")} of ${limit})`);
   } finally {
     await db.close();
   }
@@ -111,7 +112,7 @@ const MAX_LIMIT = 10_000;
 export function cutNote(page: number, limit: number, shown: number, total: number): string {
   const first = (page - 1) * limit + 1;
   const range = shown ? `rows ${first}–${first + shown - 1}` : `no rows (page ${page} is past the end)`;
-  return `# cut: ${range} of ${total} follow-ups (--limit ${limit}, at most ${MAX_LIMIT.toLocaleString("en")}): pass --all for every row`;
+  return `# cut: ${range} of ${count(total, "follow-up")} (--limit ${limit}, at most ${MAX_LIMIT.toLocaleString("en")}): pass --all for every row`;
 }
 
 /** Writes pages as they come, waiting for stdout to drain: memory holds one page, whatever the total. */
