@@ -3,7 +3,7 @@
  * commands/, so `secretaria --help` loads neither SQLite nor axios, inquirer or prom-client.
  * One handler at the bottom turns a UserError into `secretaria: <message>` and its exit code.
  */
-import { Command, CommanderError, Option } from "commander";
+import { Argument, Command, CommanderError, Option } from "commander";
 import { readFileSync } from "node:fs";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -480,6 +480,17 @@ or awaiting a reply. Colors only on a terminal; NO_COLOR turns them off, FORCE_C
 The demo writes only a new database (a temporary folder unless --db names a new file or an earlier demo's);
 it never touches ./secretaria.db or SECRETARIA_DB, and needs no configuration or network.`)
     .action(act(async (o) => (await import("./commands/demo.js")).runDemo(o)));
+
+  program
+    .command("completion")
+    .description("print a shell completion script (bash, zsh or fish), generated from this CLI's commands and options")
+    .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(["bash", "zsh", "fish"]))
+    .addHelpText("after", examples([
+      "source <(secretaria completion bash)                      # this shell; add the line to ~/.bashrc to keep it",
+      "secretaria completion zsh > \"${fpath[1]}/_secretaria\"",
+      "secretaria completion fish > ~/.config/fish/completions/secretaria.fish",
+    ]))
+    .action(act(async (_o, [shell]) => (await import("./commands/completion.js")).runCompletion(shell, program)));
 
   return program;
 }

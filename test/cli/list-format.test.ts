@@ -48,7 +48,7 @@ describe("--format on every list command (CLI)", () => {
 
   test("every list command the CLI has takes --format, --csv-delimiter, --bom and --json", async () => {
     const top = (await runCli(["--help"])).stdout;
-    const groups = [...top.matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]!).filter((g) => g !== "help");
+    const groups = [...top.slice(top.indexOf("\nCommands:")).matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]!).filter((g) => g !== "help");
     const lists: string[] = [];
     for (const g of groups) {
       if (/^ {2}list\b/m.test((await runCli([g, "--help"])).stdout)) lists.push(g);
