@@ -4,7 +4,7 @@ import { maskPhone } from "../domain/phone.js";
 import { UsageError } from "../errors.js";
 import { outputWidth, renderFittedTable } from "../render/fitted-table.js";
 import { mixedZones, shortLocal } from "../render/followup-format.js";
-import { csvStyle, listFormat, toCsvText } from "../render/list-output.js";
+import { csvStyle, cutNote, listFormat, MAX_PAGE_ROWS, toCsvText } from "../render/list-output.js";
 import { auditActions, listAudit, type AuditRow, type CreatedSince } from "../store/audit-queries.js";
 import { listCompanies, type CompanyRow } from "../store/companies.js";
 import { commandContext, intOption, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
@@ -27,7 +27,7 @@ export interface AuditListOptions extends GlobalOptions {
 
 export async function runAuditList(o: AuditListOptions): Promise<void> {
   const appointmentId = o.appointment === undefined ? undefined : intOption("--appointment", o.appointment, 0, 1);
-  const limit = intOption("--limit", o.limit, 50, 1, 10_000);
+  const limit = intOption("--limit", o.limit, 50, 1, MAX_PAGE_ROWS);
   const page = intOption("--page", o.page, 1, 1);
   const format = listFormat(o);
   const style = csvStyle(o);
@@ -43,8 +43,14 @@ export async function runAuditList(o: AuditListOptions): Promise<void> {
       since: o.since ? sinceBounds(o.since, company ? [company] : companies) : undefined,
       limit, offset: (page - 1) * limit,
     });
-    if (format === "json") return printJson(rows.map(jsonEntry));
-    if (format === "csv") return void process.stdout.write(toCsvText(["id", "created_at", "action", "company_id", "appointment_id", "payload"], rows.map(jsonEntry), style));
+    if (format === "json" || format === "csv") {
+      if (format === "json") printJson(rows.map(jsonEntry));
+      else process.stdout.write(toCsvText(["id", "created_at", "action", "company_id", "appointment_id", "payload"], rows.map(jsonEntry), style));
+      const pages = Math.ceil(total / limit);
+      const rest = `--page 1 to ${pages} hold them all${page < pages ? ` (next: --page ${page + 1})` : ""}`;
+      if (rows.length < total) process.stderr.write(`${cutNote({ page, limit, shown: rows.length, total, noun: (n) => count(n, "entry", "entries"), rest })}\n`);
+      return;
+    }
     if (!total) {
       const known = o.action ? await auditActions(db) : [];
       const hint = o.action && !known.includes(o.action) ? ` (actions recorded: ${known.join(", ") || "none yet"})` : "";

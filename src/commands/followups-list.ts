@@ -1,7 +1,7 @@
 import { isLocalDate } from "../domain/local-days.js";
 import { UsageError } from "../errors.js";
 import { terminalChalk } from "../render/chart.js";
-import { csvStyle, toCsvText, type CsvStyle } from "../render/list-output.js";
+import { csvStyle, cutNote, MAX_PAGE_ROWS, toCsvText, type CsvStyle } from "../render/list-output.js";
 import { oneLine, stripControl } from "../render/safe-text.js";
 import { outputWidth, renderFittedTable, type FittedColumn } from "../render/fitted-table.js";
 import { compactPhone, mixedZones, relativeTime, shortLocal, statusLabel } from "../render/followup-format.js";
@@ -59,7 +59,7 @@ export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
   if (o.all && format === "table") {
     throw new UsageError("--all is for exports: add --format csv or --format json (a table of every row would not fit a screen; --page N pages it)");
   }
-  const limit = intOption("--limit", o.limit, 50, 1, MAX_LIMIT);
+  const limit = intOption("--limit", o.limit, 50, 1, MAX_PAGE_ROWS);
   const page = intOption("--page", o.page, 1, 1);
   for (const [flag, v] of [["--since", o.since], ["--until", o.until]] as const) {
     if (v !== undefined && !isLocalDate(v)) throw new UsageError(`${flag} must be a date like 2026-11-25 (got "${v}")`);
@@ -85,7 +85,10 @@ export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
       if (format === "json") printJson(items.map(jsonItem));
       else process.stdout.write(toCsv(items, csvStyle(o)));
       // On stderr, so the data stays parseable; only when rows were left out.
-      if (items.length < total) process.stderr.write(`${cutNote(page, limit, items.length, total)}\n`);
+      if (items.length < total) {
+        const rest = "pass --all for every row";
+        process.stderr.write(`${cutNote({ page, limit, shown: items.length, total, noun: (n) => count(n, "follow-up"), rest })}\n`);
+      }
       return;
     }
 
@@ -103,16 +106,6 @@ export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
   } finally {
     await db.close();
   }
-}
-
-/** `--limit`'s ceiling: a page is held in memory; `--all` streams past it. */
-const MAX_LIMIT = 10_000;
-
-/** The note a capped export ends with (stderr): what was left out and how to get everything. */
-export function cutNote(page: number, limit: number, shown: number, total: number): string {
-  const first = (page - 1) * limit + 1;
-  const range = shown ? `rows ${first}–${first + shown - 1}` : `no rows (page ${page} is past the end)`;
-  return `# cut: ${range} of ${count(total, "follow-up")} (--limit ${limit}, at most ${MAX_LIMIT.toLocaleString("en")}): pass --all for every row`;
 }
 
 /** Writes pages as they come, waiting for stdout to drain: memory holds one page, whatever the total. */

@@ -50,17 +50,21 @@ describe("times in tables that mix time zones", () => {
       const au = "INSERT INTO audit_log (action, appointment_id, company_id, payload, created_at) VALUES ('appointment_imported', NULL, ?, '{}', '2026-11-25T17:00:00.000Z')";
       await d.run(au, ["sol"]);
       await d.run(au, ["rio"]);
+      const ib = "INSERT INTO inbound_messages (message_id, phone, body, received_at, appointment_id, intent, outcome) VALUES (?, '5511999990000', 'sim', '2026-11-25T17:00:00.000Z', ?, 'followup_positive', 'processed')";
+      const ids = (await d.all<{ id: number; company_id: string }>("SELECT id, company_id FROM appointments ORDER BY id")).map((r) => [r.company_id, r.id] as const);
+      for (const [company, id] of ids) await d.run(ib, [`m-${company}`, id]);
     } finally {
       await d.close();
     }
   });
   const cli = (...args: string[]) => runCli([...args, "--db", db], { env: { SECRETARIA_NOW: "2026-11-25T13:00:00Z", COLUMNS: "" } });
 
-  test("appointments, followups and audit list: 14:00-3 beside 13:00-4; one company alone: no offset", async () => {
+  test("appointments, followups, audit and replies list: 14:00-3 beside 13:00-4; one company alone: no offset", async () => {
     const cases: [string[], RegExp, RegExp, RegExp][] = [
       [["appointments", "list"], /2026-11-25 14:00-3/, /2026-11-25 13:00-4/, /2026-11-25 14:00 /],
       [["followups", "list"], /25\/11 15:00-3/, /25\/11 14:00-4/, /25\/11 15:00 /],
       [["audit", "list"], /25\/11 14:00-3/, /25\/11 13:00-4/, /25\/11 14:00 /],
+      [["replies", "list"], /2026-11-25 14:00-3/, /2026-11-25 13:00-4/, /2026-11-25 14:00 /],
     ];
     for (const [list, sol, rio, alone] of cases) {
       const mixed = await cli(...list);

@@ -42,4 +42,15 @@ describe("wording of counts", () => {
     const audit = await cli("audit", "list", "--action", "appointment_created");
     assert.match(audit.stdout, /^1–1 of 1 entry, newest first$/m);
   });
+
+  test("appointments and audit list: a cut csv/json page says so on stderr, naming the pages; a whole one says nothing", async () => {
+    const a = await cli("appointments", "list", "--format", "csv", "--limit", "1", "--page", "2");
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(a.stdout.trim().split("\r\n").length, 1, "the header only");
+    assert.equal(a.stderr, "# cut: no rows (page 2 is past the end) of 1 appointment (--limit 1, at most 10,000): --page 1 to 1 hold them all\n");
+    assert.equal((await cli("appointments", "list", "--json")).stderr, "");
+    const audit = await cli("audit", "list", "--json", "--limit", "1");
+    assert.equal(JSON.parse(audit.stdout).length, 1);
+    assert.equal(audit.stderr, "# cut: rows 1–1 of 2 entries (--limit 1, at most 10,000): --page 1 to 2 hold them all (next: --page 2)\n");
+  });
 });
