@@ -3,7 +3,7 @@
  * commands/, so `secretaria --help` loads neither SQLite nor axios, inquirer or prom-client.
  * One handler at the bottom turns a UserError into `secretaria: <message>` and its exit code.
  */
-import { Command, CommanderError, Option } from "commander";
+import { Argument, Command, CommanderError, Option } from "commander";
 import { readFileSync } from "node:fs";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -217,7 +217,10 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
   tokens
     .command("list")
     .description("list tokens (never the token itself)")
-    .option("--json", "machine-readable output")
+    .option("--format <format>", "table (default), json or csv")
+    .option("--csv-delimiter <char>", "CSV separator: , (default), ; (Excel pt-BR), tab or |")
+    .option("--bom", "start the CSV with a byte-order mark (Excel opens accents right)")
+    .option("--json", "same as --format json")
     .action(act(async (o) => (await import("./commands/tokens.js")).runTokensList(o)));
   tokens
     .command("revoke")
@@ -258,6 +261,7 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .option("--port <n>", "HTTP port (default 9464; 0 = any free port)")
     .option("--host <host>", "HTTP address (default 127.0.0.1)")
     .addOption(new Option("--log-format <format>", "one line per event, readable text or JSON").choices(["text", "json"]).default("text"))
+    .option("--log-level <level>", "debug (also idle ticks), info (default: sends, replies), warn (rejections: 401s, refused items, suppressed bot replies) or error (env SECRETARIA_LOG_LEVEL)")
     .addHelpText("after", `${examples([
       "secretaria daemon",
       "secretaria daemon --once                           # from a systemd timer or a test",
@@ -288,11 +292,14 @@ stops after the sends in flight, a second stops at once.`)
     .option("--csv-delimiter <char>", "CSV separator: , (default), ; (Excel pt-BR), tab or |")
     .option("--bom", "start the CSV with a byte-order mark (Excel opens accents right)")
     .option("--json", "same as --format json: an array of {id, company_id, client_name, client_phone, end_time, followup_status, ...}")
+    .option("--all", "every matching row, streamed (no --limit cap; csv or json): for exports. Without it a cut export says so on stderr")
+    .option("--show-phones", "the table shows phones unmasked (masked by default; csv and json always carry the full phone)")
     .addHelpText("after", examples([
       "secretaria followups list --status pending",
       "secretaria followups list --company clinica-sol --since 2026-11-01 --until 2026-11-30 --status negative",
       "secretaria followups list --search 'ana souza' --sort next",
       "secretaria followups list --status failed --format csv > failed.csv",
+      "secretaria followups list --all --format csv --csv-delimiter ';' --bom > todos.csv",
     ]))
     .action(act(async (o) => (await import("./commands/followups-list.js")).runFollowupsList(o)));
   followups
@@ -373,6 +380,9 @@ when none is configured the response is still recorded and the output says the a
     .option("--limit <n>", "at most N messages (default 100)")
     .option("--json", "an array of {id, received_at, received_local, company_id, appointment_id, client_name, phone, intent, rule, outcome, text}")
     .option("--format <format>", "table (default), json or csv")
+    .option("--csv-delimiter <char>", "CSV separator: , (default), ; (Excel pt-BR), tab or |")
+    .option("--bom", "start the CSV with a byte-order mark (Excel opens accents right)")
+    .option("--show-phones", "the table shows an unmatched sender's phone unmasked")
     .addHelpText("after", examples(["secretaria replies list --unmatched", "secretaria replies list --company clinica --intent feedback --since 2026-11-01", "secretaria replies list --follow-up 42 --format csv"]))
     .action(act(async (o) => (await import("./commands/replies.js")).runRepliesList(o)));
 
@@ -413,7 +423,10 @@ or awaiting a reply. Colors only on a terminal; NO_COLOR turns them off, FORCE_C
     .description("phones on the list: company, phone, since, reason (client_request or operator), the message that asked")
     .option("--company <id>", "only this company")
     .option("--phone <phone>", "only this phone (any company)")
-    .option("--json", "an array of {company_id, phone, since, reason, message, message_id}")
+    .option("--format <format>", "table (default), json or csv")
+    .option("--csv-delimiter <char>", "CSV separator: , (default), ; (Excel pt-BR), tab or |")
+    .option("--bom", "start the CSV with a byte-order mark (Excel opens accents right)")
+    .option("--json", "same as --format json: an array of {company_id, phone, since, reason, message, message_id}")
     .action(act(async (o) => (await import("./commands/contacts.js")).runContactsList(o)));
   contacts
     .command("show")
@@ -475,6 +488,7 @@ or awaiting a reply. Colors only on a terminal; NO_COLOR turns them off, FORCE_C
     .option("--csv-delimiter <char>", "CSV separator: , (default), ; (Excel pt-BR), tab or |")
     .option("--bom", "start the CSV with a byte-order mark (Excel opens accents right)")
     .option("--json", "same as --format json: an array of {id, action, appointment_id, company_id, payload, created_at}, payload as an object")
+    .option("--show-phones", "the table shows phones in payloads unmasked")
     .addHelpText("after", examples(["secretaria audit list --appointment 42", "secretaria audit list --action followup_response --since 2026-11-01 --json"]))
     .action(act(async (o) => (await import("./commands/audit.js")).runAuditList(o)));
 
@@ -487,6 +501,17 @@ or awaiting a reply. Colors only on a terminal; NO_COLOR turns them off, FORCE_C
 The demo writes only a new database (a temporary folder unless --db names a new file or an earlier demo's);
 it never touches ./secretaria.db or SECRETARIA_DB, and needs no configuration or network.`)
     .action(act(async (o) => (await import("./commands/demo.js")).runDemo(o)));
+
+  program
+    .command("completion")
+    .description("print a shell completion script (bash, zsh or fish), generated from this CLI's commands and options")
+    .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(["bash", "zsh", "fish"]))
+    .addHelpText("after", examples([
+      "source <(secretaria completion bash)                      # this shell; add the line to ~/.bashrc to keep it",
+      "secretaria completion zsh > \"${fpath[1]}/_secretaria\"",
+      "secretaria completion fish > ~/.config/fish/completions/secretaria.fish",
+    ]))
+    .action(act(async (_o, [shell]) => (await import("./commands/completion.js")).runCompletion(shell, program)));
 
   return program;
 }

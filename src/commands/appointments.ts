@@ -2,7 +2,9 @@ import { DateTime } from "luxon";
 import { UsageError, UserError } from "../errors.js";
 import { renderTable, truncate } from "../render/table.js";
 import { oneLine, stripControl } from "../render/safe-text.js";
-import { csvStyle, listFormat, toCsvText, type ListOutputOptions } from "../render/list-output.js";
+import { mixedZones, utcOffset } from "../render/followup-format.js";
+import { csvStyle, cutNote, listFormat, MAX_PAGE_ROWS, toCsvText, type ListOutputOptions } from "../render/list-output.js";
+import { count } from "../render/plural.js";
 import { getAppointment, listAppointments, type AppointmentRow } from "../store/appointments.js";
 import { writeAudit } from "../store/audit.js";
 import { getCompany, listCompanies } from "../store/companies.js";
@@ -226,7 +228,7 @@ export async function runAppointmentsList(o: GlobalOptions & ListOutputOptions &
   const ctx = commandContext(o);
   const db = await openMigrated(ctx, { readonly: true });
   try {
-    const limit = intOption("--limit", o.limit, 50, 1, 10_000);
+    const limit = intOption("--limit", o.limit, 50, 1, MAX_PAGE_ROWS);
     const page = intOption("--page", o.page, 1, 1);
     const company = await companyFilter(db, o.company);
     const zone = company?.timezone ?? "America/Sao_Paulo";
@@ -239,18 +241,24 @@ export async function runAppointmentsList(o: GlobalOptions & ListOutputOptions &
     const { rows, total } = await listAppointments(db, {
       companyId: o.company, from: day("--from", o.from), to: day("--to", o.to), search: o.search, limit, offset: (page - 1) * limit,
     });
-    if (format === "json") return printJson(rows.map(publicAppointment));
-    if (format === "csv") {
+    if (format === "json" || format === "csv") {
       const items = rows.map(publicAppointment);
-      return void process.stdout.write(toCsvText(Object.keys(items[0] ?? publicAppointment({} as AppointmentRow)), items, style));
+      if (format === "json") printJson(items);
+      else process.stdout.write(toCsvText(Object.keys(items[0] ?? publicAppointment({} as AppointmentRow)), items, style));
+      const pages = Math.ceil(total / limit);
+      const rest = `--page 1 to ${pages} hold them all${page < pages ? ` (next: --page ${page + 1})` : ""}`;
+      if (rows.length < total) process.stderr.write(`${cutNote({ page, limit, shown: rows.length, total, noun: (n) => count(n, "appointment"), rest })}\n`);
+      return;
     }
     if (!total) return print("no appointments match: import some with `secretaria appointments import FILE`");
     const zones = new Map((await listCompanies(db)).map((c) => [c.id, c.timezone]));
+    const zoneOf = (r: AppointmentRow) => zones.get(r.company_id) ?? zone;
+    const withZone = mixedZones(rows.map(zoneOf));
     print(
       renderTable(
         ["id", "company", "client", "start", "status", "follow-up"],
         rows.map((r) => [
-          r.id, truncate(r.company_id, 12), truncate(r.client_name, 18), localTime(r.start_time, zones.get(r.company_id) ?? zone),
+          r.id, truncate(r.company_id, 12), truncate(r.client_name, 18), `${localTime(r.start_time, zoneOf(r))}${withZone ? utcOffset(r.start_time, zoneOf(r)) : ""}`,
           r.status, truncate(r.followup_status === "skipped" ? `skipped (${r.followup_skip_reason})` : r.followup_status, 22),
         ]),
       ),

@@ -1,5 +1,6 @@
 import { maskPhone } from "../domain/phone.js";
 import { UsageError } from "../errors.js";
+import { csvStyle, listFormat, toCsvText, type ListOutputOptions } from "../render/list-output.js";
 import { oneLine } from "../render/safe-text.js";
 import { renderTable } from "../render/table.js";
 import { contactEntries, operatorOptIn, operatorOptOut, operatorPhone } from "../services/consent-service.js";
@@ -20,6 +21,8 @@ function required(o: ContactsOptions, sub: string): { company: string; phone: st
   return { company: o.company!, phone: operatorPhone(o.phone!) };
 }
 
+const CONTACT_FIELDS = ["company_id", "phone", "since", "reason", "message", "message_id"] as const;
+
 function entryJson(r: DoNotContactRow) {
   return { company_id: r.company_id, phone: r.phone, since: r.since, reason: r.reason, message: r.message, message_id: r.message_id };
 }
@@ -31,12 +34,15 @@ function table(rows: DoNotContactRow[]): string {
   );
 }
 
-export async function runContactsList(o: ContactsOptions): Promise<void> {
+export async function runContactsList(o: ContactsOptions & ListOutputOptions): Promise<void> {
+  const format = listFormat(o);
+  const style = csvStyle(o);
   const ctx = commandContext(o);
   const db = await openMigrated(ctx, { readonly: true });
   try {
     const rows = await contactEntries(db, { companyId: o.company, phone: o.phone === undefined ? undefined : operatorPhone(o.phone) });
-    if (o.json) return printJson(rows.map(entryJson));
+    if (format === "json") return printJson(rows.map(entryJson));
+    if (format === "csv") return void process.stdout.write(toCsvText(CONTACT_FIELDS, rows.map(entryJson), style));
     if (!rows.length) return print(o.company ? `no phone on company ${o.company}'s do-not-contact list` : "the do-not-contact list is empty");
     print(table(rows));
   } finally {

@@ -1,5 +1,5 @@
 import { UsageError, UserError } from "../errors.js";
-import { batchedStderr, createLogger, type LogFormat } from "../logger.js";
+import { batchedStderr, createLogger, type LogFormat, type LogLevel } from "../logger.js";
 import { DEFAULT_SEND_TIMEOUT_MS } from "../daemon/shutdown.js";
 import { commandContext, intOption, type GlobalOptions } from "./context.js";
 
@@ -13,6 +13,17 @@ export interface DaemonCommandOptions extends GlobalOptions {
   port?: string;
   host?: string;
   logFormat?: string;
+  logLevel?: string;
+}
+
+const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+
+/** --log-level, else SECRETARIA_LOG_LEVEL, else info (idle ticks are debug; rejections warn). */
+export function parseLogLevel(flag: string | undefined, env: string | undefined): LogLevel {
+  const [value, from] = flag !== undefined ? [flag, "--log-level"] : env?.trim() ? [env.trim(), "SECRETARIA_LOG_LEVEL"] : ["info", ""];
+  const level = value.toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`${from} must be debug, info, warn or error (got "${value}")`);
+  return level as LogLevel;
 }
 
 /** `--rate-limit`: messages per second for every company (decimals allowed), 0 = off. */
@@ -28,6 +39,7 @@ export function parseRateLimit(value: string | undefined): number | null {
 export async function runDaemonCommand(o: DaemonCommandOptions): Promise<void> {
   const format = (o.logFormat ?? "text") as LogFormat;
   if (format !== "text" && format !== "json") throw new UsageError(`--log-format must be text or json (got "${o.logFormat}")`);
+  const level = parseLogLevel(o.logLevel, process.env.SECRETARIA_LOG_LEVEL);
   const concurrency = intOption("--concurrency", o.concurrency, 8, 1, 256);
   const maxAttempts = intOption("--max-attempts", o.maxAttempts, 5, 1, 100);
   const port = intOption("--port", o.port, 9464, 0, 65535);
@@ -39,7 +51,7 @@ export async function runDaemonCommand(o: DaemonCommandOptions): Promise<void> {
   const schedule = o.schedule ?? DEFAULT_SCHEDULE;
   validateSchedule(schedule);
   // Batched: one write per turn of the event loop, not one per message sent.
-  const logger = createLogger({ format, write: batchedStderr().write });
+  const logger = createLogger({ format, level, write: batchedStderr().write });
   const result = await runDaemon({
     dbPath: ctx.dbPath,
     clock: ctx.clock,

@@ -2,6 +2,7 @@ import { UsageError } from "../errors.js";
 import { copyDatabase } from "../services/copy-service.js";
 import { displayLocation, isPostgresUrl, openStore } from "../store/open.js";
 import { commandContext, print, printJson, type GlobalOptions } from "./context.js";
+import { count } from "../render/plural.js";
 
 export interface DbCopyOptions extends GlobalOptions {
   from?: string;
@@ -21,9 +22,9 @@ export async function runDbCopy(o: DbCopyOptions): Promise<void> {
     const target = await openStore(o.to, { poolSize: 2 });
     try {
       if (!o.json) print(`copying ${source.location} → ${target.location}`);
-      const report = await copyDatabase(source, target, { now: ctx.clock, onTable: o.json ? undefined : (table, rows) => print(`  ${table.padEnd(17)} ${rows} rows`) });
+      const report = await copyDatabase(source, target, { now: ctx.clock, onTable: o.json ? undefined : (table, rows) => print(`  ${table.padEnd(17)} ${count(rows, "row")}`) });
       if (o.json) return printJson({ from: source.location, to: target.location, ...report });
-      print(`done: every table's row count matches; counters rebuilt (${report.counters} rows).`);
+      print(`done: every table's row count matches; counters rebuilt (${count(report.counters, "row")}).`);
       print(`next: point the daemons at it (SECRETARIA_DB=${target.location.replace(/:\*\*\*@/, ":PASSWORD@")}) and keep ${source.location} as a backup.`);
     } finally {
       await target.close();

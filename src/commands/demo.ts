@@ -7,6 +7,7 @@ import { outputWidth } from "../render/fitted-table.js";
 import { getDaemonState } from "../store/daemons.js";
 import { isPostgresUrl, openStore } from "../store/open.js";
 import { print, type GlobalOptions } from "./context.js";
+import { count } from "../render/plural.js";
 
 export interface DemoOptions extends GlobalOptions {
   fast?: boolean;
@@ -34,7 +35,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     if (o.gateway !== "evolution" && o.gateway !== "cloud") throw new UsageError(`--gateway must be whaticket, evolution or cloud (got "${o.gateway}")`);
     const { runGatewayTour } = await import("../demo/gateway-tour.js");
     const r = await runGatewayTour({ gateway: o.gateway, dbPath, realNow: new Date(), out: print, color: terminalChalk() });
-    print(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${r.sent} messages, ${r.booked} meeting booked. Set it up for real: README, "WhatsApp gateways".`);
+    print(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${count(r.sent, "message")}, ${count(r.booked, "meeting")} booked. Set it up for real: README, "WhatsApp gateways".`);
     return;
   }
   const { runTour } = await import("../demo/tour.js");
@@ -42,7 +43,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const db = pg ? "\"$SECRETARIA_DB\"" : JSON.stringify(dbPath);
   print();
-  print(`Done in ${seconds} s: ${summary.sent} follow-ups sent (${summary.retried} retried), ${summary.replies} replies read, ${summary.booked} meeting booked.`);
+  print(`Done in ${seconds} s: ${count(summary.sent, "follow-up")} sent (${summary.retried} retried), ${count(summary.replies, "reply", "replies")} read, ${count(summary.booked, "meeting")} booked.`);
   print("");
   print("Explore the demo database:");
   print(`  npx secretaria --db ${db} followups list --status pending`);

@@ -1,18 +1,19 @@
 import { isLocalDate } from "../domain/local-days.js";
 import { UsageError } from "../errors.js";
 import { terminalChalk } from "../render/chart.js";
-import { csvStyle, toCsvText, type CsvStyle } from "../render/list-output.js";
+import { csvStyle, cutNote, MAX_PAGE_ROWS, toCsvText, type CsvStyle } from "../render/list-output.js";
 import { oneLine, stripControl } from "../render/safe-text.js";
 import { outputWidth, renderFittedTable, type FittedColumn } from "../render/fitted-table.js";
-import { compactPhone, nonTextAnswer, relativeTime, shortLocal, statusLabel } from "../render/followup-format.js";
+import { compactPhone, mixedZones, nonTextAnswer, relativeTime, shortLocal, statusLabel } from "../render/followup-format.js";
 import { listCompanies } from "../store/companies.js";
 import {
-  FOLLOWUP_SORTS, STATUS_FILTERS, STATUS_FILTER_STATES, endRangesFor, listFollowups, type FollowupItem, type FollowupSort,
+  FOLLOWUP_SORTS, STATUS_FILTERS, STATUS_FILTER_STATES, endRangesFor, followupPages, listFollowups, type FollowupItem, type FollowupSort,
   type StatusFilter,
 } from "../store/followup-queries.js";
 import { DEFAULT_TIMEZONE } from "../domain/hours.js";
 import { commandContext, intOption, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
 import { companyFilter } from "../services/company-service.js";
+import { count } from "../render/plural.js";
 
 export interface FollowupsListOptions extends GlobalOptions {
   status?: string;
@@ -27,6 +28,8 @@ export interface FollowupsListOptions extends GlobalOptions {
   format?: string;
   csvDelimiter?: string;
   bom?: boolean;
+  all?: boolean;
+  showPhones?: boolean;
 }
 
 const FORMATS = ["table", "json", "csv"] as const;
@@ -52,7 +55,11 @@ export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
   }
   const format: Format = o.json ? "json" : ((o.format ?? "table").toLowerCase() as Format);
   if (!FORMATS.includes(format)) throw new UsageError(`unknown --format "${o.format}": use table, json or csv`);
-  const limit = intOption("--limit", o.limit, 50, 1, 10_000);
+  if (o.all && (o.limit !== undefined || o.page !== undefined)) throw new UsageError("--all lists every row: leave out --limit and --page");
+  if (o.all && format === "table") {
+    throw new UsageError("--all is for exports: add --format csv or --format json (a table of every row would not fit a screen; --page N pages it)");
+  }
+  const limit = intOption("--limit", o.limit, 50, 1, MAX_PAGE_ROWS);
   const page = intOption("--page", o.page, 1, 1);
   for (const [flag, v] of [["--since", o.since], ["--until", o.until]] as const) {
     if (v !== undefined && !isLocalDate(v)) throw new UsageError(`${flag} must be a date like 2026-11-25 (got "${v}")`);
@@ -64,18 +71,26 @@ export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
   try {
     const companies = await listCompanies(db);
     const company = await companyFilter(db, o.company);
-    const { items, total } = await listFollowups(db, {
+    const filter = {
       statuses: STATUS_FILTER_STATES[status as StatusFilter],
       companyId: company?.id,
       endRanges: endRangesFor(o.since, o.until, company ? [company] : companies),
       search: o.search,
       sort: sort as FollowupSort,
-      limit,
-      offset: (page - 1) * limit,
-    });
+    };
+    if (o.all) return await exportAll(followupPages(db, filter), format === "json" ? "json" : "csv", csvStyle(o));
+    const { items, total } = await listFollowups(db, { ...filter, limit, offset: (page - 1) * limit });
 
-    if (format === "json") return printJson(items.map(jsonItem));
-    if (format === "csv") return void process.stdout.write(toCsv(items, csvStyle(o)));
+    if (format === "json" || format === "csv") {
+      if (format === "json") printJson(items.map(jsonItem));
+      else process.stdout.write(toCsv(items, csvStyle(o)));
+      // On stderr, so the data stays parseable; only when rows were left out.
+      if (items.length < total) {
+        const rest = "pass --all for every row";
+        process.stderr.write(`${cutNote({ page, limit, shown: items.length, total, noun: (n) => count(n, "follow-up"), rest })}\n`);
+      }
+      return;
+    }
 
     if (!total) {
       print(`no follow-ups match${status !== "all" ? ` --status ${status}` : ""}${o.company ? ` in ${o.company}` : ""}${o.search || o.since || o.until ? " and the filters given" : ""}`);
@@ -83,14 +98,35 @@ export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
     }
     const zones = new Map(companies.map((c) => [c.id, c.timezone]));
     const showCompany = !company && companies.length > 1;
-    print(renderFollowupTable(items, { zones, showCompany, now: ctx.clock(), width: outputWidth() }));
+    print(renderFollowupTable(items, { zones, showCompany, now: ctx.clock(), width: outputWidth(), showPhones: o.showPhones }));
     const first = (page - 1) * limit + 1;
     const last = Math.min(total, first + items.length - 1);
-    const more = last < total ? `; next page: --page ${page + 1}` : "";
-    print(items.length ? `${first}–${last} of ${total} follow-ups${more}` : `page ${page} is past the end: ${total} follow-ups (${Math.ceil(total / limit)} pages of ${limit})`);
+    const more = last < total ? `; next page: --page ${page + 1}, every row: --all --format csv` : "";
+    print(items.length ? `${first}–${last} of ${count(total, "follow-up")}${more}` : `page ${page} is past the end: ${count(total, "follow-up")} (${count(Math.ceil(total / limit), "page")} of ${limit})`);
   } finally {
     await db.close();
   }
+}
+
+/** Writes pages as they come, waiting for stdout to drain: memory holds one page, whatever the total. */
+async function exportAll(pages: AsyncIterable<FollowupItem[]>, format: "json" | "csv", style: CsvStyle): Promise<void> {
+  const out = process.stdout;
+  const write = async (text: string) => {
+    if (!out.write(text)) await new Promise<void>((resolve) => out.once("drain", resolve));
+  };
+  if (format === "csv") {
+    await write(toCsv([], style));
+    for await (const page of pages) await write(toCsv(page, { delimiter: style.delimiter, bom: false }).replace(/^[^\r\n]*\r\n/, ""));
+    return;
+  }
+  let n = 0;
+  // The same text as printJson of the whole array: "[", items indented by two, "]".
+  for await (const page of pages) {
+    const text = page.map((i) => JSON.stringify(jsonItem(i), null, 2).replace(/^/gm, "  ")).join(",\n");
+    await write(`${n ? ",\n" : "[\n"}${text}`);
+    n += page.length;
+  }
+  await write(n ? "\n]\n" : "[]\n");
 }
 
 function jsonItem(i: FollowupItem) {
@@ -105,7 +141,7 @@ export function toCsv(items: FollowupItem[], style: CsvStyle = { delimiter: ",",
 
 export function renderFollowupTable(
   items: FollowupItem[],
-  opts: { zones: Map<string, string>; showCompany: boolean; now: Date; width: number },
+  opts: { zones: Map<string, string>; showCompany: boolean; now: Date; width: number; showPhones?: boolean },
 ): string {
   const columns: (FittedColumn & { key: string })[] = [
     { key: "id", header: "id", align: "right" },
@@ -121,15 +157,17 @@ export function renderFollowupTable(
     { key: "feedback", header: "feedback", flex: 4, min: 12 }, // what the client wrote (feedback rows)
   ];
   const anyFeedback = items.some((i) => i.feedback_text);
+  const zoneOf = (i: FollowupItem) => opts.zones.get(i.company_id) ?? DEFAULT_TIMEZONE;
+  const withZone = mixedZones(items.map(zoneOf));
   const shown = columns.filter((c) => (c.key !== "company" || opts.showCompany) && (c.key !== "feedback" || anyFeedback));
   const rows = items.map((i) => {
-    const zone = opts.zones.get(i.company_id) ?? DEFAULT_TIMEZONE;
+    const zone = zoneOf(i);
     const cells: Record<string, string> = {
       id: String(i.id),
       client: i.client_name,
-      phone: compactPhone(i.client_phone),
+      phone: opts.showPhones ? i.client_phone : compactPhone(i.client_phone),
       company: i.company_id,
-      end: shortLocal(i.end_time, zone),
+      end: shortLocal(i.end_time, zone, withZone),
       status: i.followup_non_text_reply ? `${statusLabel(i.followup_status)} (${nonTextAnswer(i.followup_non_text_reply)})`
         : i.followup_awaiting_clarification ? `${statusLabel(i.followup_status)} (asked 1/2)` : statusLabel(i.followup_status),
       sent: relativeTime(i.followup_sent_at, opts.now),

@@ -2,8 +2,9 @@ import { DateTime } from "luxon";
 import { DEFAULT_TIMEZONE } from "../domain/hours.js";
 import { isLocalDate, localDayRange } from "../domain/local-days.js";
 import { UsageError } from "../errors.js";
-import { compactPhone } from "../render/followup-format.js";
+import { compactPhone, mixedZones, utcOffset } from "../render/followup-format.js";
 import { outputWidth, renderFittedTable, type FittedColumn } from "../render/fitted-table.js";
+import { csvStyle, listFormat, type CsvStyle } from "../render/list-output.js";
 import { oneLine, stripControl } from "../render/safe-text.js";
 import { companyFilter } from "../services/company-service.js";
 import { listCompanies } from "../store/companies.js";
@@ -26,10 +27,12 @@ export interface RepliesListOptions extends GlobalOptions {
   limit?: string;
   json?: boolean;
   format?: string;
+  csvDelimiter?: string;
+  bom?: boolean;
+  showPhones?: boolean;
 }
 
 const INTENTS = ["positive", "negative", "feedback"] as const;
-const FORMATS = ["table", "json", "csv"] as const;
 
 /** `replies list --json` item (also the CSV header, in order). */
 export interface InboxItem {
@@ -50,8 +53,8 @@ const FIELDS = [
 ] as const satisfies readonly (keyof InboxItem)[];
 
 export async function runRepliesList(o: RepliesListOptions): Promise<void> {
-  const format = o.json ? "json" : (o.format ?? "table").toLowerCase();
-  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown --format "${o.format}": use table, json or csv`);
+  const format = listFormat(o);
+  const style = csvStyle(o);
   let intent: string | undefined;
   if (o.intent !== undefined) {
     const short = o.intent.toLowerCase().replace(/^followup_/, "");
@@ -86,11 +89,13 @@ export async function runRepliesList(o: RepliesListOptions): Promise<void> {
       until: o.until ? localDayRange(o.until, zone).stop : undefined,
       limit,
     });
-    const items = rows.map((r) => inboxItem(r, (r.company_id && zones.get(r.company_id)) || zone));
+    const zoneOf = (r: InboxRow) => (r.company_id && zones.get(r.company_id)) || zone;
+    const items = rows.map((r) => inboxItem(r, zoneOf(r)));
     if (format === "json") return printJson(items);
-    if (format === "csv") return void process.stdout.write(toCsv(items));
+    if (format === "csv") return void process.stdout.write(toCsv(items, style));
     if (!items.length) return print("no inbound messages match");
-    print(renderInbox(items, outputWidth()));
+    const withZone = mixedZones(rows.map(zoneOf));
+    print(renderInbox(items, outputWidth(), o.showPhones, withZone ? rows.map((r) => utcOffset(r.received_at, zoneOf(r))) : undefined));
     print(`${items.length} message${items.length === 1 ? "" : "s"}${items.length === limit ? ` (the newest ${limit}; --limit N for more)` : ""}`);
   } finally {
     await db.close();
@@ -119,21 +124,22 @@ export function localTime(iso: string, zone: string): string {
   return dt.isValid ? dt.toFormat("yyyy-MM-dd HH:mm") : iso;
 }
 
-function csvCell(v: unknown): string {
+function csvCell(v: unknown, delimiter: string): string {
   if (v === null || v === undefined) return "";
   const s = String(v);
   // A leading =, +, - or @ would be a formula in a spreadsheet: quote it as text.
   const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
-  return /[",\r\n']/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  return safe.includes(delimiter) || /["\r\n']/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-export function toCsv(items: InboxItem[]): string {
-  const lines = [FIELDS.join(",")];
-  for (const i of items) lines.push(FIELDS.map((k) => csvCell(i[k])).join(","));
-  return `${lines.join("\r\n")}\r\n`;
+export function toCsv(items: InboxItem[], style: CsvStyle = { delimiter: ",", bom: false }): string {
+  const lines = [FIELDS.join(style.delimiter)];
+  for (const i of items) lines.push(FIELDS.map((k) => csvCell(i[k], style.delimiter)).join(style.delimiter));
+  return `${style.bom ? "\uFEFF" : ""}${lines.join("\r\n")}\r\n`;
 }
 
-export function renderInbox(items: InboxItem[], width: number): string {
+/** offsets: one per item ("UTC-4") when the rows' zones differ, shown after the time. */
+export function renderInbox(items: InboxItem[], width: number, showPhones = false, offsets?: string[]): string {
   const columns: FittedColumn[] = [
     { header: "time" },
     { header: "client", flex: 1, min: 8 },
@@ -142,9 +148,9 @@ export function renderInbox(items: InboxItem[], width: number): string {
     { header: "rule" },
     { header: "text", flex: 4, min: 12 },
   ];
-  const rows = items.map((i) => [
-    i.received_local,
-    i.client_name ? oneLine(i.client_name) : compactPhone(i.phone),
+  const rows = items.map((i, n) => [
+    offsets ? `${i.received_local}${offsets[n]}` : i.received_local,
+    i.client_name ? oneLine(i.client_name) : showPhones ? i.phone : compactPhone(i.phone),
     i.appointment_id === null ? "—" : String(i.appointment_id),
     i.intent ? i.intent.replace(/^followup_/, "") : "—",
     i.outcome === "unmatched" ? `${i.rule ?? "—"} (unmatched)` : i.outcome === "clarification_asked" ? `${i.rule ?? "—"} (asked 1/2)`

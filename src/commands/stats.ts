@@ -3,6 +3,7 @@ import { renderStackedChart, terminalChalk } from "../render/chart.js";
 import { outputWidth, renderFittedTable } from "../render/fitted-table.js";
 import { computeStats, statsJson, type Counters, type StatsReport } from "../services/stats-service.js";
 import { commandContext, intOption, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
+import { count, lastDays } from "../render/plural.js";
 
 export interface StatsOptions extends GlobalOptions {
   company?: string;
@@ -35,7 +36,7 @@ export function renderStats(r: StatsReport, out: { color: ChalkInstance; width: 
   const c = out.color;
   const scope = r.company_id ? `company ${r.company_id}` : r.companies.length === 1 ? `company ${r.companies[0]!.company_id}` : "all companies";
   const lines: string[] = [];
-  lines.push(c.bold(`Follow-ups, last ${r.days} days (${ddmmyyyy(r.since)}–${ddmmyyyy(r.until)}), ${scope}`));
+  lines.push(c.bold(`Follow-ups, ${lastDays(r.days)} (${ddmmyyyy(r.since)}–${ddmmyyyy(r.until)}), ${scope}`));
   if (!r.companies.length) {
     lines.push("no companies yet: add one with `secretaria companies add`");
     return lines.join("\n");
@@ -44,7 +45,8 @@ export function renderStats(r: StatsReport, out: { color: ChalkInstance; width: 
   const answered = r.positive + r.negative + r.feedback;
   lines.push(
     `sent ${r.sent}   failed ${r.failed ? c.red(String(r.failed)) : "0"}   skipped ${r.skipped}   ` +
-      `response rate ${c.bold(pct(r.response_rate))}${r.sent ? ` (${answered} answers / ${r.sent} sent)` : ""}`,
+      // Nothing sent: no rate to speak of (not 0%).
+      `response rate ${r.sent ? `${c.bold(pct(r.response_rate))} (${count(answered, "answer")} / ${r.sent} sent)` : "—"}`,
   );
 
   if (!r.company_id && r.companies.length > 1) {
@@ -70,8 +72,8 @@ export function renderStats(r: StatsReport, out: { color: ChalkInstance; width: 
   if (!hasAnswers) {
     lines.push(
       r.sent || r.feedback
-        ? `no positive or negative answers in the last ${r.days} days: nothing to chart yet`
-        : `no follow-ups sent or answered in the last ${r.days} days: nothing to chart yet` +
+        ? `no positive or negative answers in the ${lastDays(r.days)}: nothing to chart yet`
+        : `no follow-ups sent or answered in the ${lastDays(r.days)}: nothing to chart yet` +
           (r.pending ? ` (${r.pending} pending; see \`secretaria followups list --status pending\`)` : ""),
     );
     return lines.join("\n");

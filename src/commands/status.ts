@@ -1,14 +1,13 @@
 import { renderTable } from "../render/table.js";
 import { systemStatus } from "../services/status-service.js";
 import { commandContext, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
+import { count } from "../render/plural.js";
 
 function age(seconds: number): string {
   if (seconds < 120) return `${seconds} s`;
   if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
   return `${Math.round(seconds / 3600)} h`;
 }
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** `secretaria status`: daemons, backlog, recent sends, paused companies, webhook/API — from the database. */
 export async function runStatus(o: GlobalOptions & { json?: boolean }): Promise<void> {
@@ -30,7 +29,7 @@ export async function runStatus(o: GlobalOptions & { json?: boolean }): Promise<
       );
       if (!s.daemons.some((d) => d.alive)) print("warning: no daemon is alive: follow-ups are not being sent");
     }
-    print(`backlog due now: ${plural(s.backlog_due_now, "follow-up")}`);
+    print(`backlog due now: ${count(s.backlog_due_now, "follow-up")}`);
     print(`sent in the last hour: ${s.sent_last_hour}`);
     if (!s.paused.length) print("paused companies: none");
     for (const p of s.paused) print(`paused: ${p.id} since ${p.since ?? "?"}: ${p.reason}`);

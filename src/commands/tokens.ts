@@ -1,4 +1,5 @@
 import { UsageError } from "../errors.js";
+import { csvStyle, listFormat, toCsvText, type ListOutputOptions } from "../render/list-output.js";
 import { renderTable } from "../render/table.js";
 import { createApiToken, listTokens, revokeToken } from "../services/token-service.js";
 import { commandContext, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
@@ -26,7 +27,9 @@ export async function runTokensCreate(o: TokensCreateOptions): Promise<void> {
   }
 }
 
-export async function runTokensList(o: GlobalOptions & { json?: boolean }): Promise<void> {
+export async function runTokensList(o: GlobalOptions & ListOutputOptions): Promise<void> {
+  const format = listFormat(o);
+  const style = csvStyle(o);
   const ctx = commandContext(o);
   const db = await openMigrated(ctx, { readonly: true });
   try {
@@ -34,7 +37,8 @@ export async function runTokensList(o: GlobalOptions & { json?: boolean }): Prom
       id: r.id, company_id: r.company_id, scope: r.company_id === null ? "operator" : "company", name: r.name,
       created_at: r.created_at, last_used_at: r.last_used_at, revoked_at: r.revoked_at,
     }));
-    if (o.json) return printJson(rows);
+    if (format === "json") return printJson(rows);
+    if (format === "csv") return void process.stdout.write(toCsvText(["id", "company_id", "scope", "name", "created_at", "last_used_at", "revoked_at"], rows, style));
     if (!rows.length) return print("no tokens yet: create one with `secretaria tokens create --company ID`");
     print(renderTable(["id", "scope", "company", "name", "created", "last used", "revoked"],
       rows.map((r) => [String(r.id), r.scope, r.company_id ?? "-", r.name || "-", r.created_at, r.last_used_at ?? "-", r.revoked_at ?? "-"])));

@@ -258,7 +258,7 @@ export function apiRoutes(opts: ApiRoutesOptions): HttpRoutes {
       } catch (err) {
         if (err instanceof FollowupNotFoundError) return reply.code(404).send({ error: `there is no follow-up ${id}` });
         if (err instanceof ResendRefusedError) {
-          opts.logger.info("api_resend", { appointment_id: id, result: "refused", reason: err.reason });
+          opts.logger.warn("api_resend", { appointment_id: id, result: "refused", reason: err.reason });
           return reply.code(409).send({ error: err.reason });
         }
         if (err instanceof ResendFailedError) {

@@ -236,7 +236,7 @@ export function panelRoutes(opts: PanelRoutesOptions): HttpRoutes {
         if (err instanceof ResendRefusedError) cur.s.flash = { ok: false, text: `Reenvio recusado: ${err.reason}` };
         else if (err instanceof ResendFailedError || err instanceof FollowupNotFoundError) cur.s.flash = { ok: false, text: `Reenvio falhou: ${err.message}` };
         else throw err;
-        opts.logger.info("panel_resend", { appointment_id: item.id, result: "refused" });
+        opts.logger.warn("panel_resend", { appointment_id: item.id, result: "refused" });
       }
       return reply.redirect(`/painel${queryOf(f, cur.s.scope.scope === "operator")({})}`, 303);
     });

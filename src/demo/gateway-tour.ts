@@ -19,6 +19,7 @@ import { migrate } from "../store/migrator.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/store.js";
 import { atLocal, demoDay, DEMO_WEBHOOK_TOKEN } from "./scenario.js";
+import { count } from "../render/plural.js";
 
 /**
  * `secretaria demo --gateway evolution|cloud`: the cycle through that gateway's fake on 127.0.0.1,
@@ -140,7 +141,7 @@ export async function runGatewayTour(o: GatewayTourOptions): Promise<{ sent: num
     out();
     out(`${ANA.name}: ${ana.followup_response} → booked appointment #${ana.followup_booked_appointment_id ?? "—"}; ${BRUNO.name}: ${bruno.followup_response}`);
     const sent = (evo?.received ?? cloud!.received).length;
-    out(`${sent} messages through ${o.gateway === "cloud" ? "the fake Cloud API" : "the fake Evolution API"}; nothing left this machine.`);
+    out(`${count(sent, "message")} through ${o.gateway === "cloud" ? "the fake Cloud API" : "the fake Evolution API"}; nothing left this machine.`);
     await scheduler.stop();
     return { sent, booked: ana.followup_booked_appointment_id ? 1 : 0 };
   } finally {

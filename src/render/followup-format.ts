@@ -30,11 +30,29 @@ export function compactPhone(phone: string): string {
   return maskPhone(phone).replace(/\*+/, "…");
 }
 
-/** "25/11 14:00" in the zone; "—" for none. The year is left out: tables are about recent weeks. */
-export function shortLocal(isoText: string | null, zone: string): string {
+/**
+ * "25/11 14:00" in the zone; "—" for none. The year is left out: tables are about recent weeks.
+ * withZone (rows of companies in different zones side by side): "25/11 14:00-4", the offset from UTC
+ * written as ISO-8601 does (14:00-04:00), short so an 80-column table keeps it.
+ */
+export function shortLocal(isoText: string | null, zone: string, withZone = false): string {
   if (!isoText) return "—";
   const dt = DateTime.fromISO(isoText, { zone });
-  return dt.isValid ? dt.toFormat("dd/MM HH:mm") : isoText;
+  return dt.isValid ? `${dt.toFormat("dd/MM HH:mm")}${withZone ? utcOffset(isoText, zone) : ""}` : isoText;
+}
+
+/**
+ * The zone's offset from UTC at that instant, "-3", "+1", "+5:30", "+0": what a reader needs to
+ * compare two rows' times.
+ */
+export function utcOffset(isoText: string, zone: string): string {
+  const dt = DateTime.fromISO(isoText, { zone });
+  return dt.isValid ? dt.toFormat("Z") : "";
+}
+
+/** True when a table's rows are read in more than one time zone: then each time carries its offset. */
+export function mixedZones(zones: Iterable<string>): boolean {
+  return new Set(zones).size > 1;
 }
 
 /** "3h ago", "in 45m", "2d ago": compact, for the sent / next-attempt columns. */

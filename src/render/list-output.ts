@@ -60,3 +60,16 @@ export function toCsvText(fields: readonly string[], rows: readonly Record<strin
   for (const r of rows) lines.push(fields.map((f) => csvCell(r[f], style.delimiter)).join(style.delimiter));
   return `${style.bom ? "\uFEFF" : ""}${lines.join("\r\n")}\r\n`;
 }
+
+/** `--limit`'s ceiling on every paged list: a page is held in memory (`followups list --all` streams past it). */
+export const MAX_PAGE_ROWS = 10_000;
+
+/**
+ * The line a csv/json page ends with on stderr when rows were left out (so the data itself stays
+ * parseable): which rows, of how many, and how to get the rest.
+ */
+export function cutNote(p: { page: number; limit: number; shown: number; total: number; noun: (n: number) => string; rest: string }): string {
+  const first = (p.page - 1) * p.limit + 1;
+  const range = p.shown ? `rows ${first}–${first + p.shown - 1}` : `no rows (page ${p.page} is past the end)`;
+  return `# cut: ${range} of ${p.noun(p.total)} (--limit ${p.limit}, at most ${MAX_PAGE_ROWS.toLocaleString("en")}): ${p.rest}`;
+}

@@ -100,7 +100,7 @@ export function dashboardPage(v: PanelView): string {
   const dayOpts = [7, 30, 90].map((d) => `<option value="${d}"${d === v.days ? " selected" : ""}>Últimos ${d} dias</option>`).join("");
   const cards: [string, string, number | string][] = [
     ["positive", "👍 Positivos", s.positive], ["negative", "👎 Negativos", s.negative], ["feedback", "💬 Feedback", s.feedback],
-    ["pending", "⏳ Pendentes", s.pending], ["sent", "Enviados", s.sent], ["failed", "Falhas", s.failed], ["response_rate", "Taxa de resposta", pct(s.response_rate)],
+    ["pending", "⏳ Pendentes", s.pending], ["sent", "Enviados", s.sent], ["failed", "Falhas", s.failed], ["response_rate", "Taxa de resposta", s.sent ? pct(s.response_rate) : "—"],
   ];
   const pages = Math.max(1, Math.ceil(v.total / v.limit));
   const rows = v.items.map((i) => {

@@ -211,3 +211,80 @@ export function endRangesFor(since: string | undefined, until: string | undefine
   if (zones.length <= 1) return [range(null, zones[0] ?? DEFAULT_TIMEZONE)];
   return companies.map((c) => range(c.id, c.timezone));
 }
+
+/** One sort key of the keyset: a never-NULL SQL expression, its direction, and the same value read from a row. */
+interface SortKey {
+  sql: (q: Q) => string;
+  /** The parameter's side of the comparison (PostgreSQL folds case on both sides). */
+  param?: (q: Q, name: string) => string;
+  desc: boolean;
+  value: (i: FollowupItem) => unknown;
+}
+
+const nullsLast = (col: "followup_next_scheduled" | "followup_sent_at"): SortKey => ({
+  sql: () => `CASE WHEN ${col} IS NULL THEN 1 ELSE 0 END`, desc: false, value: (i) => (i[col] === null ? 1 : 0),
+});
+const instant = (col: "end_time" | "followup_next_scheduled" | "followup_sent_at", desc: boolean): SortKey => ({
+  sql: () => (col === "end_time" ? col : `COALESCE(${col}, '')`), desc, value: (i) => i[col] ?? "",
+});
+const byId = (desc: boolean): SortKey => ({ sql: () => "id", desc, value: (i) => i.id });
+const byClient = (desc: boolean): SortKey => ({
+  sql: (q) => (q.dialect === "sqlite" ? "client_name COLLATE NOCASE" : "lower(client_name)"),
+  param: (q, name) => (q.dialect === "sqlite" ? name : `lower(${name})`),
+  desc,
+  value: (i) => i.client_name,
+});
+
+/** The same orders as ORDER_BY, as keys a page can resume after. */
+const SORT_KEYS: Record<FollowupSort, SortKey[]> = {
+  "-end": [instant("end_time", true), byId(true)],
+  end: [instant("end_time", false), byId(false)],
+  next: [nullsLast("followup_next_scheduled"), instant("followup_next_scheduled", false), byId(false)],
+  "-next": [nullsLast("followup_next_scheduled"), instant("followup_next_scheduled", true), byId(true)],
+  sent: [nullsLast("followup_sent_at"), instant("followup_sent_at", false), byId(false)],
+  "-sent": [nullsLast("followup_sent_at"), instant("followup_sent_at", true), byId(true)],
+  client: [byClient(false), byId(false)],
+  "-client": [byClient(true), byId(true)],
+  id: [byId(false)],
+  "-id": [byId(true)],
+};
+
+/** The SQL of the page after `after` (the previous page's last row; none for the first page), for --all. */
+export function followupKeysetSql(q: Q, f: Omit<FollowupListFilter, "limit" | "offset">, pageSize: number, after?: FollowupItem) {
+  const { sql: where, params } = whereClause(q, { ...f, limit: 0, offset: 0 });
+  const keys = SORT_KEYS[f.sort];
+  const order = keys.map((k) => `${k.sql(q)} ${k.desc ? "DESC" : "ASC"}`).join(", ");
+  const terms: string[] = where ? [where.replace(/^WHERE /, "")] : [];
+  if (after) {
+    // (k0, k1, …) strictly after the last row, key by key in each key's direction.
+    const p = keys.map((k, i) => {
+      params[`k${i}`] = k.value(after);
+      return k.param ? k.param(q, `@k${i}`) : `@k${i}`;
+    });
+    const alternatives = keys.map((k, i) => {
+      const equal = keys.slice(0, i).map((e, j) => `${e.sql(q)} = ${p[j]}`);
+      return `(${[...equal, `${k.sql(q)} ${k.desc ? "<" : ">"} ${p[i]}`].join(" AND ")})`;
+    });
+    terms.push(`(${alternatives.join(" OR ")})`);
+  }
+  const sql = `SELECT ${ITEM_COLUMNS} FROM appointments ${terms.length ? `WHERE ${terms.join(" AND ")}` : ""}
+    ORDER BY ${order} LIMIT @limit`;
+  return { sql, params: { ...params, limit: pageSize } };
+}
+
+/**
+ * Every matching follow-up, page by page (`followups list --all`): each page resumes after the
+ * previous page's last row (keyset), so memory holds one page, the cost of a page does not grow
+ * with its position (no OFFSET), and a row is neither read twice nor skipped while the daemon
+ * changes other rows (a row whose own sort key changes mid-export may move, as in any live list).
+ */
+export async function* followupPages(q: Q, f: Omit<FollowupListFilter, "limit" | "offset">, pageSize = 500): AsyncGenerator<FollowupItem[]> {
+  let after: FollowupItem | undefined;
+  for (;;) {
+    const { sql, params } = followupKeysetSql(q, f, pageSize, after);
+    const page = await q.all<FollowupItem>(sql, params);
+    if (page.length) yield page;
+    if (page.length < pageSize) return;
+    after = page[page.length - 1];
+  }
+}

@@ -73,7 +73,7 @@ describe("contacts and customers (CLI)", () => {
     assert.match(refused.stderr, /pass --yes/);
     const erased = await cli("customers", "erase", "--phone", PHONE, "--yes");
     assert.equal(erased.code, 0, erased.stderr);
-    assert.match(erased.stdout, /1 appointments anonymised/);
+    assert.match(erased.stdout, /1 appointment anonymised/);
     const after = JSON.parse((await cli("customers", "export", "--phone", PHONE)).stdout) as { appointments: unknown[] };
     assert.deepEqual(after.appointments, []);
   });

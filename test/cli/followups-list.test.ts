@@ -132,7 +132,7 @@ describe("secretaria followups list", () => {
     const total = (await idsWhere(db, "1 = 1")).length;
     const p1 = await list("--limit", "5");
     assert.equal(p1.code, 0, p1.stderr);
-    assert.match(p1.stdout, new RegExp(`^1–5 of ${total} follow-ups; next page: --page 2$`, "m"));
+    assert.match(p1.stdout, new RegExp(`^1–5 of ${total} follow-ups; next page: --page 2, every row: --all --format csv$`, "m"));
     const p2 = await list("--limit", "5", "--page", "2", "--json");
     const p1j = await list("--limit", "5", "--json");
     const ids1 = (JSON.parse(p1j.stdout) as { id: number }[]).map((i) => i.id);
@@ -157,10 +157,16 @@ describe("secretaria followups list", () => {
     for (const icon of ["👍 positive", "👎 negative", "💬 feedback", "⏳ scheduled", "⏳ sent", "⏳ sending", "✖  failed", "⊘  skipped"]) {
       assert.ok(r.stdout.includes(icon), icon);
     }
-    assert.match(r.stdout, /Maria Apa\S*…/, "a long name is cut with an ellipsis");
+    assert.match(r.stdout, /Maria A\S*…/, "a long name is cut with an ellipsis");
     assert.doesNotMatch(r.stdout, /5511999990001/, "phones are masked in the table");
     assert.match(r.stdout, /5511…01/);
     assert.ok(!r.stdout.includes("\u001b"), "no colors when piped");
+    // São Paulo and Lisbon side by side: each time carries its offset from UTC (Lisbon is UTC+0 in November).
+    assert.match(r.stdout, / sp +\d\d\/\d\d \d\d:\d\d-3 /);
+    assert.match(r.stdout, / lx +\d\d\/\d\d \d\d:\d\d\+0 /);
+    const one = await list("--company", "sp", "--limit", "20");
+    assert.match(one.stdout, / \d\d\/\d\d \d\d:\d\d /);
+    assert.doesNotMatch(one.stdout, /\d\d:\d\d[-+]\d/, "one zone: times as before, no offset");
     const wide = await runCli(["followups", "list", "--db", db, "--sort", "id", "--limit", "50"], { env: { ...env, COLUMNS: "120" } });
     for (const line of wide.stdout.split("\n")) assert.ok(terminalWidth(line) <= 120);
     assert.match(wide.stdout, /Maria Aparecida dos Santos/, "a wider terminal shows more of the name");

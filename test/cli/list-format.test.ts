@@ -31,6 +31,35 @@ describe("--format on every list command (CLI)", () => {
     });
   }
 
+  const more: [string[], string][] = [[["replies", "list"], "id;received_at;"], [["contacts", "list"], "company_id;phone;since;"], [["tokens", "list"], "id;company_id;scope;"]];
+  for (const [list, header] of more) {
+    test(`${list.join(" ")}: --format json equals --json; csv with ';' and a BOM has its header; a bad format is a usage error`, async () => {
+      const json = await cli(...list, "--format", "json");
+      assert.equal(json.code, 0, json.stderr);
+      assert.deepEqual(JSON.parse(json.stdout), JSON.parse((await cli(...list, "--json")).stdout));
+      const csv = await cli(...list, "--format", "csv", "--csv-delimiter", ";", "--bom");
+      assert.equal(csv.code, 0, csv.stderr);
+      assert.ok(csv.stdout.startsWith(`\uFEFF${header}`), csv.stdout.slice(0, 40));
+      const bad = await cli(...list, "--format", "xml");
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /unknown --format "xml": use table, json or csv/);
+    });
+  }
+
+  test("every list command the CLI has takes --format, --csv-delimiter, --bom and --json", async () => {
+    const top = (await runCli(["--help"])).stdout;
+    const groups = [...top.slice(top.indexOf("\nCommands:")).matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]!).filter((g) => g !== "help");
+    const lists: string[] = [];
+    for (const g of groups) {
+      if (/^ {2}list\b/m.test((await runCli([g, "--help"])).stdout)) lists.push(g);
+    }
+    assert.deepEqual(lists.sort(), ["appointments", "audit", "companies", "contacts", "followups", "replies", "tokens"]);
+    for (const g of lists) {
+      const help = (await runCli([g, "list", "--help"])).stdout;
+      for (const flag of ["--format <format>", "--csv-delimiter <char>", "--bom", "--json"]) assert.ok(help.includes(flag), `${g} list ${flag}`);
+    }
+  });
+
   test("--csv-delimiter ';' and --bom for Excel pt-BR: quoted only where the separator appears", async () => {
     const r = await cli("companies", "list", "--format", "csv", "--csv-delimiter", ";", "--bom");
     assert.equal(r.code, 0, r.stderr);

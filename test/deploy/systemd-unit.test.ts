@@ -1,9 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_SEND_TIMEOUT_MS, minimumStopSeconds, stopTimeoutFor } from "../../src/daemon/shutdown.js";
-import { REPO_ROOT } from "../helpers/cli.js";
+import { BIN, REPO_ROOT, tempDir } from "../helpers/cli.js";
 
 /**
  * deploy/secretaria.service agrees with the code: systemd's SIGKILL comes only after the daemon's
@@ -43,4 +44,39 @@ test("TimeoutStopSec covers the daemon's stop wait for the send timeout the unit
     `TimeoutStopSec=${stopSec}s, the daemon may need ${minimumStopSeconds(sendTimeoutMs)}s (send timeout ${sendTimeoutMs} ms + stop and close margins)`,
   );
   assert.equal(directive("KillSignal"), "SIGTERM");
+});
+
+/**
+ * Issue 18: the systemd unit with Node under /home or /root. The drop-in example replaces the
+ * unit's commands by node + the program by full path and relaxes ProtectHome to read-only;
+ * `systemd-analyze verify` (offline, no systemd running) loads the unit with the drop-in and checks
+ * that the commands exist. Without systemd-analyze: a skip with the reason.
+ */
+const DEPLOY = join(REPO_ROOT, "deploy");
+const analyze = spawnSync("systemd-analyze", ["--version"], { encoding: "utf8", timeout: 10_000 });
+const missing = analyze.error || analyze.status !== 0 ? "systemd-analyze is not installed" : false;
+
+test("the node-in-home drop-in: ProtectHome=read-only, ExecStartPre/ExecStart cleared then set to node + bin/secretaria.js", () => {
+  const text = readFileSync(join(DEPLOY, "secretaria.service.d", "node-in-home.conf.example"), "utf8");
+  assert.match(text, /^ProtectHome=read-only$/m);
+  for (const key of ["ExecStartPre", "ExecStart"]) {
+    assert.match(text, new RegExp(`^${key}=\\n${key}=\\S+/bin/node \\S+/bin/secretaria\\.js `, "m"), key);
+  }
+  assert.match(readFileSync(join(DEPLOY, "secretaria.service"), "utf8"), /node-in-home\.conf\.example/, "the unit points to it");
+});
+
+test("systemd-analyze verify: the unit plus the drop-in, with this machine's node and program, loads clean", { skip: missing }, () => {
+  const dir = tempDir();
+  copyFileSync(join(DEPLOY, "secretaria.service"), join(dir, "secretaria.service"));
+  mkdirSync(join(dir, "secretaria.service.d"));
+  const dropIn = readFileSync(join(DEPLOY, "secretaria.service.d", "node-in-home.conf.example"), "utf8")
+    .replace(/=\/\S+\/bin\/node /g, `=${process.execPath} `)
+    .replace(/ \/\S+\/lib\/node_modules\/secretaria\/bin\/secretaria\.js/g, ` ${BIN}`);
+  assert.ok(dropIn.includes(`ExecStart=${process.execPath} ${BIN} daemon`));
+  writeFileSync(join(dir, "secretaria.service.d", "node-in-home.conf"), dropIn);
+  const env = { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:` };
+  const r = spawnSync("systemd-analyze", ["verify", "secretaria.service"], { cwd: dir, env, encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /not executable|Unknown (key|section)|Invalid/i);
+  // Without the drop-in the same check fails on this machine's missing /usr/local/bin/secretaria (or passes where it is installed).
 });
