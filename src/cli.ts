@@ -174,13 +174,14 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .option("--from <date>", "start on or after this date (YYYY-MM-DD, company's local time)")
     .option("--to <date>", "start before this date (YYYY-MM-DD)")
     .option("--search <text>", "client name, phone or external id")
+    .option("--source <source>", "only appointments from: whatsapp (booked by the bot), import, manual (appointments add) or api")
     .option("--limit <n>", "rows per page (default 50)")
     .option("--page <n>", "page number, from 1")
     .option("--format <format>", "table (default), json or csv")
     .option("--csv-delimiter <char>", "CSV separator: , (default), ; (Excel pt-BR), tab or |")
     .option("--bom", "start the CSV with a byte-order mark (Excel opens accents right)")
     .option("--json", "same as --format json")
-    .addHelpText("after", examples(["secretaria appointments list --company clinica-sol --from 2026-11-25", "secretaria appointments list --search ana --json"]))
+    .addHelpText("after", examples(["secretaria appointments list --company clinica-sol --from 2026-11-25", "secretaria appointments list --search ana --json", "secretaria appointments list --source whatsapp --format csv"]))
     .action(act(async (o) => (await import("./commands/appointments.js")).runAppointmentsList(o)));
   appointments
     .command("cancel")

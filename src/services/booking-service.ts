@@ -122,6 +122,7 @@ export async function bookChosenSlot(
       end_time: end.toISOString(),
       status: "booked",
       allow_followup: followup.allow_followup === 1,
+      source: "whatsapp",
     },
     company,
   );
