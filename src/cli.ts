@@ -103,6 +103,9 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .option("--cloud-template <name>", "Cloud API: the approved follow-up template ({{1}} first name, {{2}} de hoje/de ontem, two quick replies)")
     .option("--cloud-template-language <code>", "Cloud API: the template's language (default pt_BR)")
     .option("--cloud-graph-base <url>", "Cloud API: Graph API base URL (default https://graph.facebook.com; for tests)")
+    .option("--booking-webhook <url>", "POST each appointment the bot books over WhatsApp to this URL (signed; a secret is generated and shown once)")
+    .option("--no-booking-webhook", "stop sending bookings (removes the URL and its secret)")
+    .option("--booking-webhook-secret-file <path>", "the webhook's signing secret from a file (- = standard input) instead of a generated one")
     .option("--json", "print the saved company as JSON")
     .addHelpText("after", examples([
       "secretaria companies add --id clinica-sol --name 'Clínica Sol' --whaticket-url https://wt.clinicasol.com.br --whaticket-token \"$TOKEN\"",
