@@ -92,12 +92,10 @@ const INSERT_SQL = `INSERT INTO appointments (company_id, external_id, client_na
     followup_status, followup_skip_reason, followup_next_scheduled, followup_due_at, source, created_at, updated_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
 const RESOLVE_COLUMNS = "id, external_id, client_name, client_phone, start_time, end_time, status, allow_followup, followup_status, source";
-// One round trip, each branch on its own index: the row under this external id (the unique key),
-// the row it was linked to (appointment_aliases' key), the same client at the same start
-// (appointments_company_start). Branch 2 only matters when the first two find nothing.
-const RESOLVE_SQL = `SELECT 0 AS via, ${RESOLVE_COLUMNS} FROM appointments WHERE company_id = ? AND external_id = ?
-  UNION ALL
-  SELECT 1 AS via, ${RESOLVE_COLUMNS.split(", ").map((c) => `a.${c}`).join(", ")}
+// Only when FIND_SQL found nothing (a re-import pays nothing more): the row this external id was
+// linked to (appointment_aliases' key), then the same client at the same start under another id
+// (appointments_company_start).
+const LINK_SQL = `SELECT 1 AS via, ${RESOLVE_COLUMNS.split(", ").map((c) => `a.${c}`).join(", ")}
     FROM appointment_aliases l JOIN appointments a ON a.id = l.appointment_id WHERE l.company_id = ? AND l.external_id = ?
   UNION ALL
   SELECT 2 AS via, ${RESOLVE_COLUMNS} FROM appointments WHERE company_id = ? AND start_time = ? AND client_phone = ? AND external_id <> ?`;
@@ -140,14 +138,12 @@ export const appointmentWriter = {
    */
   async resolve(q: Q, data: AppointmentData): Promise<ResolvedAppointment> {
     type Found = StoredAppointmentData & Pick<AppointmentRow, "external_id" | "source"> & { via: number };
-    const rows = await q.all<Found>(RESOLVE_SQL, [
-      data.company_id, data.external_id, data.company_id, data.external_id, data.company_id, data.start_time, data.client_phone, data.external_id,
-    ]);
+    const own = await q.get<StoredAppointmentData>(FIND_SQL, [data.company_id, data.external_id]);
+    if (own) return { via: "own", row: own };
+    const rows = await q.all<Found>(LINK_SQL, [data.company_id, data.external_id, data.company_id, data.start_time, data.client_phone, data.external_id]);
     if (!rows.length) return { via: "none" };
     const best = (v: number) => rows.filter((r) => Number(r.via) === v).sort((a, b) => Number(b.source === "whatsapp") - Number(a.source === "whatsapp") || a.id - b.id)[0];
     const strip = ({ via: _via, ...row }: Found) => row;
-    const own = best(0);
-    if (own) return { via: "own", row: strip(own) };
     const alias = best(1);
     if (alias) return { via: "alias", row: strip(alias) };
     return { via: "slot", row: strip(best(2)!) };
