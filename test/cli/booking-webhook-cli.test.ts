@@ -112,4 +112,17 @@ describe("booking webhook (CLI)", () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
+  test("doctor names failed deliveries with where to look", async () => {
+    const store = await openStore(db);
+    try {
+      const booked = (await store.get<{ id: number }>("SELECT id FROM appointments WHERE source = 'whatsapp' ORDER BY id LIMIT 1"))!;
+      await store.run("UPDATE booking_deliveries SET status = 'failed', last_error = 'HTTP 500' WHERE appointment_id = ?", [booked.id]);
+    } finally {
+      await store.close();
+    }
+    const r = await cli(["doctor"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout + r.stderr, /company clinica: 1 WhatsApp booking could not be sent to its booking webhook \(last error: HTTP 500\)/);
+    assert.match(r.stdout + r.stderr, /appointments list --source whatsapp --company clinica/);
+  });
 });
