@@ -13,6 +13,7 @@ import { bookedExternalId } from "../../src/services/booking-service.js";
 import { checkBookingWebhookUrl, configureBookingWebhook, deliverBookings } from "../../src/services/booking-webhook-service.js";
 import { createReplyService } from "../../src/services/reply-service.js";
 import { eraseCustomer } from "../../src/services/customer-service.js";
+import { removeCompany } from "../../src/services/company-removal-service.js";
 import { findByExternalId, type AppointmentRow } from "../../src/store/appointments.js";
 import { deliverySummary, type BookingDeliveryRow } from "../../src/store/booking-deliveries.js";
 import { openStore } from "../../src/store/open.js";
@@ -186,6 +187,15 @@ describe("booking webhook", () => {
     const { f, booked } = await bookWithWebhook(t, r.url);
     await f.db.run("INSERT INTO appointment_aliases (company_id, external_id, appointment_id, created_at) VALUES ('clinica', 'CLIN-1', ?, ?)", [booked.id, booked.created_at]);
     await eraseCustomer(f.db, { phone: PHONE }, f.clock.now());
+    assert.deepEqual(await deliveries(f), []);
+    assert.deepEqual(await f.db.all("SELECT * FROM appointment_aliases"), []);
+  });
+
+  test("companies remove takes the company's deliveries and linked ids with it", async (t) => {
+    const r = await receiver(t, [503]);
+    const { f, booked } = await bookWithWebhook(t, r.url);
+    await f.db.run("INSERT INTO appointment_aliases (company_id, external_id, appointment_id, created_at) VALUES ('clinica', 'CLIN-1', ?, ?)", [booked.id, booked.created_at]);
+    await removeCompany(f.db, "clinica", { force: true, clock: f.clock.now });
     assert.deepEqual(await deliveries(f), []);
     assert.deepEqual(await f.db.all("SELECT * FROM appointment_aliases"), []);
   });
