@@ -14,6 +14,7 @@ import { checkBookingWebhookUrl, configureBookingWebhook, deliverBookings } from
 import { createReplyService } from "../../src/services/reply-service.js";
 import { eraseCustomer } from "../../src/services/customer-service.js";
 import { removeCompany } from "../../src/services/company-removal-service.js";
+import { Daemon } from "../../src/daemon/daemon.js";
 import { findByExternalId, type AppointmentRow } from "../../src/store/appointments.js";
 import { deliverySummary, type BookingDeliveryRow } from "../../src/store/booking-deliveries.js";
 import { openStore } from "../../src/store/open.js";
@@ -198,6 +199,19 @@ describe("booking webhook", () => {
     await removeCompany(f.db, "clinica", { force: true, clock: f.clock.now });
     assert.deepEqual(await deliveries(f), []);
     assert.deepEqual(await f.db.all("SELECT * FROM appointment_aliases"), []);
+  });
+
+  test("a serving daemon delivers on its tick, beside the follow-ups", async (t) => {
+    const r = await receiver(t);
+    const { f } = await bookWithWebhook(t, r.url);
+    const daemon = new Daemon({ dbPath: f.dbPath, clock: f.clock.now, logger: silentLogger, env: {}, port: 0, host: "127.0.0.1" });
+    t.after(() => daemon.stop());
+    await daemon.start();
+    // The first tick runs at once after start; wait for its delivery (bounded).
+    for (let i = 0; i < 200 && (await deliveries(f))[0]?.status !== "delivered"; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    await daemon.stop();
+    assert.equal((await deliveries(f))[0]?.status, "delivered");
+    assert.equal(r.got.length, 1);
   });
 
   test("URL checks: credentials refused, plain http to another host warned, loopback http fine", () => {
