@@ -3,7 +3,7 @@
  * each appointment the bot booked over WhatsApp, how it is signed, and when a failed POST is tried
  * again. The README's "Bookings back to the clinic" documents the same.
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { backoffDelayMs } from "./retry.js";
 
 export const SIGNATURE_HEADER = "X-Secretaria-Signature";
@@ -39,11 +39,6 @@ export interface BookingWebhookPayload {
 
 export function bookingPayload(p: Omit<BookingWebhookPayload, "event">): BookingWebhookPayload {
   return { event: BOOKING_EVENT, ...p };
-}
-
-/** A new signing secret: 32 random bytes as 64 hex digits. */
-export function newSigningSecret(): string {
-  return randomBytes(32).toString("hex");
 }
 
 /** `sha256=<hex>`: HMAC-SHA256 with the secret over `<timestamp>.<raw body>`. */

@@ -1,8 +1,9 @@
+import { randomBytes } from "node:crypto";
 import type { Clock } from "../clock.js";
 import { UsageError, UserError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import {
-  MIN_SECRET_LENGTH, bookingPayload, bookingWebhookUrlProblem, deliveryHeaders, newSigningSecret, nextDeliveryAttempt,
+  MIN_SECRET_LENGTH, bookingPayload, bookingWebhookUrlProblem, deliveryHeaders, nextDeliveryAttempt,
 } from "../domain/booking-webhook.js";
 import { plainHttpWarning, urlCredentialsProblem } from "../domain/gateway-url.js";
 import type { AppointmentRow } from "../store/appointments.js";
@@ -44,6 +45,11 @@ export interface BookingWebhookResult {
   /** Only when it was generated now: shown this once. */
   generatedSecret: string | null;
   secretSet: boolean;
+}
+
+/** A new signing secret: 32 random bytes as 64 hex digits. */
+function newSigningSecret(): string {
+  return randomBytes(32).toString("hex");
 }
 
 /** Sets or removes a company's booking webhook; audited (never the secret). */
