@@ -103,6 +103,9 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .option("--cloud-template <name>", "Cloud API: the approved follow-up template ({{1}} first name, {{2}} de hoje/de ontem, two quick replies)")
     .option("--cloud-template-language <code>", "Cloud API: the template's language (default pt_BR)")
     .option("--cloud-graph-base <url>", "Cloud API: Graph API base URL (default https://graph.facebook.com; for tests)")
+    .option("--booking-webhook <url>", "POST each appointment the bot books over WhatsApp to this URL (signed; a secret is generated and shown once)")
+    .option("--no-booking-webhook", "stop sending bookings (removes the URL and its secret)")
+    .option("--booking-webhook-secret-file <path>", "the webhook's signing secret from a file (- = standard input) instead of a generated one")
     .option("--json", "print the saved company as JSON")
     .addHelpText("after", examples([
       "secretaria companies add --id clinica-sol --name 'Clínica Sol' --whaticket-url https://wt.clinicasol.com.br --whaticket-token \"$TOKEN\"",
@@ -174,13 +177,14 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .option("--from <date>", "start on or after this date (YYYY-MM-DD, company's local time)")
     .option("--to <date>", "start before this date (YYYY-MM-DD)")
     .option("--search <text>", "client name, phone or external id")
+    .option("--source <source>", "only appointments from: whatsapp (booked by the bot), import, manual (appointments add) or api")
     .option("--limit <n>", "rows per page (default 50)")
     .option("--page <n>", "page number, from 1")
     .option("--format <format>", "table (default), json or csv")
     .option("--csv-delimiter <char>", "CSV separator: , (default), ; (Excel pt-BR), tab or |")
     .option("--bom", "start the CSV with a byte-order mark (Excel opens accents right)")
     .option("--json", "same as --format json")
-    .addHelpText("after", examples(["secretaria appointments list --company clinica-sol --from 2026-11-25", "secretaria appointments list --search ana --json"]))
+    .addHelpText("after", examples(["secretaria appointments list --company clinica-sol --from 2026-11-25", "secretaria appointments list --search ana --json", "secretaria appointments list --source whatsapp --format csv"]))
     .action(act(async (o) => (await import("./commands/appointments.js")).runAppointmentsList(o)));
   appointments
     .command("cancel")

@@ -5,7 +5,7 @@ import { oneLine, stripControl } from "../render/safe-text.js";
 import { mixedZones, utcOffset } from "../render/followup-format.js";
 import { csvStyle, cutNote, listFormat, MAX_PAGE_ROWS, toCsvText, type ListOutputOptions } from "../render/list-output.js";
 import { count } from "../render/plural.js";
-import { getAppointment, listAppointments, type AppointmentRow } from "../store/appointments.js";
+import { APPOINTMENT_SOURCES, getAppointment, listAppointments, type AppointmentRow, type AppointmentSource } from "../store/appointments.js";
 import { writeAudit } from "../store/audit.js";
 import { getCompany, listCompanies } from "../store/companies.js";
 import { appointmentSaver, validateAppointment, type RawAppointment } from "../services/appointment-service.js";
@@ -73,7 +73,7 @@ export async function runAppointmentsAdd(o: AppointmentsAddOptions): Promise<voi
     const v = validateAppointment(raw, (id) => companies.find((c) => c.id === id));
     if (!v.ok) throw new UsageError(v.problems.map(asFlags).join("; "));
     const { result, id } = await db.tx(async (t) => {
-      const r = await appointmentSaver(t, ctx.clock)(v.data, v.company);
+      const r = await appointmentSaver(t, ctx.clock)({ ...v.data, source: "manual" }, v.company);
       if (r.result !== "unchanged") {
         await writeAudit(t, {
           action: r.result === "inserted" ? "appointment_created" : "appointment_updated",
@@ -116,6 +116,8 @@ export function localTime(isoText: string | null, zone: string): string {
   return DateTime.fromISO(isoText, { zone }).toFormat("yyyy-MM-dd HH:mm");
 }
 
+const SOURCE_LABEL: Record<string, string> = { import: "import", whatsapp: "booked over WhatsApp", manual: "added by hand", api: "API" };
+
 export function publicAppointment(r: AppointmentRow) {
   return {
     id: r.id, company_id: r.company_id, external_id: r.external_id, client_name: r.client_name, client_phone: r.client_phone,
@@ -123,6 +125,7 @@ export function publicAppointment(r: AppointmentRow) {
     followup_status: r.followup_status, followup_skip_reason: r.followup_skip_reason,
     followup_next_scheduled: r.followup_next_scheduled, followup_sent_at: r.followup_sent_at,
     followup_response: r.followup_response, followup_attempts: r.followup_attempts, followup_last_error: r.followup_last_error,
+    source: r.source,
   };
 }
 
@@ -161,7 +164,7 @@ export async function runAppointmentsImport(o: AppointmentsImportOptions, file: 
     if (o.json) printJson({ ...summary, imported: !refused });
     else if (!refused) {
       const optedOut = summary.followups.opted_out ? `, ${summary.followups.opted_out} not followed up (opted out)` : "";
-      print(`${name}: ${summary.inserted} inserted, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.invalid} invalid${optedOut}`);
+      print(`${name}: ${summary.inserted} inserted, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.invalid} invalid${optedOut}${linkedSummary(summary)}`);
       print(followupSummary(summary));
       if (summary.all_past) {
         process.stderr.write("warning: every appointment in this file is in the past: no follow-up goes out for them (an old export? check the dates, or SECRETARIA_NOW)\n");
@@ -174,6 +177,13 @@ export async function runAppointmentsImport(o: AppointmentsImportOptions, file: 
   } finally {
     await db.close();
   }
+}
+
+/** ", 2 linked to existing appointments (booked over WhatsApp)": the same client at the same time under another id. */
+function linkedSummary(s: ImportSummary): string {
+  if (!s.linked) return "";
+  const how = s.linked_whatsapp === s.linked ? "booked over WhatsApp" : s.linked_whatsapp ? `${s.linked_whatsapp} booked over WhatsApp` : "same client and time";
+  return `, ${s.linked} linked to existing appointments (${how})`;
 }
 
 /** "follow-ups: 3 scheduled, 1 already past (expired), 2 without consent, 2 cancelled". */
@@ -222,8 +232,12 @@ function drawProgress(done: number, total: number): void {
   process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${percent}% read`);
 }
 
-export async function runAppointmentsList(o: GlobalOptions & ListOutputOptions & { company?: string; from?: string; to?: string; search?: string; limit?: string; page?: string; showPhones?: boolean }): Promise<void> {
+export async function runAppointmentsList(o: GlobalOptions & ListOutputOptions & { company?: string; from?: string; to?: string; search?: string; source?: string; limit?: string; page?: string; showPhones?: boolean }): Promise<void> {
   const format = listFormat(o);
+  if (o.source !== undefined && !(APPOINTMENT_SOURCES as readonly string[]).includes(o.source)) {
+    throw new UsageError(`--source must be one of ${APPOINTMENT_SOURCES.join(", ")} (got "${o.source}")`);
+  }
+  const source = o.source as AppointmentSource | undefined;
   const style = csvStyle(o);
   const ctx = commandContext(o);
   const db = await openMigrated(ctx, { readonly: true });
@@ -239,7 +253,7 @@ export async function runAppointmentsList(o: GlobalOptions & ListOutputOptions &
       return d.toUTC().toISO() ?? undefined;
     };
     const { rows, total } = await listAppointments(db, {
-      companyId: o.company, from: day("--from", o.from), to: day("--to", o.to), search: o.search, limit, offset: (page - 1) * limit,
+      companyId: o.company, source, from: day("--from", o.from), to: day("--to", o.to), search: o.search, limit, offset: (page - 1) * limit,
     });
     if (format === "json" || format === "csv") {
       const items = rows.map(publicAppointment);
@@ -250,16 +264,18 @@ export async function runAppointmentsList(o: GlobalOptions & ListOutputOptions &
       if (rows.length < total) process.stderr.write(`${cutNote({ page, limit, shown: rows.length, total, noun: (n) => count(n, "appointment"), rest })}\n`);
       return;
     }
+    if (!total && source) return print(`no appointments from ${source}${source === "whatsapp" ? " (none booked by the bot yet)" : ""}`);
     if (!total) return print("no appointments match: import some with `secretaria appointments import FILE`");
     const zones = new Map((await listCompanies(db)).map((c) => [c.id, c.timezone]));
     const zoneOf = (r: AppointmentRow) => zones.get(r.company_id) ?? zone;
     const withZone = mixedZones(rows.map(zoneOf));
     print(
       renderTable(
-        ["id", "company", "client", "start", "status", "follow-up"],
+        ["id", "company", "client", "start", "status", "follow-up", ...(source ? [] : ["source"])],
         rows.map((r) => [
           r.id, truncate(r.company_id, 12), truncate(r.client_name, 18), `${localTime(r.start_time, zoneOf(r))}${withZone ? utcOffset(r.start_time, zoneOf(r)) : ""}`,
           r.status, truncate(r.followup_status === "skipped" ? `skipped (${r.followup_skip_reason})` : r.followup_status, 22),
+          ...(source ? [] : [r.source]),
         ]),
       ),
     );
@@ -292,9 +308,11 @@ export async function runAppointmentsShow(o: GlobalOptions & { company?: string;
   const ctx = commandContext(o);
   const db = await openMigrated(ctx, { readonly: true });
   try {
-    const { findAllByExternalId } = await import("../store/appointments.js");
+    const { aliasesOf, findAllByAlias, findAllByExternalId } = await import("../store/appointments.js");
     let row: AppointmentRow | undefined;
-    const byExternal = (await findAllByExternalId(db, ref)).filter((r) => !o.company || r.company_id === o.company);
+    let byExternal = (await findAllByExternalId(db, ref)).filter((r) => !o.company || r.company_id === o.company);
+    // A clinic's id linked to an appointment booked under another id (import).
+    if (!byExternal.length) byExternal = (await findAllByAlias(db, ref)).filter((r) => !o.company || r.company_id === o.company);
     if (byExternal.length > 1) {
       throw new UsageError(`"${ref}" is an external id of ${byExternal.length} companies (${byExternal.map((r) => r.company_id).join(", ")}): pass --company`);
     }
@@ -313,9 +331,12 @@ export async function runAppointmentsShow(o: GlobalOptions & { company?: string;
       ["client", `${oneLine(row.client_name)}, ${o.showPhones ? row.client_phone : maskPhone(row.client_phone)}`],
       ["time", `${localTime(row.start_time, zone)} – ${localTime(row.end_time, zone).slice(11)} (${zone})`],
       ["status", row.status],
+      ["source", SOURCE_LABEL[row.source] ?? row.source],
       ["consent", row.allow_followup === 1 ? "yes" : "no"],
       ["follow-up", describeFollowup(row, zone)],
     ];
+    const aliases = await aliasesOf(db, row.id);
+    if (aliases.length) lines.splice(1, 0, ["linked ids", aliases.join(", ")]);
     if (row.followup_sent_at) lines.push(["sent", localTime(row.followup_sent_at, zone)]);
     if (row.followup_response) lines.push(["answer", row.followup_response]);
     if (row.followup_last_error) lines.push(["last error", oneLine(row.followup_last_error)]);

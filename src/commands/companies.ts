@@ -13,6 +13,9 @@ import { processSecretKey, UNENCRYPTED_WARNING } from "../services/company-secre
 export interface CompaniesAddOptions extends GlobalOptions, Omit<CompanyOptions, "name"> {
   name?: string;
   whaticketTokenFile?: string;
+  /** A URL, or false for --no-booking-webhook. */
+  bookingWebhook?: string | false;
+  bookingWebhookSecretFile?: string;
   json?: boolean;
 }
 
@@ -46,7 +49,9 @@ export async function runCompaniesAdd(o: CompaniesAddOptions): Promise<void> {
     const name = o.name ?? existing?.name;
     if (!name) throw new UsageError(`--name is required to add company "${o.id}" (e.g. --name "Clínica Sol")`);
     const whaticketToken = await tokenFromOptions(o);
+    const booking = await bookingWebhookFromOptions(o);
     const { company, result } = await saveCompany(db, { ...o, name, ...(whaticketToken !== undefined ? { whaticketToken } : {}) }, ctx.clock);
+    const webhook = booking ? await booking.apply(db, company.id, ctx.clock) : null;
     const http = company.whaticket_url && o.whaticketUrl !== undefined ? plainHttpWarning("--whaticket-url", company.whaticket_url) : null;
     if (http) process.stderr.write(`secretaria: warning: ${http}\n`);
     // Saved, but the daemon keeps it paused until it can send: say so now (stderr, not an error).
@@ -54,10 +59,17 @@ export async function runCompaniesAdd(o: CompaniesAddOptions): Promise<void> {
     if (cannot) process.stderr.write(`secretaria: warning: ${cannot}; until then the daemon keeps this company paused\n`);
     const newSecret = [whaticketToken, o.evolutionApiKey, o.cloudAccessToken, o.cloudAppSecret, o.cloudVerifyToken].some((v) => v?.trim());
     if (newSecret && !processSecretKey()) process.stderr.write(`secretaria: warning: ${UNENCRYPTED_WARNING}\n`);
-    if (o.json) return printJson(publicCompany(company));
+    const saved = webhook ? ((await getCompany(db, company.id)) as CompanyRow) : company;
+    // The signing secret is shown this once (generated now); afterwards only "set".
+    const once = webhook?.generatedSecret ? { booking_webhook_secret: webhook.generatedSecret } : {};
+    if (o.json) return printJson({ ...publicCompany(saved), ...once });
     print(`${result === "created" ? "added" : "updated"} company ${company.id} (${company.name}), ${company.timezone}`);
     print(`  business hours ${company.business_hours}; quiet hours ${company.quiet_hours}; follow-up ${company.followup_delay_minutes} min after the end; rate limit ${company.rate_limit ? `${company.rate_limit} msg/s` : "off"}`);
     print(gatewayLine(company));
+    if (webhook) print(bookingWebhookLine(saved));
+    if (webhook?.generatedSecret) {
+      print(`  booking webhook signing secret (shown only now: put it in the receiver, it verifies X-Secretaria-Signature): ${webhook.generatedSecret}`);
+    }
   } finally {
     await db.close();
   }
@@ -127,6 +139,45 @@ function gatewayCell(c: ReturnType<typeof publicCompany>): string {
   }
 }
 
+/** --booking-webhook URL / --no-booking-webhook / --booking-webhook-secret-file PATH|-: checked before anything is saved. */
+async function bookingWebhookFromOptions(o: CompaniesAddOptions) {
+  if (o.bookingWebhook === undefined && o.bookingWebhookSecretFile === undefined) return null;
+  const { checkBookingWebhookUrl, configureBookingWebhook } = await import("../services/booking-webhook-service.js");
+  let url: string | null | undefined;
+  if (o.bookingWebhook === false) url = null;
+  else if (o.bookingWebhook !== undefined) {
+    const checked = checkBookingWebhookUrl(o.bookingWebhook);
+    if (checked.warning) process.stderr.write(`secretaria: warning: ${checked.warning}\n`);
+    url = checked.url;
+  }
+  let secret: string | undefined;
+  const file = o.bookingWebhookSecretFile;
+  if (file !== undefined) {
+    if (file === "-" && o.whaticketToken === "-") throw new UsageError("standard input can hold one secret: give the Whaticket token or the booking webhook secret by file");
+    let text: string;
+    if (file === "-") {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      text = Buffer.concat(chunks).toString("utf8");
+    } else {
+      const { readFile } = await import("node:fs/promises");
+      try {
+        text = await readFile(file, "utf8");
+      } catch (err) {
+        throw new UserError(`cannot read --booking-webhook-secret-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+    }
+    secret = text.trim();
+  }
+  const change = { ...(url !== undefined ? { url } : {}), ...(secret !== undefined ? { secret } : {}) };
+  return { apply: (db: Parameters<typeof configureBookingWebhook>[0], id: string, clock: Parameters<typeof configureBookingWebhook>[3]) => configureBookingWebhook(db, id, change, clock) };
+}
+
+function bookingWebhookLine(c: CompanyRow): string {
+  if (!c.booking_webhook_url) return "  booking webhook: none (companies add --id ID --booking-webhook URL sends each WhatsApp booking there)";
+  return `  booking webhook ${c.booking_webhook_url}; signing secret ${c.booking_webhook_secret ? "set" : "not set"}`;
+}
+
 /** `companies show ID`: every setting (secrets only as set / not set), pause, counts. */
 export async function runCompaniesShow(o: GlobalOptions & { json?: boolean }, id: string): Promise<void> {
   const ctx = commandContext(o);
@@ -136,9 +187,11 @@ export async function runCompaniesShow(o: GlobalOptions & { json?: boolean }, id
     if (!company) throw new UserError(`unknown company "${id}": see secretaria companies list`);
     const { countPendingFollowups } = await import("../store/status-queries.js");
     const { getImportMapping } = await import("../store/import-mappings.js");
+    const { deliverySummary } = await import("../store/booking-deliveries.js");
     const pending = await countPendingFollowups(db, id);
     const mapping = await getImportMapping(db, id);
-    if (o.json) return printJson({ ...publicCompany(company), pending_followups: pending, import_mapping: mapping ?? null });
+    const deliveries = await deliverySummary(db, id);
+    if (o.json) return printJson({ ...publicCompany(company), pending_followups: pending, import_mapping: mapping ?? null, booking_deliveries: deliveries });
     print(`company ${company.id} (${company.name}), ${company.timezone}`);
     print(`  business hours ${company.business_hours}; quiet hours ${company.quiet_hours}; follow-up ${company.followup_delay_minutes} min after the end; rate limit ${company.rate_limit ? `${company.rate_limit} msg/s` : "off"}`);
     print(gatewayLine(company));
@@ -146,6 +199,11 @@ export async function runCompaniesShow(o: GlobalOptions & { json?: boolean }, id
     print(company.paused_reason ? `  PAUSED since ${company.paused_at ?? "?"}: ${company.paused_reason}` : "  not paused");
     print(`  ${pending} follow-up${pending === 1 ? "" : "s"} still to be sent`);
     if (mapping) print(`  saved import mapping: ${Object.entries(mapping).map(([k, v]) => `${k}=${v.join("+")}`).join(",")}`);
+    print(bookingWebhookLine(company));
+    if (deliveries.pending + deliveries.delivered + deliveries.failed) {
+      const last = deliveries.last_error ? ` (last error: ${deliveries.last_error})` : "";
+      print(`  bookings sent to the webhook: ${deliveries.delivered} delivered, ${deliveries.pending} pending, ${deliveries.failed} failed${last}`);
+    }
   } finally {
     await db.close();
   }

@@ -26,6 +26,7 @@ import { WriteHealth } from "./write-health.js";
 import type { RunningHttpServer } from "./http-server.js";
 import { createScheduler, type Scheduler, type SchedulerDeps, type TickResult } from "./scheduler.js";
 import { DEFAULT_SEND_TIMEOUT_MS, stopTimeoutFor } from "./shutdown.js";
+import type { DeliverOptions } from "../services/booking-webhook-service.js";
 
 /**
  * `secretaria daemon`: wires the database, the Whaticket client, the delivery loop on a cron
@@ -61,6 +62,8 @@ export interface DaemonOptions {
   events?: DaemonEventHub;
   /** Finer delivery settings (lease, batch size, stop timeout, backoff) for tests and benchmarks. */
   delivery?: Pick<SchedulerDeps, "leaseMs" | "batchSize" | "stopTimeoutMs" | "retry" | "owner">;
+  /** Booking webhook deliveries (POST timeout, per-run limit, jitter) for tests. */
+  bookingWebhook?: Omit<DeliverOptions, "clock" | "logger" | "shouldStop">;
 }
 
 /**
@@ -125,6 +128,8 @@ export class Daemon {
   private task: ScheduledTask | null = null;
   private starting: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
+  /** The booking webhook deliverer's current run, if any (one at a time, beside the follow-up tick). */
+  private delivering: Promise<void> | null = null;
   private resolveStopped!: () => void;
   /** Resolves once stop() has finished. */
   readonly stopped: Promise<void> = new Promise((resolve) => (this.resolveStopped = resolve));
@@ -151,6 +156,7 @@ export class Daemon {
     await this.starting;
     try {
       const result = await this.scheduler!.runOnce();
+      await this.deliverBookingsNow();
       this.opts.logger.info("once_done", { sent: result.sent, retried: result.retried, failed: result.failed, expired: result.expired, paused: result.paused });
       return result;
     } finally {
@@ -275,6 +281,24 @@ export class Daemon {
       this.writeHealth.failed(err);
       this.opts.logger.error("tick_failed", { error: (err as Error).message });
     }
+    void this.deliverBookingsNow();
+  }
+
+  /**
+   * POSTs due booking webhook deliveries (src/services/booking-webhook-service.ts) outside the
+   * scheduler's tick: a slow clinic server never delays follow-ups. Skipped while a run is going.
+   */
+  private deliverBookingsNow(): Promise<void> {
+    const store = this.store;
+    if (!store || this.stopping || this.delivering) return this.delivering ?? Promise.resolve();
+    const logger = this.opts.logger;
+    this.delivering = (async () => {
+      const { deliverBookings } = await import("../services/booking-webhook-service.js");
+      await deliverBookings(store, { clock: this.opts.clock, logger, ...this.opts.bookingWebhook, shouldStop: () => this.stopping !== null });
+    })()
+      .catch((err: Error) => logger.error("booking_webhook_run_failed", { error: err.message }))
+      .finally(() => (this.delivering = null));
+    return this.delivering;
   }
 
   private async doStop(waitForStart = true): Promise<void> {
@@ -289,6 +313,8 @@ export class Daemon {
       this.heartbeat = null;
       if (this.beating) await this.beating;
       if (this.scheduler) await this.scheduler.stop();
+      // Stops after the POST in flight (at most its timeout); its row stays leased, then is retried.
+      if (this.delivering) await this.delivering;
       if (this.http) await this.http.close();
       if (this.gateway) await this.gateway.close();
       for (const g of this.ownedGateways.splice(0)) await g.close();

@@ -2,7 +2,7 @@ import { DateTime } from "luxon";
 import type { Clock } from "../clock.js";
 import { replanFollowup, planFollowup, type AppointmentStatus } from "../domain/lifecycle.js";
 import { normalizePhone } from "../domain/phone.js";
-import { appointmentWriter, type AppointmentData, type StoredAppointmentData } from "../store/appointments.js";
+import { appointmentWriter, type AppointmentData, type ResolvedAppointment, type StoredAppointmentData } from "../store/appointments.js";
 import type { Q } from "../store/store.js";
 import { doNotContactPhones } from "../store/consent.js";
 import { writeAudit } from "../store/audit.js";
@@ -165,6 +165,8 @@ export function appointmentUpserter(q: Q, clock: Clock) {
   let lastNowIso = "";
   return {
     find: (data: AppointmentData): Promise<ExistingAppointment> => writer.find(q, data.company_id, data.external_id),
+    /** find, plus a link made earlier or the same client at the same start under another id (import). */
+    resolve: (data: AppointmentData): Promise<ResolvedAppointment> => writer.resolve(q, data),
     async save(data: AppointmentData, company: CompanyRow, existing: ExistingAppointment): Promise<SaveOutcome> {
       const now = clock();
       // A fixed or coarse clock gives the same instant row after row: format it once.

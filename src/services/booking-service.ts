@@ -9,6 +9,7 @@ import { getAppointment } from "../store/appointments.js";
 import { bookedIntervals, isSlotFree, lockAgenda, offeredSlotsOf, setBookedAppointment, setOfferedSlots } from "../store/replies.js";
 import type { Q } from "../store/store.js";
 import { appointmentSaver } from "./appointment-service.js";
+import { queueBookingDelivery } from "./booking-webhook-service.js";
 
 /**
  * The `agenda.book` flow after a positive reply: offer the next free slots, read the client's
@@ -122,11 +123,14 @@ export async function bookChosenSlot(
       end_time: end.toISOString(),
       status: "booked",
       allow_followup: followup.allow_followup === 1,
+      source: "whatsapp",
     },
     company,
   );
   await setBookedAppointment(t, followup.id, saved.id, nowIso);
   const booked = (await getAppointment(t, saved.id))!;
+  // The clinic's booking webhook, if any: queued in this transaction, POSTed by the daemon's tick.
+  if (saved.result === "inserted") await queueBookingDelivery(t, company, booked, followup, nowIso);
   const createdAction: AuditAction = saved.result === "inserted" ? "appointment_created" : "appointment_updated";
   const createdId = await writeAudit(t, {
     // "updated" only if an operator imported an appointment under this very external id meanwhile.

@@ -137,7 +137,7 @@ export function schedulingPolicy(c: Pick<CompanyRow, "timezone" | "quiet_hours" 
 }
 
 /** A company as shown to people and in --json: the token is never included, only whether one is set. */
-export function publicCompany(c: CompanyRow): Omit<CompanyRow, "whaticket_token" | GatewaySecret> & { whaticket_token_set: boolean } & Record<`${GatewaySecret}_set`, boolean> {
-  const { whaticket_token, ...rest } = withoutGatewaySecrets(c);
-  return { ...rest, whaticket_token_set: !!whaticket_token, ...gatewaySecretsSet(c) };
+export function publicCompany(c: CompanyRow): Omit<CompanyRow, "whaticket_token" | "booking_webhook_secret" | GatewaySecret> & { whaticket_token_set: boolean; booking_webhook_secret_set: boolean } & Record<`${GatewaySecret}_set`, boolean> {
+  const { whaticket_token, booking_webhook_secret, ...rest } = withoutGatewaySecrets(c);
+  return { ...rest, whaticket_token_set: !!whaticket_token, booking_webhook_secret_set: !!booking_webhook_secret, ...gatewaySecretsSet(c) };
 }

@@ -3,6 +3,7 @@ import { whaticketFromEnv } from "../config.js";
 import {
   clockProblem, dbPermissionProblem, placeholderProblem, swallowedBusinessWindows, tokenProblems, type SetupProblem,
 } from "../domain/setup-checks.js";
+import { deliverySummary } from "../store/booking-deliveries.js";
 import { listCompanies } from "../store/companies.js";
 import type { Store } from "../store/store.js";
 import { gatewayOf, missingCompanyTargetReason } from "./gateway-service.js";
@@ -64,6 +65,14 @@ export async function diagnose(db: Store, o: DoctorOptions): Promise<SetupProble
         check: "quiet_hours", company: c.id,
         problem: `company ${c.id}: quiet hours ${c.quiet_hours} cover the whole business day (${swallowed.join("; ")}): nothing is sent while it is open`,
         fix: `secretaria companies add --id ${c.id} --quiet-hours 20:00-08:00 (quiet hours are when NOT to send)`,
+      });
+    }
+    const deliveries = await deliverySummary(db, c.id);
+    if (deliveries.failed) {
+      problems.push({
+        check: "booking_webhook", company: c.id,
+        problem: `company ${c.id}: ${deliveries.failed} WhatsApp booking${deliveries.failed === 1 ? "" : "s"} could not be sent to its booking webhook (last error: ${deliveries.last_error ?? "?"})`,
+        fix: `check the receiver at ${c.booking_webhook_url ?? "(no URL now)"}; the bookings are in secretaria appointments list --source whatsapp --company ${c.id}`,
       });
     }
     const url = gatewayOf(c) === "whaticket" ? (c.whaticket_url?.trim() || defaults.url) : null;

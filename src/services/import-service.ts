@@ -5,6 +5,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Clock } from "../clock.js";
 import { UserError } from "../errors.js";
+import { appointmentWriter } from "../store/appointments.js";
 import { writeAudit } from "../store/audit.js";
 import { listCompanies, type CompanyRow } from "../store/companies.js";
 import type { Q, Store } from "../store/store.js";
@@ -31,6 +32,15 @@ export interface ImportSummary {
   inserted: number;
   updated: number;
   unchanged: number;
+  /**
+   * Rows that are an appointment already known under another external id (the same company,
+   * phone and start: typically a WhatsApp booking the clinic exports under its own id): the
+   * clinic's id is linked to it, only its status and consent apply, no second follow-up.
+   * Not counted in inserted / updated / unchanged.
+   */
+  linked: number;
+  /** Of `linked`, those booked over WhatsApp. */
+  linked_whatsapp: number;
   invalid: number;
   errors: string[];
   /** Said once before the summary: how columns were read, ignored columns, the encoding, exact repeats. */
@@ -178,7 +188,7 @@ class ImportRun {
   private readonly duplicates = new DuplicateTracker();
   private readonly upsert;
   private readonly errors: string[] = [];
-  private readonly counts = { inserted: 0, updated: 0, unchanged: 0 };
+  private readonly counts = { inserted: 0, updated: 0, unchanged: 0, linked: 0, linked_whatsapp: 0 };
   private readonly followups = { scheduled: 0, expired: 0, no_consent: 0, cancelled: 0, already_handled: 0, opted_out: 0 };
   private readonly policies = new Map<string, ReturnType<typeof schedulingPolicy>>();
   private valid = 0;
@@ -220,16 +230,46 @@ class ImportRun {
       this.errors.push(check.error);
       return;
     }
-    const existing = await this.upsert.find(d);
-    const { result, optedOut } = await this.upsert.save(d, v.company, existing);
-    this.counts[result] += 1;
-    this.valid++;
     const now = this.opts.clock();
-    if (Date.parse(d.end_time) < now.getTime()) this.past++;
+    const found = await this.upsert.resolve(d);
+    const existing = found.via === "none" ? undefined : found.row;
+    let data = d;
+    let optedOut: boolean;
+    if (found.via === "alias" || found.via === "slot") {
+      // One appointment under two ids: the clinic's status and consent apply to it; its time, client
+      // and follow-up plan stay as they are (no second follow-up, none moved).
+      const e = found.row;
+      data = { ...d, external_id: e.external_id, client_name: e.client_name, client_phone: e.client_phone, start_time: e.start_time, end_time: e.end_time };
+      const saved = await this.upsert.save(data, v.company, e);
+      optedOut = saved.optedOut;
+      if (found.via === "slot") await this.link(d.company_id, d.external_id, e);
+      this.counts.linked++;
+      if (e.source === "whatsapp") this.counts.linked_whatsapp++;
+      this.valid++;
+      if (Date.parse(data.end_time) < now.getTime()) this.past++;
+      // Its follow-up is the linked appointment's, counted when it was booked: only a change (cancelled, consent) is news.
+      if (saved.result === "unchanged") return;
+    } else {
+      const saved = await this.upsert.save(d, v.company, existing);
+      optedOut = saved.optedOut;
+      this.counts[saved.result] += 1;
+      this.valid++;
+      if (Date.parse(data.end_time) < now.getTime()) this.past++;
+    }
     // Consent given, but the phone is on the company's do-not-contact list: skipped as opted_out.
     const before = existing?.followup_status;
     if (optedOut && (!before || before === "scheduled" || before === "skipped")) this.followups.opted_out++;
-    else this.tally(d, v.company, existing?.followup_status, now);
+    else this.tally(data, v.company, existing?.followup_status, now);
+  }
+
+  /** The clinic's id becomes another name of the appointment found at the same slot; audited. */
+  private async link(companyId: string, externalId: string, to: { id: number; external_id: string; source: string }): Promise<void> {
+    const nowIso = this.opts.clock().toISOString();
+    await appointmentWriter.link(this.t, companyId, externalId, to.id, nowIso);
+    await writeAudit(this.t, {
+      action: "appointment_linked", appointment_id: to.id, company_id: companyId,
+      payload: { external_id: externalId, linked_to: to.external_id, source: to.source, file: this.opts.file }, created_at: nowIso,
+    });
   }
 
   /** What this row's follow-up will be, as planFollowup decides it (or already handled: sent, answered…). */
@@ -256,6 +296,7 @@ class ImportRun {
     const summary: ImportSummary = {
       file: this.opts.file, format: this.opts.format, rows: this.rows,
       inserted: refused ? 0 : this.counts.inserted, updated: refused ? 0 : this.counts.updated, unchanged: refused ? 0 : this.counts.unchanged,
+      linked: refused ? 0 : this.counts.linked, linked_whatsapp: refused ? 0 : this.counts.linked_whatsapp,
       invalid: errors.length, errors,
       notes: [...this.notes, ...this.duplicates.notes()], duplicates: this.duplicates.repeats,
       followups: { ...this.followups }, all_past: this.valid > 0 && this.past === this.valid,
@@ -267,7 +308,10 @@ class ImportRun {
     }
     await writeAudit(this.t, {
       action: "appointments_imported",
-      payload: { file: this.opts.file, inserted: summary.inserted, updated: summary.updated, unchanged: summary.unchanged, invalid: summary.invalid, ...(summary.duplicates ? { duplicates: summary.duplicates } : {}) },
+      payload: {
+        file: this.opts.file, inserted: summary.inserted, updated: summary.updated, unchanged: summary.unchanged, invalid: summary.invalid,
+        ...(summary.duplicates ? { duplicates: summary.duplicates } : {}), ...(summary.linked ? { linked: summary.linked } : {}),
+      },
       created_at: this.opts.clock().toISOString(),
     });
     return summary;

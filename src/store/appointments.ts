@@ -27,9 +27,14 @@ export interface AppointmentRow {
   followup_booked_appointment_id: number | null;
   lease_owner: string | null;
   lease_expires_at: string | null;
+  /** Where it came from (migration 009): an import, a WhatsApp booking, `appointments add`, the API. */
+  source: AppointmentSource;
   created_at: string;
   updated_at: string;
 }
+
+export const APPOINTMENT_SOURCES = ["import", "whatsapp", "manual", "api"] as const;
+export type AppointmentSource = (typeof APPOINTMENT_SOURCES)[number];
 
 /** The appointment's own data, as given by add / import (normalised). */
 export interface AppointmentData {
@@ -41,6 +46,8 @@ export interface AppointmentData {
   end_time: string;
   status: AppointmentStatus;
   allow_followup: boolean;
+  /** Recorded when the row is inserted (default import); an update never changes it. */
+  source?: AppointmentSource;
 }
 
 const isoOrNull = (d: Date | null): string | null => (d ? d.toISOString() : null);
@@ -54,15 +61,44 @@ export function findAllByExternalId(q: Q, externalId: string): Promise<Appointme
   return q.all<AppointmentRow>("SELECT * FROM appointments WHERE external_id = ? ORDER BY company_id", [externalId]);
 }
 
-export function findByExternalId(q: Q, companyId: string, externalId: string): Promise<AppointmentRow | undefined> {
-  return q.get<AppointmentRow>("SELECT * FROM appointments WHERE company_id = ? AND external_id = ?", [companyId, externalId]);
+/** The company's appointment with this external id, or the one it was linked to under it (appointment_aliases). */
+export async function findByExternalId(q: Q, companyId: string, externalId: string): Promise<AppointmentRow | undefined> {
+  return (
+    (await q.get<AppointmentRow>("SELECT * FROM appointments WHERE company_id = ? AND external_id = ?", [companyId, externalId])) ??
+    q.get<AppointmentRow>(
+      "SELECT a.* FROM appointment_aliases l JOIN appointments a ON a.id = l.appointment_id WHERE l.company_id = ? AND l.external_id = ?",
+      [companyId, externalId],
+    )
+  );
+}
+
+/** Every company's appointment known by this external id through a link (`appointments show CLIN-77`). */
+export function findAllByAlias(q: Q, externalId: string): Promise<AppointmentRow[]> {
+  return q.all<AppointmentRow>(
+    "SELECT a.* FROM appointment_aliases l JOIN appointments a ON a.id = l.appointment_id WHERE l.external_id = ? ORDER BY a.company_id",
+    [externalId],
+  );
+}
+
+/** The other external ids an appointment is known by (its links), oldest first. */
+export async function aliasesOf(q: Q, appointmentId: number): Promise<string[]> {
+  const rows = await q.all<{ external_id: string }>("SELECT external_id FROM appointment_aliases WHERE appointment_id = ? ORDER BY created_at, external_id", [appointmentId]);
+  return rows.map((r) => r.external_id);
 }
 
 const FIND_SQL =
   "SELECT id, client_name, client_phone, start_time, end_time, status, allow_followup, followup_status FROM appointments WHERE company_id = ? AND external_id = ?";
 const INSERT_SQL = `INSERT INTO appointments (company_id, external_id, client_name, client_phone, start_time, end_time, status, allow_followup,
-    followup_status, followup_skip_reason, followup_next_scheduled, followup_due_at, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
+    followup_status, followup_skip_reason, followup_next_scheduled, followup_due_at, source, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
+const RESOLVE_COLUMNS = "id, external_id, client_name, client_phone, start_time, end_time, status, allow_followup, followup_status, source";
+// Only when FIND_SQL found nothing (a re-import pays nothing more): the row this external id was
+// linked to (appointment_aliases' key), then the same client at the same start under another id
+// (appointments_company_start).
+const LINK_SQL = `SELECT 1 AS via, ${RESOLVE_COLUMNS.split(", ").map((c) => `a.${c}`).join(", ")}
+    FROM appointment_aliases l JOIN appointments a ON a.id = l.appointment_id WHERE l.company_id = ? AND l.external_id = ?
+  UNION ALL
+  SELECT 2 AS via, ${RESOLVE_COLUMNS} FROM appointments WHERE company_id = ? AND start_time = ? AND client_phone = ? AND external_id <> ?`;
 const UPDATE_DATA_SQL = `UPDATE appointments SET client_name = ?, client_phone = ?, start_time = ?, end_time = ?,
     status = ?, allow_followup = ?, updated_at = ? WHERE id = ?`;
 // Only touches rows still before sending: the WHERE guards against a daemon that claimed the row meanwhile.
@@ -75,6 +111,13 @@ export type StoredAppointmentData = Pick<
   "id" | "client_name" | "client_phone" | "start_time" | "end_time" | "status" | "allow_followup" | "followup_status"
 >;
 
+/** What an imported row's (company, external id, phone, start) points at; see appointmentWriter.resolve. */
+export type ResolvedAppointment =
+  | { via: "own"; row: StoredAppointmentData }
+  /** Known under another external id: linked earlier (alias), or the same client at the same start (slot). */
+  | { via: "alias" | "slot"; row: StoredAppointmentData & Pick<AppointmentRow, "external_id" | "source"> }
+  | { via: "none" };
+
 /** The writes of add and import: run inside the caller's transaction. Parameters are positional: a 1M-row import feels every lookup. */
 export const appointmentWriter = {
   find(q: Q, companyId: string, externalId: string): Promise<StoredAppointmentData | undefined> {
@@ -84,9 +127,32 @@ export const appointmentWriter = {
     const row = await q.get<{ id: number }>(INSERT_SQL, [
       data.company_id, data.external_id, data.client_name, data.client_phone, data.start_time, data.end_time, data.status,
       data.allow_followup ? 1 : 0, plan.followup_status, plan.followup_skip_reason,
-      isoOrNull(plan.followup_next_scheduled), isoOrNull(plan.followup_due_at), nowIso, nowIso,
+      isoOrNull(plan.followup_next_scheduled), isoOrNull(plan.followup_due_at), data.source ?? "import", nowIso, nowIso,
     ]);
     return row!.id;
+  },
+  /**
+   * The row a record is about: its own external id first, then a link made earlier, then the same
+   * client (phone digits) at the same start under another external id (a WhatsApp booking the
+   * clinic exports under its own id; the WhatsApp booking wins a tie, then the oldest row).
+   */
+  async resolve(q: Q, data: AppointmentData): Promise<ResolvedAppointment> {
+    type Found = StoredAppointmentData & Pick<AppointmentRow, "external_id" | "source"> & { via: number };
+    const own = await q.get<StoredAppointmentData>(FIND_SQL, [data.company_id, data.external_id]);
+    if (own) return { via: "own", row: own };
+    const rows = await q.all<Found>(LINK_SQL, [data.company_id, data.external_id, data.company_id, data.start_time, data.client_phone, data.external_id]);
+    if (!rows.length) return { via: "none" };
+    const best = (v: number) => rows.filter((r) => Number(r.via) === v).sort((a, b) => Number(b.source === "whatsapp") - Number(a.source === "whatsapp") || a.id - b.id)[0];
+    const strip = ({ via: _via, ...row }: Found) => row;
+    const alias = best(1);
+    if (alias) return { via: "alias", row: strip(alias) };
+    return { via: "slot", row: strip(best(2)!) };
+  },
+  /** Records `externalId` as another name of appointment `id` (a re-import finds it; nothing if already there). */
+  async link(q: Q, companyId: string, externalId: string, id: number, nowIso: string): Promise<void> {
+    await q.run("INSERT INTO appointment_aliases (company_id, external_id, appointment_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", [
+      companyId, externalId, id, nowIso,
+    ]);
   },
   async update(q: Q, id: number, data: AppointmentData, plan: FollowupPlan | null, nowIso: string): Promise<void> {
     await q.run(UPDATE_DATA_SQL, [
@@ -102,6 +168,7 @@ export const appointmentWriter = {
 
 export interface AppointmentFilter {
   companyId?: string;
+  source?: AppointmentSource;
   from?: string;
   to?: string;
   search?: string;
@@ -115,6 +182,10 @@ export async function listAppointments(q: Q, f: AppointmentFilter): Promise<{ ro
   if (f.companyId) {
     where.push("company_id = @companyId");
     params.companyId = f.companyId;
+  }
+  if (f.source) {
+    where.push("source = @source");
+    params.source = f.source;
   }
   if (f.from) {
     where.push("start_time >= @from");

@@ -20,6 +20,8 @@ export type AuditAction =
   | "appointment_created"
   | "appointment_updated"
   | "appointments_imported"
+  /** An import found the appointment under another external id (same company, phone, start): payload {external_id, linked_to, source, file}. */
+  | "appointment_linked"
   /** `appointments cancel`: payload {external_id, followup_from, followup_to}. */
   | "appointment_cancelled"
   /** `companies remove`: payload {appointments, pending, forced}. */

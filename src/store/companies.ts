@@ -16,11 +16,14 @@ export interface CompanyRow extends Partial<CompanyGatewayColumns> {
   followup_template: string | null;
   paused_reason: string | null;
   paused_at: string | null;
+  /** Migration 009: where WhatsApp bookings are POSTed, and the HMAC key (a secret: never shown). */
+  booking_webhook_url?: string | null;
+  booking_webhook_secret?: string | null;
   created_at: string;
   updated_at: string;
 }
 
-export type CompanyInput = Omit<CompanyRow, "created_at" | "updated_at" | "paused_reason" | "paused_at">;
+export type CompanyInput = Omit<CompanyRow, "created_at" | "updated_at" | "paused_reason" | "paused_at" | "booking_webhook_url" | "booking_webhook_secret">;
 
 export function getCompany(q: Q, id: string): Promise<CompanyRow | undefined> {
   return q.get<CompanyRow>("SELECT * FROM companies WHERE id = ?", [id]);

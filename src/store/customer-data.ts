@@ -96,6 +96,9 @@ export async function eraseCustomerRows(q: Q, rows: CustomerRows, at: string): P
     counts.audit_entries += await q.run("UPDATE audit_log SET payload = ? WHERE id = ?", [JSON.stringify(payload), a.id]);
   }
   for (const a of rows.appointments) {
+    // The clinic's ids linked to it, and a booking webhook's body (name, phone) not yet delivered.
+    await q.run("DELETE FROM appointment_aliases WHERE appointment_id = ?", [a.id]);
+    await q.run("DELETE FROM booking_deliveries WHERE appointment_id = ?", [a.id]);
     // A follow-up still to be sent has nobody to go to now.
     counts.appointments += await q.run(
       `UPDATE appointments

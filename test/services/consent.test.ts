@@ -28,6 +28,8 @@ const TOKEN = "whk-consent-5b7e-0123456789ab";
 const T = { timeout: 60_000 };
 /** Wednesday 2026-12-02 14:00-15:00 in São Paulo: a later appointment, its follow-up scheduled. */
 const LATER = { start: "2026-12-02T17:00:00.000Z", end: "2026-12-02T18:00:00.000Z" };
+/** Thursday, same hours: another appointment (the same phone at LATER's start would be LATER's appointment). */
+const NEXT = { start: "2026-12-03T17:00:00.000Z", end: "2026-12-03T18:00:00.000Z" };
 
 async function serve(f: ReplyFixture) {
   const sender = recordingSender();
@@ -217,7 +219,7 @@ describe("opting back in", () => {
       assert.deepEqual(await dnc(f), []);
       assert.equal((await auditActions(f.db)).filter((a) => a.action === "consent_granted").length, 2);
       assert.equal((await getAppointment(f.db, later))!.followup_skip_reason, "opted_out", "already skipped stays skipped");
-      const summary = await importOne(f, "V3");
+      const summary = await importOne(f, "V3", NEXT.end, NEXT.start);
       assert.equal(summary.followups.scheduled, 1);
       assert.equal((await findByExternalId(f.db, COMPANY, "V3"))!.followup_status, "scheduled");
       // VOLTAR from a phone on no list is an ordinary message.
@@ -244,11 +246,11 @@ describe("opting back in", () => {
       assert.equal(removed.length, 1);
       const actions = (await auditActions(f.db)).map((a) => a.action).filter((a) => a.startsWith("consent_"));
       assert.deepEqual(actions, ["consent_revoked", "consent_granted"]);
-      assert.equal((await importOne(f, "O2")).followups.scheduled, 1);
+      assert.equal((await importOne(f, "O2", NEXT.end, NEXT.start)).followups.scheduled, 1);
       await assert.rejects(operatorOptOut(f.db, { companyId: "nope", phone: PHONE, now: REPLY_AT }), /company "nope" does not exist/);
 
       // Consent flipped by a re-import: audited consent_changed, both ways.
-      const raw = (allow: string) => ({ company_id: COMPANY, external_id: "O2", client_name: "Ana Souza", client_phone: PHONE, start_time: LATER.start, end_time: LATER.end, allow_followup: allow });
+      const raw = (allow: string) => ({ company_id: COMPANY, external_id: "O2", client_name: "Ana Souza", client_phone: PHONE, start_time: NEXT.start, end_time: NEXT.end, allow_followup: allow });
       for (const allow of ["false", "true"]) {
         await importAppointments(f.db, { records: [{ line: 2, raw: raw(allow) }], errors: [] }, { file: "a.jsonl", format: "jsonl", skipInvalid: false, clock: f.clock.now });
       }

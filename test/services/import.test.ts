@@ -34,13 +34,25 @@ const base: Row = {
   start_time: "2026-11-25T14:00:00-03:00", end_time: "2026-11-25T15:00:00-03:00", allow_followup: "true",
 };
 
+const phones = new Map<string, string>();
+/**
+ * Each external id its own client: the same phone at the same start under two ids is one
+ * appointment (issue 13), so rows that mean to be different appointments get different phones.
+ */
+function phoneOf(externalId: string): string {
+  if (externalId === base.external_id) return base.client_phone;
+  let phone = phones.get(externalId);
+  if (!phone) phones.set(externalId, (phone = `+55 (11) 9${String(phones.size + 1).padStart(8, "0")}`));
+  return phone;
+}
+
 function csvField(v: string): string {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
 function csv(rows: Partial<Row>[], header = HEADER): string {
   const cols = header.split(",") as (keyof Row)[];
-  return [header, ...rows.map((r) => cols.map((c) => csvField(({ ...base, ...r })[c] ?? "")).join(","))].join("\n") + "\n";
+  return [header, ...rows.map((r) => cols.map((c) => csvField(({ ...base, client_phone: phoneOf(r.external_id ?? base.external_id), ...r })[c] ?? "")).join(","))].join("\n") + "\n";
 }
 
 type RunImport = (text: string, opts?: { format?: "csv" | "jsonl"; skipInvalid?: boolean; at?: Date }) => Promise<ImportSummary>;
@@ -105,7 +117,7 @@ describe("parsing", () => {
   test("JSON lines with the same keys; booleans and numbers accepted; blank lines skipped", async (t) => {
     const { db, run } = await setup(t);
     const lines = [
-      JSON.stringify({ ...base, external_id: "J-1", allow_followup: true }),
+      JSON.stringify({ ...base, external_id: "J-1", allow_followup: true, client_phone: phoneOf("J-1") }),
       "",
       JSON.stringify({ ...base, external_id: "J-2", allow_followup: false, client_phone: 5511977776666 }),
     ].join("\n");
@@ -397,7 +409,7 @@ describe("appointments import (CLI)", () => {
   test("one bad row at line 57: nothing imported, exit 1, stderr names line 57", async () => {
     const file = join(dir, "bad57.csv");
     const data: Partial<Row>[] = [];
-    for (let i = 2; i <= 100; i++) data.push({ external_id: `L-${i}`, client_phone: i === 57 ? "não tenho" : base.client_phone });
+    for (let i = 2; i <= 100; i++) data.push({ external_id: `L-${i}`, client_phone: i === 57 ? "não tenho" : phoneOf(`L-${i}`) });
     writeFileSync(file, csv(data));
     const r = await runCli(["appointments", "import", file, "--db", db], { env });
     assert.equal(r.code, 1);
@@ -423,7 +435,7 @@ describe("appointments import (CLI)", () => {
   });
 
   test("JSON lines from stdin, summary as JSON", async () => {
-    const lines = [1, 2, 3].map((i) => JSON.stringify({ ...base, external_id: `STDIN-${i}` })).join("\n");
+    const lines = [1, 2, 3].map((i) => JSON.stringify({ ...base, external_id: `STDIN-${i}`, client_phone: phoneOf(`STDIN-${i}`) })).join("\n");
     const r = await runCli(["appointments", "import", "-", "--json", "--db", db], { env, input: lines });
     assert.equal(r.code, 0, r.stderr);
     const s = JSON.parse(r.stdout) as ImportSummary & { imported: boolean };
@@ -538,7 +550,7 @@ describe("streaming import", () => {
     const texts: { text: string; format: "csv" | "jsonl"; name: string }[] = [
       { text: "\uFEFF" + csv(rows, `${HEADER},status`).replace(/\n/g, "\r\n"), format: "csv", name: "a.csv" },
       { text: csv(rows, `${HEADER},status`).replace(/,/g, ";"), format: "csv", name: "stdin" },
-      { text: rows.map((r) => JSON.stringify({ ...base, ...r })).join("\n") + "\n\n{oops\n", format: "jsonl", name: "stdin" },
+      { text: rows.map((r) => JSON.stringify({ ...base, client_phone: phoneOf(r.external_id ?? base.external_id), ...r })).join("\n") + "\n\n{oops\n", format: "jsonl", name: "stdin" },
     ];
     for (const { text, format, name } of texts) {
       for (const skipInvalid of [false, true]) {

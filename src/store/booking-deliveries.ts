@@ -1,0 +1,135 @@
+import type { Q } from "./store.js";
+
+/**
+ * The booking webhook's settings (companies.booking_webhook_url / _secret, migration 009) and its
+ * outbox (booking_deliveries): a row is written in the booking's own transaction, the daemon's
+ * deliverer claims due rows with a short lease (several daemons: one POST each), POSTs outside
+ * any transaction, then records the outcome.
+ */
+
+export type DeliveryStatus = "pending" | "delivered" | "failed";
+
+export interface BookingDeliveryRow {
+  id: number;
+  company_id: string;
+  appointment_id: number;
+  body: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: string;
+  lease_expires_at: string | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+/** A claimed delivery with where to send it and the key to sign it (read at send time: the current settings). */
+export interface ClaimedDelivery extends BookingDeliveryRow {
+  url: string | null;
+  secret: string | null;
+}
+
+export interface BookingWebhookSettings {
+  booking_webhook_url: string | null;
+  booking_webhook_secret: string | null;
+}
+
+export function getBookingWebhook(q: Q, companyId: string): Promise<BookingWebhookSettings | undefined> {
+  return q.get<BookingWebhookSettings>("SELECT booking_webhook_url, booking_webhook_secret FROM companies WHERE id = ?", [companyId]);
+}
+
+export async function setBookingWebhook(q: Q, companyId: string, s: BookingWebhookSettings, nowIso: string): Promise<void> {
+  await q.run("UPDATE companies SET booking_webhook_url = ?, booking_webhook_secret = ?, updated_at = ? WHERE id = ?", [
+    s.booking_webhook_url, s.booking_webhook_secret, nowIso, companyId,
+  ]);
+}
+
+/**
+ * Queues `body` for appointment `appointmentId` if the company has a booking webhook now; inside
+ * the booking's transaction. One row per appointment: a replayed booking queues nothing more.
+ */
+export async function enqueueBookingDelivery(q: Q, d: { company_id: string; appointment_id: number; body: string; created_at: string }): Promise<boolean> {
+  const n = await q.run(
+    `INSERT INTO booking_deliveries (company_id, appointment_id, body, next_attempt_at, created_at)
+     SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM companies WHERE id = ? AND booking_webhook_url IS NOT NULL)
+     ON CONFLICT (appointment_id) DO NOTHING`,
+    [d.company_id, d.appointment_id, d.body, d.created_at, d.created_at, d.company_id],
+  );
+  return n > 0;
+}
+
+/**
+ * Takes up to `limit` pending deliveries due at `nowIso` that no other daemon holds: each is
+ * leased until `leaseUntilIso` and its attempt counted by one conditional UPDATE, so two
+ * daemons never POST the same row at once. Index: booking_deliveries_due.
+ */
+export async function claimDueDeliveries(q: Q, nowIso: string, leaseUntilIso: string, limit: number): Promise<ClaimedDelivery[]> {
+  const due = await q.all<{ id: number }>(
+    `SELECT id FROM booking_deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
+     ORDER BY next_attempt_at, id LIMIT ?`,
+    [nowIso, nowIso, limit],
+  );
+  const claimed: ClaimedDelivery[] = [];
+  for (const { id } of due) {
+    const n = await q.run(
+      `UPDATE booking_deliveries SET lease_expires_at = ?, attempts = attempts + 1
+        WHERE id = ? AND status = 'pending' AND (lease_expires_at IS NULL OR lease_expires_at <= ?)`,
+      [leaseUntilIso, id, nowIso],
+    );
+    if (n !== 1) continue;
+    const row = await q.get<ClaimedDelivery>(
+      `SELECT d.*, c.booking_webhook_url AS url, c.booking_webhook_secret AS secret
+         FROM booking_deliveries d JOIN companies c ON c.id = d.company_id WHERE d.id = ?`,
+      [id],
+    );
+    if (row) claimed.push(row);
+  }
+  return claimed;
+}
+
+export async function markDelivered(q: Q, id: number, nowIso: string): Promise<void> {
+  await q.run("UPDATE booking_deliveries SET status = 'delivered', delivered_at = ?, lease_expires_at = NULL, last_error = NULL WHERE id = ?", [nowIso, id]);
+}
+
+/** Not delivered: try again at `nextIso`, or (null) give up as failed. */
+export async function markNotDelivered(q: Q, id: number, error: string, nextIso: string | null): Promise<void> {
+  if (nextIso === null) {
+    await q.run("UPDATE booking_deliveries SET status = 'failed', lease_expires_at = NULL, last_error = ? WHERE id = ?", [error, id]);
+  } else {
+    await q.run("UPDATE booking_deliveries SET next_attempt_at = ?, lease_expires_at = NULL, last_error = ? WHERE id = ?", [nextIso, error, id]);
+  }
+}
+
+export interface DeliverySummary {
+  pending: number;
+  delivered: number;
+  failed: number;
+  /** The newest failure's error, for `companies show`. */
+  last_error: string | null;
+}
+
+export async function deliverySummary(q: Q, companyId: string): Promise<DeliverySummary> {
+  const rows = await q.all<{ status: DeliveryStatus; n: number }>("SELECT status, count(*) AS n FROM booking_deliveries WHERE company_id = ? GROUP BY status", [companyId]);
+  const out: DeliverySummary = { pending: 0, delivered: 0, failed: 0, last_error: null };
+  for (const r of rows) out[r.status] = Number(r.n);
+  const last = await q.get<{ last_error: string | null }>(
+    "SELECT last_error FROM booking_deliveries WHERE company_id = ? AND last_error IS NOT NULL AND status <> 'delivered' ORDER BY id DESC LIMIT 1",
+    [companyId],
+  );
+  out.last_error = last?.last_error ?? null;
+  return out;
+}
+
+export function listDeliveries(q: Q, f: { companyId?: string; status?: DeliveryStatus; limit: number }): Promise<BookingDeliveryRow[]> {
+  const where: string[] = [];
+  const params: Record<string, unknown> = { limit: f.limit };
+  if (f.companyId) {
+    where.push("company_id = @companyId");
+    params.companyId = f.companyId;
+  }
+  if (f.status) {
+    where.push("status = @status");
+    params.status = f.status;
+  }
+  return q.all<BookingDeliveryRow>(`SELECT * FROM booking_deliveries ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT @limit`, params);
+}
