@@ -1,3 +1,4 @@
+import { companySecret, secretToStore } from "./company-secrets.js";
 import { randomBytes } from "node:crypto";
 import type { Clock } from "../clock.js";
 import { UsageError, UserError } from "../errors.js";
@@ -70,7 +71,9 @@ export async function configureBookingWebhook(store: Store, companyId: string, c
       secret = change.secret ?? current.booking_webhook_secret;
       if (!secret) secret = generatedSecret = newSigningSecret();
     }
-    await setBookingWebhook(t, companyId, { booking_webhook_url: url, booking_webhook_secret: secret }, nowIso);
+    // Encrypted at rest like the gateway secrets when SECRETARIA_SECRET_KEY is set (company-secrets.ts).
+    const stored = secretToStore(companyId, "booking_webhook_secret", secret, current.booking_webhook_secret);
+    await setBookingWebhook(t, companyId, { booking_webhook_url: url, booking_webhook_secret: stored }, nowIso);
     await writeAudit(t, {
       action: "company_saved", company_id: companyId,
       payload: { result: "updated", booking_webhook_url: url, booking_webhook_secret_set: secret !== null, secret_generated: generatedSecret !== null },
@@ -166,7 +169,15 @@ export async function deliverBookings(store: Store, o: DeliverOptions): Promise<
 
 async function postOne(d: ClaimedDelivery, o: DeliverOptions, timeoutMs: number): Promise<"delivered" | string> {
   if (!d.url || !d.secret) return "the company has no booking webhook any more (companies add --booking-webhook URL)";
-  const r = await (o.post ?? fetchPost)(d.url, deliveryHeaders(d.secret, d.id, d.body, o.clock()), d.body, timeoutMs);
+  let secret: string | null;
+  try {
+    secret = companySecret({ id: d.company_id, booking_webhook_secret: d.secret }, "booking_webhook_secret");
+  } catch (err) {
+    // The key is missing or another one: nothing is sent unsigned; retried once the key is right.
+    return (err as Error).message;
+  }
+  if (!secret) return "the company has no booking webhook secret (companies add --booking-webhook URL)";
+  const r = await (o.post ?? fetchPost)(d.url, deliveryHeaders(secret, d.id, d.body, o.clock()), d.body, timeoutMs);
   if ("error" in r) return r.error.slice(0, 300);
   return r.status >= 200 && r.status < 300 ? "delivered" : `HTTP ${r.status}`;
 }

@@ -25,10 +25,10 @@ export interface SecretPlace {
   column: SecretColumn;
 }
 
-export type SecretColumn = "whaticket_token" | "evolution_api_key" | "cloud_access_token" | "cloud_app_secret" | "cloud_verify_token";
+export type SecretColumn = "whaticket_token" | "evolution_api_key" | "cloud_access_token" | "cloud_app_secret" | "cloud_verify_token" | "booking_webhook_secret";
 
-/** Every column of `companies` that holds a secret (migrations 001 and 007). */
-export const SECRET_COLUMNS: readonly SecretColumn[] = ["whaticket_token", "evolution_api_key", "cloud_access_token", "cloud_app_secret", "cloud_verify_token"];
+/** Every column of `companies` that holds a secret (migrations 001, 007 and 009). */
+export const SECRET_COLUMNS: readonly SecretColumn[] = ["whaticket_token", "evolution_api_key", "cloud_access_token", "cloud_app_secret", "cloud_verify_token", "booking_webhook_secret"];
 
 const LABELS: Record<SecretColumn, { label: string; flag: string }> = {
   whaticket_token: { label: "Whaticket token", flag: "--whaticket-token" },
@@ -36,6 +36,7 @@ const LABELS: Record<SecretColumn, { label: string; flag: string }> = {
   cloud_access_token: { label: "Cloud API access token", flag: "--cloud-access-token" },
   cloud_app_secret: { label: "Cloud API app secret", flag: "--cloud-app-secret" },
   cloud_verify_token: { label: "Cloud API verify token", flag: "--cloud-verify-token" },
+  booking_webhook_secret: { label: "booking webhook signing secret", flag: "--booking-webhook-secret-file" },
 };
 
 export const KEY_ENV = "SECRETARIA_SECRET_KEY";

@@ -1,7 +1,7 @@
 import type { Q } from "./store.js";
 
-/** The columns of `companies` that hold a gateway secret (migrations 001 and 007). */
-const SECRET_COLUMNS = new Set(["whaticket_token", "evolution_api_key", "cloud_access_token", "cloud_app_secret", "cloud_verify_token"]);
+/** The columns of `companies` that hold a secret (migrations 001, 007 and 009). */
+const SECRET_COLUMNS = new Set(["whaticket_token", "evolution_api_key", "cloud_access_token", "cloud_app_secret", "cloud_verify_token", "booking_webhook_secret"]);
 
 /**
  * Rewrites one stored secret as given (already sealed by the caller: `secrets encrypt/rotate`).

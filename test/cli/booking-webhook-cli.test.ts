@@ -69,7 +69,8 @@ describe("booking webhook (CLI)", () => {
     assert.match(short.stderr, /^secretaria: the booking webhook secret must be one line of at least 24 characters/);
   });
 
-  test("daemon --once POSTs the pending booking, signed; a second run sends nothing", async () => {
+  test("daemon --once POSTs the pending booking, signed (the secret encrypted at rest under SECRETARIA_SECRET_KEY); a second run sends nothing", async () => {
+    const keyed = { ...env, SECRETARIA_SECRET_KEY: "ab".repeat(32) };
     const got: { headers: IncomingHttpHeaders; body: string }[] = [];
     const server = createServer((req, res) => {
       let body = "";
@@ -83,8 +84,16 @@ describe("booking webhook (CLI)", () => {
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/bookings`;
       const secret = "k".repeat(32);
-      const set = await cli(["companies", "add", "--id", "clinica", "--booking-webhook", url, "--booking-webhook-secret-file", "-"], secret);
+      const set = await runCli(["companies", "add", "--id", "clinica", "--booking-webhook", url, "--booking-webhook-secret-file", "-", "--db", db], { env: keyed, input: secret });
       assert.equal(set.code, 0, set.stderr);
+      const raw = await openStore(db);
+      try {
+        const stored = (await raw.get<{ s: string }>("SELECT booking_webhook_secret AS s FROM companies WHERE id = 'clinica'"))!.s;
+        assert.match(stored, /^enc:v1:/, "stored encrypted");
+        assert.ok(!stored.includes(secret));
+      } finally {
+        await raw.close();
+      }
       assert.doesNotMatch(set.stderr, /plain http/, "loopback http: no warning");
       // The client books over WhatsApp (the reply service, as the daemon's webhook would run it).
       const store = await openStore(db);
@@ -97,13 +106,26 @@ describe("booking webhook (CLI)", () => {
       } finally {
         await store.close();
       }
-      const r = await runCli(["--db", db, "daemon", "--once"], { env });
+      // Without the key nothing goes out unsigned: the delivery waits (retried) until the key is back.
+      const noKey = await runCli(["--db", db, "daemon", "--once"], { env });
+      assert.equal(noKey.code, 0, noKey.stderr);
+      assert.equal(got.length, 0);
+      assert.match(noKey.stderr, /SECRETARIA_SECRET_KEY is not set/);
+      await (async () => {
+        const s2 = await openStore(db);
+        try {
+          await s2.run("UPDATE booking_deliveries SET next_attempt_at = '2000-01-01T00:00:00.000Z', lease_expires_at = NULL");
+        } finally {
+          await s2.close();
+        }
+      })();
+      const r = await runCli(["--db", db, "daemon", "--once"], { env: keyed });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(got.length, 1);
       const { headers, body } = got[0]!;
       assert.ok(verifySignature(secret, String(headers["x-secretaria-timestamp"]), body, String(headers["x-secretaria-signature"])));
       assert.equal((JSON.parse(body) as { client_phone: string }).client_phone, PHONE);
-      const again = await runCli(["--db", db, "daemon", "--once"], { env });
+      const again = await runCli(["--db", db, "daemon", "--once"], { env: keyed });
       assert.equal(again.code, 0, again.stderr);
       assert.equal(got.length, 1, "not sent twice");
       const shown = await cli(["companies", "show", "clinica"]);
