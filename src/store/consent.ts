@@ -62,7 +62,7 @@ export async function doNotContactPhones(q: Q, companyId: string): Promise<Set<s
   return new Set(rows.map((r) => r.phone));
 }
 
-/** The companies that hold any of these phones, with the phone as they stored it. Index: appointments_phone_sent is partial, so a scan per company's rows. */
+/** The companies that hold any of these phones, with the phone as they stored it. Index: appointments_phone (client_phone). */
 export function companiesWithPhone(q: Q, phones: string[]): Promise<Array<{ company_id: string; client_phone: string }>> {
   if (phones.length === 0) return Promise.resolve([]);
   const { list, params } = inList(phones);

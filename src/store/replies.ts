@@ -25,7 +25,7 @@ export const REPLY_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 
 /**
  * An open follow-up: awaiting a reply (sent), or answered positive with slots offered and none
- * booked yet (awaiting the choice). Uses the index appointments_phone_sent (client_phone, followup_sent_at).
+ * booked yet (awaiting the choice). Uses the index appointments_phone (client_phone): a phone has few rows.
  */
 const OPEN = `followup_sent_at IS NOT NULL AND followup_sent_at >= @since
   AND (followup_status = 'sent'
