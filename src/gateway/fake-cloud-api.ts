@@ -1,6 +1,6 @@
 import http from "node:http";
 import { randomBytes } from "node:crypto";
-import { bearerOf, digits, FakeHttpServer, isRecord, reply } from "./fake-server.js";
+import { bearerOf, digits, isRecord, ProgrammableFake, reply, type ProgrammedAnswer, type ProgrammedFailOptions, type ProgrammedFailure } from "./fake-server.js";
 import { signCloudPayload } from "./cloud-inbound.js";
 
 /**
@@ -14,7 +14,7 @@ import { signCloudPayload } from "./cloud-inbound.js";
  * webhook the way Meta does (X-Hub-Signature-256) so daemon tests can simulate a button tap.
  */
 
-export type FakeCloudFailure = number | "drop" | "timeout";
+export type FakeCloudFailure = ProgrammedFailure;
 
 export interface FakeCloudApiOptions {
   /** Accepted bearer tokens; when unset any non-empty token is accepted. */
@@ -51,13 +51,7 @@ export interface FakeCloudRequest {
   messageId?: string;
 }
 
-export interface FakeCloudFailOptions {
-  /** How many requests this applies to. Default 1. */
-  times?: number;
-  /** Retry-After header value (seconds or an HTTP date). */
-  retryAfter?: string | number;
-}
-
+export type FakeCloudFailOptions = ProgrammedFailOptions;
 export interface GraphErrorOptions extends FakeCloudFailOptions {
   /** HTTP status; default depends on the code (190 → 401, 10/2xx → 403, 131000/1/2 → 500, 131016 → 503, else 400). */
   status?: number;
@@ -72,12 +66,6 @@ export interface InboundDelivery {
   body: string;
   /** Network error code when status is 0. */
   error?: string;
-}
-
-interface Programmed {
-  failure: FakeCloudFailure;
-  body?: unknown;
-  retryAfter?: string;
 }
 
 /** What postCloudInbound keeps of the answer. */
@@ -98,18 +86,11 @@ export function graphErrorBody(code: number, opts: { message?: string; subcode?:
   return { error };
 }
 
-export class FakeCloudApi extends FakeHttpServer {
+export class FakeCloudApi extends ProgrammableFake {
   readonly options: FakeCloudApiOptions;
   readonly received: FakeCloudRequest[] = [];
-  requestCount = 0;
-  deliveredCount = 0;
-
-  private readonly nextFailures: Programmed[] = [];
-  private readonly numberFailures = new Map<string, Programmed>();
   private readonly outside24h = new Set<string>();
   private readonly undeliverable = new Set<string>();
-  private readonly countsByNumber = new Map<string, number>();
-  private rejectAll = false;
 
   constructor(options: FakeCloudApiOptions = {}) {
     const own = { ...options };
@@ -117,20 +98,9 @@ export class FakeCloudApi extends FakeHttpServer {
     this.options = own;
   }
 
-  /** The next request(s) answer `failure`: a status with `body` (default a Graph #131000 error), "drop" or "timeout". */
-  failNext(failure: FakeCloudFailure, body?: unknown, opts: FakeCloudFailOptions = {}): void {
-    const p = programmed(failure, body, opts);
-    for (let i = 0; i < (opts.times ?? 1); i++) this.nextFailures.push(p);
-  }
-
   /** The next request(s) answer a Graph error with this code (and a realistic status). */
   failNextWithCode(code: number, opts: GraphErrorOptions = {}): void {
     this.failNext(opts.status ?? defaultStatus(code), graphErrorBody(code, opts), opts);
-  }
-
-  /** Every send to this number answers `failure` until cleared or reset. */
-  failNumber(number: string, failure: FakeCloudFailure, body?: unknown, opts: FakeCloudFailOptions = {}): void {
-    this.numberFailures.set(digits(number), programmed(failure, body, opts));
   }
 
   failNumberWithCode(number: string, code: number, opts: GraphErrorOptions = {}): void {
@@ -155,27 +125,12 @@ export class FakeCloudApi extends FakeHttpServer {
     this.undeliverable.delete(d);
   }
 
-  /** When on, every request answers 401 #190 (an expired or revoked token). */
-  rejectTokens(on = true): void {
-    this.rejectAll = on;
-  }
-
-  countFor(number: string): number {
-    return this.countsByNumber.get(digits(number)) ?? 0;
-  }
-
   /** Forgets requests and programmed failures; options stay. */
   reset(): void {
     this.received.length = 0;
-    this.nextFailures.length = 0;
-    this.numberFailures.clear();
     this.outside24h.clear();
     this.undeliverable.clear();
-    this.countsByNumber.clear();
-    this.rejectAll = false;
-    this.requestCount = 0;
-    this.deliveredCount = 0;
-    this.connectionsSeen = this.sockets.size;
+    this.resetProgrammed();
   }
 
   /** Delivers `payload` to `url` as Meta would: JSON, signed with X-Hub-Signature-256. */
@@ -211,36 +166,22 @@ export class FakeCloudApi extends FakeHttpServer {
       if (typeof fields.template.name === "string") entry.templateName = fields.template.name;
       if (isRecord(fields.template.language) && typeof fields.template.language.code === "string") entry.templateLanguage = fields.template.language.code;
     }
-    this.requestCount++;
-    if (to !== "") this.countsByNumber.set(digits(to), (this.countsByNumber.get(digits(to)) ?? 0) + 1);
+    this.countRequest(to);
     if (this.options.record !== false) this.received.push(entry);
 
     const decision = this.decide(phoneNumberId, token, raw, parsed, to, type);
-    const respond = (): void => {
-      if (res.destroyed || res.writableEnded) return;
-      if (decision.failure === "drop") {
-        req.socket.destroy();
-        return;
+    this.respondWith(req, res, decision, entry, (status) => {
+      if (status >= 200 && status < 300 && decision.body === undefined) {
+        const wamid = newWamid();
+        entry.messageId = wamid;
+        return { messaging_product: "whatsapp", contacts: [{ input: to, wa_id: digits(to) }], messages: [{ id: wamid, message_status: "accepted" }] };
       }
-      if (decision.failure === "timeout") return;
-      entry.status = decision.failure;
-      if (decision.retryAfter !== undefined) res.setHeader("Retry-After", decision.retryAfter);
-      let body = decision.body;
-      if (decision.failure >= 200 && decision.failure < 300) {
-        this.deliveredCount++;
-        if (body === undefined) {
-          const wamid = newWamid();
-          entry.messageId = wamid;
-          body = { messaging_product: "whatsapp", contacts: [{ input: to, wa_id: digits(to) }], messages: [{ id: wamid, message_status: "accepted" }] };
-        }
-      }
-      reply(res, decision.failure, body ?? graphErrorBody(131000));
-    };
-    this.afterLatency(respond);
+      return decision.body ?? graphErrorBody(131000);
+    });
   }
 
   /** Programmed failures, token, phone number id, request validation, per-number rules, success. */
-  private decide(phoneNumberId: string, token: string, raw: string | null, parsed: unknown, to: string, type: string): Programmed {
+  private decide(phoneNumberId: string, token: string, raw: string | null, parsed: unknown, to: string, type: string): ProgrammedAnswer {
     const next = this.nextFailures.shift();
     if (next) return next;
     const tokens = this.options.accessTokens;
@@ -470,7 +411,7 @@ function validateRequest(body: Record<string, unknown>, templates: FakeCloudApiO
   }
 }
 
-function graph(code: number, opts: Omit<GraphErrorOptions, "times" | "retryAfter"> = {}): Programmed {
+function graph(code: number, opts: Omit<GraphErrorOptions, "times" | "retryAfter"> = {}): ProgrammedAnswer {
   return { failure: opts.status ?? defaultStatus(code), body: graphErrorBody(code, opts) };
 }
 
@@ -501,16 +442,6 @@ function defaultTitle(code: number): string {
     132001: "Template name does not exist in the translation",
   };
   return titles[code] ?? "Error";
-}
-
-function programmed(failure: FakeCloudFailure, body: unknown, opts: FakeCloudFailOptions): Programmed {
-  if (typeof failure === "number" && (!Number.isInteger(failure) || failure < 200 || failure > 599)) {
-    throw new RangeError(`FakeCloudApi: status ${failure} is not an HTTP status between 200 and 599`);
-  }
-  const p: Programmed = { failure };
-  if (body !== undefined) p.body = body;
-  if (opts.retryAfter !== undefined) p.retryAfter = String(opts.retryAfter);
-  return p;
 }
 
 function newWamid(): string {

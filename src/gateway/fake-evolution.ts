@@ -1,6 +1,6 @@
 import http from "node:http";
 import { randomBytes } from "node:crypto";
-import { digits, FakeHttpServer, isRecord, reply } from "./fake-server.js";
+import { digits, isRecord, ProgrammableFake, reply, type ProgrammedAnswer, type ProgrammedFailure } from "./fake-server.js";
 
 /**
  * A fake Evolution API v2 server: a real HTTP server on loopback speaking
@@ -12,7 +12,7 @@ import { digits, FakeHttpServer, isRecord, reply } from "./fake-server.js";
  */
 
 /** What a programmed failure answers: an HTTP status (with a body), or a broken exchange. */
-export type FakeEvolutionFailure = number | "drop" | "timeout";
+export type FakeEvolutionFailure = ProgrammedFailure;
 
 export interface FakeEvolutionOptions {
   /** Accepted `apikey` values (the global key or instance tokens). When unset any non-empty key is accepted. */
@@ -38,19 +38,6 @@ export interface FakeEvolutionRequest {
   status: number;
 }
 
-export interface FailOptions {
-  /** How many requests this applies to. Default 1. */
-  times?: number;
-  /** Retry-After header value (seconds or an HTTP date). */
-  retryAfter?: string | number;
-}
-
-interface Programmed {
-  failure: FakeEvolutionFailure;
-  body?: unknown;
-  retryAfter?: string;
-}
-
 const SEND_ROUTE = /^\/message\/sendText\/([^/]+)$/;
 
 /** The error body Evolution's express handler writes (src/main.ts). */
@@ -58,36 +45,15 @@ export function evolutionErrorBody(status: number, message: unknown): object {
   return { status, error: http.STATUS_CODES[status] ?? "Internal Server Error", response: { message } };
 }
 
-export class FakeEvolution extends FakeHttpServer {
+export class FakeEvolution extends ProgrammableFake {
   readonly options: FakeEvolutionOptions;
   readonly received: FakeEvolutionRequest[] = [];
-  requestCount = 0;
-  deliveredCount = 0;
-
-  private readonly nextFailures: Programmed[] = [];
-  private readonly numberFailures = new Map<string, Programmed>();
   private readonly notOnWhatsApp = new Set<string>();
-  private readonly countsByNumber = new Map<string, number>();
-  private rejectAll = false;
 
   constructor(options: FakeEvolutionOptions = {}) {
     const own = { ...options };
     super("FakeEvolution", own);
     this.options = own;
-  }
-
-  /**
-   * The next request(s) answer `failure`: a status with `body` (default: Evolution's error body
-   * for that status), "drop" (socket destroyed) or "timeout" (held until the client gives up).
-   */
-  failNext(failure: FakeEvolutionFailure, body?: unknown, opts: FailOptions = {}): void {
-    const p = programmed(failure, body, opts);
-    for (let i = 0; i < (opts.times ?? 1); i++) this.nextFailures.push(p);
-  }
-
-  /** Every send to this number answers `failure` until cleared or reset. */
-  failNumber(number: string, failure: FakeEvolutionFailure, body?: unknown, opts: FailOptions = {}): void {
-    this.numberFailures.set(digits(number), programmed(failure, body, opts));
   }
 
   /** This number is not on WhatsApp: 400 with `[{exists: false, jid, number}]`, as Evolution answers. */
@@ -100,26 +66,11 @@ export class FakeEvolution extends FakeHttpServer {
     this.notOnWhatsApp.delete(digits(number));
   }
 
-  /** When on, every request answers 401 (a revoked key). */
-  rejectTokens(on = true): void {
-    this.rejectAll = on;
-  }
-
-  countFor(number: string): number {
-    return this.countsByNumber.get(digits(number)) ?? 0;
-  }
-
   /** Forgets requests and programmed failures; options stay. */
   reset(): void {
     this.received.length = 0;
-    this.nextFailures.length = 0;
-    this.numberFailures.clear();
     this.notOnWhatsApp.clear();
-    this.countsByNumber.clear();
-    this.rejectAll = false;
-    this.requestCount = 0;
-    this.deliveredCount = 0;
-    this.connectionsSeen = this.sockets.size;
+    this.resetProgrammed();
   }
 
   protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -152,28 +103,15 @@ export class FakeEvolution extends FakeHttpServer {
     const number = typeof fields.number === "string" ? fields.number : "";
     const text = typeof fields.text === "string" ? fields.text : "";
     const entry: FakeEvolutionRequest = { instance, number, text, apiKey, at: Date.now(), status: 0 };
-    this.requestCount++;
-    if (number !== "") this.countsByNumber.set(digits(number), (this.countsByNumber.get(digits(number)) ?? 0) + 1);
+    this.countRequest(number);
     if (this.options.record !== false) this.received.push(entry);
 
     const decision = this.decide(instance, apiKey, raw, parsed, number, text);
-    const respond = (): void => {
-      if (res.destroyed || res.writableEnded) return;
-      if (decision.failure === "drop") {
-        req.socket.destroy();
-        return;
-      }
-      if (decision.failure === "timeout") return;
-      entry.status = decision.failure;
-      if (decision.retryAfter !== undefined) res.setHeader("Retry-After", decision.retryAfter);
-      if (decision.failure >= 200 && decision.failure < 300) this.deliveredCount++;
-      reply(res, decision.failure, decision.body ?? evolutionErrorBody(decision.failure, defaultMessage(decision.failure)));
-    };
-    this.afterLatency(respond);
+    this.respondWith(req, res, decision, entry, (status) => decision.body ?? evolutionErrorBody(status, defaultMessage(status)));
   }
 
   /** Order as Evolution: programmed failures, instance guard, apikey guard, validation, number check, send. */
-  private decide(instance: string, apiKey: string, raw: string | null, parsed: unknown, number: string, text: string): Programmed & { body?: unknown } {
+  private decide(instance: string, apiKey: string, raw: string | null, parsed: unknown, number: string, text: string): ProgrammedAnswer {
     const next = this.nextFailures.shift();
     if (next) return next;
     const instances = this.options.instances ?? ["secretaria"];
@@ -213,16 +151,6 @@ export async function startFakeEvolution(opts: FakeEvolutionOptions = {}): Promi
   const fake = new FakeEvolution(opts);
   await fake.start();
   return fake;
-}
-
-function programmed(failure: FakeEvolutionFailure, body: unknown, opts: FailOptions): Programmed {
-  if (typeof failure === "number" && (!Number.isInteger(failure) || failure < 200 || failure > 599)) {
-    throw new RangeError(`FakeEvolution: status ${failure} is not an HTTP status between 200 and 599`);
-  }
-  const p: Programmed = { failure };
-  if (body !== undefined) p.body = body;
-  if (opts.retryAfter !== undefined) p.retryAfter = String(opts.retryAfter);
-  return p;
 }
 
 function defaultMessage(status: number): unknown {

@@ -19,7 +19,7 @@ export abstract class FakeHttpServer {
 
   protected constructor(
     /** The class name, for the errors of a misuse in a test. */
-    private readonly kind: string,
+    protected readonly kind: string,
     private readonly listenOn: { host?: string; port?: number; latencyMs?: number },
   ) {}
 
@@ -114,6 +114,100 @@ export abstract class FakeHttpServer {
 }
 
 const MAX_REQUEST_BYTES = 256 * 1024;
+
+/** What a programmed failure answers: an HTTP status (with a body), or a broken exchange. */
+export type ProgrammedFailure = number | "drop" | "timeout";
+
+export interface ProgrammedFailOptions {
+  /** How many requests this applies to. Default 1. */
+  times?: number;
+  /** Retry-After header value (seconds or an HTTP date). */
+  retryAfter?: string | number;
+}
+
+export interface ProgrammedAnswer {
+  failure: ProgrammedFailure;
+  body?: unknown;
+  retryAfter?: string;
+}
+
+/**
+ * The programmable side the Evolution and Cloud API fakes share: failures for the next requests or
+ * for one number, a revoked key, and per-number counters. Each fake decides its own answers.
+ */
+export abstract class ProgrammableFake extends FakeHttpServer {
+  /** Requests that reached the send route, and those answered 2xx. */
+  requestCount = 0;
+  deliveredCount = 0;
+  protected readonly nextFailures: ProgrammedAnswer[] = [];
+  protected readonly numberFailures = new Map<string, ProgrammedAnswer>();
+  protected rejectAll = false;
+  private readonly countsByNumber = new Map<string, number>();
+
+  /** The next request(s) answer `failure`: a status with `body` (default: the gateway's error for it), "drop" or "timeout". */
+  failNext(failure: ProgrammedFailure, body?: unknown, opts: ProgrammedFailOptions = {}): void {
+    const p = this.programmed(failure, body, opts);
+    for (let i = 0; i < (opts.times ?? 1); i++) this.nextFailures.push(p);
+  }
+
+  /** Every send to this number answers `failure` until cleared or reset. */
+  failNumber(number: string, failure: ProgrammedFailure, body?: unknown, opts: ProgrammedFailOptions = {}): void {
+    this.numberFailures.set(digits(number), this.programmed(failure, body, opts));
+  }
+
+  /** When on, every request answers the gateway's 401 (a revoked key or token). */
+  rejectTokens(on = true): void {
+    this.rejectAll = on;
+  }
+
+  /** How many requests arrived for this number, whatever was answered. */
+  countFor(number: string): number {
+    return this.countsByNumber.get(digits(number)) ?? 0;
+  }
+
+  /** Counts one request for `number` (empty: counted in requestCount only). */
+  protected countRequest(number: string): void {
+    this.requestCount++;
+    if (number !== "") this.countsByNumber.set(digits(number), (this.countsByNumber.get(digits(number)) ?? 0) + 1);
+  }
+
+  /** Forgets programmed failures and counters; options stay. */
+  protected resetProgrammed(): void {
+    this.nextFailures.length = 0;
+    this.numberFailures.clear();
+    this.countsByNumber.clear();
+    this.rejectAll = false;
+    this.requestCount = 0;
+    this.deliveredCount = 0;
+    this.connectionsSeen = this.sockets.size;
+  }
+
+  /** Answers `decision` after the latency: drop, hold (timeout), or the status with `bodyFor(status)`; `entry.status` records it. */
+  protected respondWith(req: http.IncomingMessage, res: http.ServerResponse, decision: ProgrammedAnswer, entry: { status: number }, bodyFor: (status: number) => unknown): void {
+    this.afterLatency(() => {
+      if (res.destroyed || res.writableEnded) return;
+      if (decision.failure === "drop") {
+        req.socket.destroy();
+        return;
+      }
+      if (decision.failure === "timeout") return; // held: the client gives up, or stop() destroys the socket
+      entry.status = decision.failure;
+      if (decision.retryAfter !== undefined) res.setHeader("Retry-After", decision.retryAfter);
+      if (decision.failure >= 200 && decision.failure < 300) this.deliveredCount++;
+      reply(res, decision.failure, bodyFor(decision.failure));
+    });
+  }
+
+  private programmed(failure: ProgrammedFailure, body: unknown, opts: ProgrammedFailOptions): ProgrammedAnswer {
+    if (typeof failure === "number" && (!Number.isInteger(failure) || failure < 200 || failure > 599)) {
+      throw new RangeError(`${this.kind}: status ${failure} is not an HTTP status between 200 and 599`);
+    }
+    const p: ProgrammedAnswer = { failure };
+    if (body !== undefined) p.body = body;
+    if (opts.retryAfter !== undefined) p.retryAfter = String(opts.retryAfter);
+    return p;
+  }
+}
 
 /** A JSON answer (a string payload goes out as text/plain; null as an empty body). */
 export function reply(res: http.ServerResponse, status: number, payload: unknown): void {
