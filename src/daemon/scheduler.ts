@@ -1,4 +1,6 @@
 import { performance } from "node:perf_hooks";
+import { setTimeout as delay } from "node:timers/promises";
+import { ABANDON_DRAIN_MS } from "./shutdown.js";
 import type { Clock } from "../clock.js";
 import { iso } from "../clock.js";
 import { whaticketFromEnv, type WhaticketDefaults } from "../config.js";
@@ -48,8 +50,6 @@ import { stopTimeoutFor } from "./shutdown.js";
 
 export interface SchedulerDeps {
   store: Store;
-  /** Group commit: how long a finished send's outcome waits for others before its transaction (ms, default 2). */
-  groupCommitMs?: number;
   gateway: WhaticketGateway;
   /** Companies on Evolution API or the Cloud API send through these (created on first use when absent). */
   gateways?: Omit<GatewaySet, "whaticket">;
@@ -143,8 +143,6 @@ const emptySummary = (): TickSummary => ({ sent: 0, retried: 0, failed: 0, pause
 /** How far ahead of now a rate-limited company's sends are reserved and claimed. */
 const RESERVE_AHEAD_MS = 2_000;
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /** Whether `p` settled within `ms` (the timer is cleared either way). */
 async function settlesWithin(p: Promise<void>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -188,7 +186,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const retry = retrySettings(deps.retry);
   const whaticketDefaults = deps.whaticketDefaults ?? whaticketFromEnv();
   const wake = new Wakeup();
-  const recorder = new OutcomeRecorder(store, logger, { maxGroup: 256, flushAt: concurrency, windowMs: deps.groupCommitMs ?? 2 }, () => wake.notify());
+  const recorder = new OutcomeRecorder(store, logger, { flushAt: concurrency }, () => wake.notify());
   /**
    * Sends answered but not yet committed are what a crash would repeat: no new send starts while
    * that many wait for the group commit, so the crash window stays within two concurrencies.
@@ -198,16 +196,17 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   let current: Promise<TickResult> | null = null;
   let stopping = false;
   let stopped: Promise<void> | null = null;
-  /** Resolves on stop: a row waiting for its reserved instant goes back at once. */
-  let onStop!: () => void;
-  const stopSignal = new Promise<void>((resolve) => (onStop = resolve));
+  /**
+   * Aborted on stop: a row waiting for its reserved instant goes back at once. (An AbortSignal, not a
+   * pending promise raced against each wait: every race would leave a reaction on it until the stop.)
+   */
+  const stopAC = new AbortController();
   /**
    * The stop wait ran out: sends still unanswered are left to their lease, and this scheduler
    * writes nothing more (the daemon closes the database next).
    */
   let abandoned = false;
-  let onAbandon!: () => void;
-  const abandonSignal = new Promise<void>((resolve) => (onAbandon = resolve));
+  const abandonAC = new AbortController();
   /** Rows whose request has started and whose outcome is not committed yet: Whaticket may have them. */
   const requested = new Set<number>();
   /** Sends (and their waits for a reserved instant); a slot is free when its promise settles. */
@@ -334,7 +333,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const p: Promise<void> = (async () => {
       try {
         // The company's shared budget reserved this instant for this row.
-        if (q.sendAtMs !== null && q.sendAtMs > Date.now()) await Promise.race([sleep(q.sendAtMs - Date.now()), stopSignal]);
+        if (q.sendAtMs !== null && q.sendAtMs > Date.now()) await delay(q.sendAtMs - Date.now(), undefined, { signal: stopAC.signal }).catch(() => undefined);
         const now = clock();
         // The claim checked quiet hours; a row of a batch claimed just before they began must not go out in them.
         if (isInQuietHours(now, lane.company.timezone, lane.quiet)) {
@@ -470,8 +469,16 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 
   /** Every send is bounded by its client's timeout; only a stop that ran out of time stops the wait. */
   async function waitForInFlight(): Promise<void> {
-    if (!inFlight.size) return;
-    await Promise.race([Promise.allSettled([...inFlight]), abandonSignal]);
+    if (!inFlight.size || abandoned) return;
+    const signal = abandonAC.signal;
+    await new Promise<void>((resolve) => {
+      const onAbort = () => resolve();
+      signal.addEventListener("abort", onAbort, { once: true });
+      void Promise.allSettled([...inFlight]).then(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      });
+    });
   }
 
   async function pass(): Promise<TickResult> {
@@ -543,7 +550,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     stop() {
       if (stopped) return stopped;
       stopping = true;
-      onStop();
+      stopAC.abort();
       wake.notify();
       stopped = (async () => {
         // Sends only happen inside a pass, and a pass ends once its sends are answered and recorded:
@@ -553,8 +560,13 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           // A send outlived its timeout: stop waiting for it. What was answered is recorded (the
           // pass drains the recorder), then nothing more is written.
           abandoned = true;
-          onAbandon();
-          await settlesWithin(pass, stopTimeoutMs);
+          abandonAC.abort();
+          if (!(await settlesWithin(pass, ABANDON_DRAIN_MS))) {
+            // Not even the last commit ended: write nothing more, every row this daemon holds is left to its lease.
+            logger.warn("stop_gave_up", { note: "the last commit did not end in time; rows this daemon holds are claimed again when their lease runs out" });
+            await router.close();
+            return;
+          }
         }
         // Whaticket may have these: giving them back now would send them again at once. They keep
         // their lease and are claimed again when it runs out, as after a crash (at most one duplicate each).

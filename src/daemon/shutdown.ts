@@ -9,6 +9,9 @@ export const DEFAULT_SEND_TIMEOUT_MS = 10_000;
 /** After the send timeout: time to commit the last outcomes and give back unsent claims. */
 export const STOP_MARGIN_MS = 5_000;
 
+/** After the stop wait ran out: the pass's last commit of what was answered; then nothing more is written. */
+export const ABANDON_DRAIN_MS = 2_000;
+
 /** After the stop wait: closing the HTTP server, the gateway clients and the database. */
 export const CLOSE_MARGIN_MS = 5_000;
 
@@ -19,5 +22,5 @@ export function stopTimeoutFor(sendTimeoutMs: number = DEFAULT_SEND_TIMEOUT_MS):
 
 /** The shortest TimeoutStopSec (seconds) that lets a stop finish before systemd's SIGKILL. */
 export function minimumStopSeconds(sendTimeoutMs: number = DEFAULT_SEND_TIMEOUT_MS): number {
-  return Math.ceil((stopTimeoutFor(sendTimeoutMs) + CLOSE_MARGIN_MS) / 1000);
+  return Math.ceil((stopTimeoutFor(sendTimeoutMs) + ABANDON_DRAIN_MS + CLOSE_MARGIN_MS) / 1000);
 }
