@@ -326,7 +326,7 @@ async function runImport(store: Store, opts: Omit<ImportOptions, "onProgress">, 
       const run = new ImportRun(t, companies, opts);
       await feed(run);
       return run.finish();
-    });
+    }, { growsTable: true });
   } catch (err) {
     if (err instanceof ImportRefused) return err.summary;
     throw err;

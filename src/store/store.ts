@@ -33,6 +33,12 @@ export interface TxOptions {
    * process's write lock (WAL); on PostgreSQL REPEATABLE READ, READ ONLY.
    */
   readOnly?: boolean;
+  /**
+   * A long transaction that writes many rows of a table while querying it (an import): PostgreSQL
+   * plans each statement for its values instead of reusing a generic plan made while the table was
+   * still empty (that plan scans the company's rows per row: quadratic). SQLite has no plan cache.
+   */
+  growsTable?: boolean;
 }
 
 export interface Store extends Q {

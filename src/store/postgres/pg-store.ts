@@ -163,6 +163,7 @@ class PgStore extends PgQ implements Store {
       }
       try {
         await client.query(opts.readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
+        if (opts.growsTable) await client.query("SET LOCAL plan_cache_mode = force_custom_plan");
         const result = await fn(new PgQ(client, this.location));
         await client.query("COMMIT");
         return result;
