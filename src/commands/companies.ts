@@ -49,7 +49,7 @@ export async function runCompaniesAdd(o: CompaniesAddOptions): Promise<void> {
     const name = o.name ?? existing?.name;
     if (!name) throw new UsageError(`--name is required to add company "${o.id}" (e.g. --name "Clínica Sol")`);
     const whaticketToken = await tokenFromOptions(o);
-    const booking = await bookingWebhookFromOptions(o);
+    const booking = await bookingWebhookFromOptions(o, existing?.booking_webhook_url ?? null);
     const { company, result } = await saveCompany(db, { ...o, name, ...(whaticketToken !== undefined ? { whaticketToken } : {}) }, ctx.clock);
     const webhook = booking ? await booking.apply(db, company.id, ctx.clock) : null;
     const http = company.whaticket_url && o.whaticketUrl !== undefined ? plainHttpWarning("--whaticket-url", company.whaticket_url) : null;
@@ -140,9 +140,9 @@ function gatewayCell(c: ReturnType<typeof publicCompany>): string {
 }
 
 /** --booking-webhook URL / --no-booking-webhook / --booking-webhook-secret-file PATH|-: checked before anything is saved. */
-async function bookingWebhookFromOptions(o: CompaniesAddOptions) {
+async function bookingWebhookFromOptions(o: CompaniesAddOptions, currentUrl: string | null) {
   if (o.bookingWebhook === undefined && o.bookingWebhookSecretFile === undefined) return null;
-  const { checkBookingWebhookUrl, configureBookingWebhook } = await import("../services/booking-webhook-service.js");
+  const { bookingWebhookChangeProblem, checkBookingWebhookUrl, configureBookingWebhook } = await import("../services/booking-webhook-service.js");
   let url: string | null | undefined;
   if (o.bookingWebhook === false) url = null;
   else if (o.bookingWebhook !== undefined) {
@@ -170,6 +170,9 @@ async function bookingWebhookFromOptions(o: CompaniesAddOptions) {
     secret = text.trim();
   }
   const change = { ...(url !== undefined ? { url } : {}), ...(secret !== undefined ? { secret } : {}) };
+  // Before the company is saved: a wrong secret must leave nothing half-written.
+  const problem = bookingWebhookChangeProblem(change, currentUrl);
+  if (problem) throw new UsageError(problem);
   return { apply: (db: Parameters<typeof configureBookingWebhook>[0], id: string, clock: Parameters<typeof configureBookingWebhook>[3]) => configureBookingWebhook(db, id, change, clock) };
 }
 

@@ -53,18 +53,29 @@ function newSigningSecret(): string {
   return randomBytes(32).toString("hex");
 }
 
+/**
+ * The change's own mistakes, given the company's current URL (null for a new company): checked
+ * before anything is saved, so `companies add` with a bad secret writes nothing.
+ */
+export function bookingWebhookChangeProblem(change: BookingWebhookChange, currentUrl: string | null): string | null {
+  if (change.secret !== undefined && (change.secret.length < MIN_SECRET_LENGTH || /\s/.test(change.secret))) {
+    return `the booking webhook secret must be one line of at least ${MIN_SECRET_LENGTH} characters without spaces (or leave it out: one is generated)`;
+  }
+  if (change.secret !== undefined && change.url === null) return "give either --no-booking-webhook or a booking webhook secret, not both";
+  const url = change.url === undefined ? currentUrl : change.url;
+  if (url === null && change.secret !== undefined) return "a booking webhook secret needs --booking-webhook URL";
+  return null;
+}
+
 /** Sets or removes a company's booking webhook; audited (never the secret). */
 export async function configureBookingWebhook(store: Store, companyId: string, change: BookingWebhookChange, clock: Clock): Promise<BookingWebhookResult> {
-  if (change.secret !== undefined && (change.secret.length < MIN_SECRET_LENGTH || /\s/.test(change.secret))) {
-    throw new UsageError(`the booking webhook secret must be one line of at least ${MIN_SECRET_LENGTH} characters without spaces (or leave it out: one is generated)`);
-  }
-  if (change.secret !== undefined && change.url === null) throw new UsageError("give either --no-booking-webhook or a booking webhook secret, not both");
   const nowIso = clock().toISOString();
   return store.tx(async (t) => {
     const current = await getBookingWebhook(t, companyId);
     if (!current) throw new UserError(`unknown company "${companyId}": see secretaria companies list`);
+    const problem = bookingWebhookChangeProblem(change, current.booking_webhook_url);
+    if (problem) throw new UsageError(problem);
     const url = change.url === undefined ? current.booking_webhook_url : change.url;
-    if (url === null && change.secret !== undefined) throw new UsageError("a booking webhook secret needs --booking-webhook URL");
     let generatedSecret: string | null = null;
     let secret: string | null = null;
     if (url !== null) {

@@ -67,6 +67,13 @@ describe("booking webhook (CLI)", () => {
     const short = await cli(["companies", "add", "--id", "clinica", "--booking-webhook-secret-file", file]);
     assert.equal(short.code, 2);
     assert.match(short.stderr, /^secretaria: the booking webhook secret must be one line of at least 24 characters/);
+    // A new company with a bad secret: refused before anything is saved (no company, no audit).
+    const fresh = await cli(["companies", "add", "--id", "nova", "--name", "Nova", "--booking-webhook", "https://agenda.example.com/b", "--booking-webhook-secret-file", file]);
+    assert.equal(fresh.code, 2);
+    const noUrl = await cli(["companies", "add", "--id", "nova", "--name", "Nova", "--booking-webhook-secret-file", file.replace("secret", "none")]);
+    assert.notEqual(noUrl.code, 0);
+    const list = await cli(["companies", "list", "--json"]);
+    assert.ok(!(JSON.parse(list.stdout) as { id: string }[]).some((c) => c.id === "nova"), "nothing half-written");
   });
 
   test("daemon --once POSTs the pending booking, signed (the secret encrypted at rest under SECRETARIA_SECRET_KEY); a second run sends nothing", async () => {
