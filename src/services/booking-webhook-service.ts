@@ -157,18 +157,20 @@ export async function deliverBookings(store: Store, o: DeliverOptions): Promise<
   // One at a time: a stop request is honoured between POSTs, and nothing is claimed that is not sent now.
   for (let n = 0; n < (o.limit ?? 20) && !o.shouldStop?.(); n++) {
     const now = o.clock();
-    const [d] = await claimDueDeliveries(store, now.toISOString(), new Date(now.getTime() + leaseMs).toISOString(), 1);
+    const lease = new Date(now.getTime() + leaseMs).toISOString();
+    const [d] = await claimDueDeliveries(store, now.toISOString(), lease, 1);
     if (!d) break;
     const outcome = await postOne(d, o, timeoutMs);
     const at = o.clock();
+    const held = { id: d.id, lease };
     if (outcome === "delivered") {
-      await markDelivered(store, d.id, at.toISOString());
+      await markDelivered(store, held, at.toISOString());
       result.delivered++;
       o.logger.info("booking_webhook_delivered", { company: d.company_id, delivery: d.id, attempt: d.attempts });
       continue;
     }
     const next = d.url ? nextDeliveryAttempt(d.attempts, at, o.random) : null;
-    await markNotDelivered(store, d.id, outcome, next ? next.toISOString() : null);
+    await markNotDelivered(store, held, outcome, next ? next.toISOString() : null);
     if (next) result.retried++;
     else result.failed++;
     o.logger.warn(next ? "booking_webhook_retry" : "booking_webhook_failed", {

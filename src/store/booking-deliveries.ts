@@ -1,4 +1,4 @@
-import type { Q } from "./store.js";
+import { bySql, type Q } from "./store.js";
 
 /**
  * The booking webhook's settings (companies.booking_webhook_url / _secret, migration 009) and its
@@ -58,46 +58,55 @@ export async function enqueueBookingDelivery(q: Q, d: { company_id: string; appo
   return n > 0;
 }
 
+/** Due, pending and not held by another daemon. Index: booking_deliveries_due. */
+const DUE = `status = 'pending' AND next_attempt_at <= @now AND (lease_expires_at IS NULL OR lease_expires_at <= @now)`;
+
 /**
- * Takes up to `limit` pending deliveries due at `nowIso` that no other daemon holds: each is
- * leased until `leaseUntilIso` and its attempt counted by one conditional UPDATE, so two
- * daemons never POST the same row at once. Index: booking_deliveries_due.
+ * Takes up to `limit` pending deliveries due at `now` that no other daemon holds: leased until
+ * `leaseUntil` (the lease is also the token the marks below check) and the attempt counted, in one
+ * statement. PostgreSQL: the pick skips rows another daemon is claiming (FOR UPDATE SKIP LOCKED)
+ * and the outer condition is re-checked on the locked row, as in the follow-up claim (followups.ts).
  */
-export async function claimDueDeliveries(q: Q, nowIso: string, leaseUntilIso: string, limit: number): Promise<ClaimedDelivery[]> {
-  const due = await q.all<{ id: number }>(
-    `SELECT id FROM booking_deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
-     ORDER BY next_attempt_at, id LIMIT ?`,
-    [nowIso, nowIso, limit],
+export async function claimDueDeliveries(q: Q, now: string, leaseUntil: string, limit: number): Promise<ClaimedDelivery[]> {
+  const pick = `SELECT id FROM booking_deliveries WHERE ${DUE} ORDER BY next_attempt_at, id LIMIT @limit`;
+  const ids = await q.all<{ id: number }>(
+    bySql(q, {
+      sqlite: `UPDATE booking_deliveries SET lease_expires_at = @leaseUntil, attempts = attempts + 1 WHERE id IN (${pick}) RETURNING id`,
+      postgres: `WITH picked AS MATERIALIZED (${pick} FOR UPDATE SKIP LOCKED)
+                 UPDATE booking_deliveries SET lease_expires_at = @leaseUntil, attempts = attempts + 1
+                  WHERE id IN (SELECT id FROM picked) AND ${DUE} RETURNING id`,
+    }),
+    { now, leaseUntil, limit },
   );
-  const claimed: ClaimedDelivery[] = [];
-  for (const { id } of due) {
-    const n = await q.run(
-      `UPDATE booking_deliveries SET lease_expires_at = ?, attempts = attempts + 1
-        WHERE id = ? AND status = 'pending' AND (lease_expires_at IS NULL OR lease_expires_at <= ?)`,
-      [leaseUntilIso, id, nowIso],
-    );
-    if (n !== 1) continue;
-    const row = await q.get<ClaimedDelivery>(
-      `SELECT d.*, c.booking_webhook_url AS url, c.booking_webhook_secret AS secret
-         FROM booking_deliveries d JOIN companies c ON c.id = d.company_id WHERE d.id = ?`,
-      [id],
-    );
-    if (row) claimed.push(row);
-  }
-  return claimed;
+  if (!ids.length) return [];
+  const params: Record<string, unknown> = {};
+  const list = ids.map((r, i) => ((params[`i${i}`] = r.id), `@i${i}`)).join(", ");
+  return q.all<ClaimedDelivery>(
+    `SELECT d.*, c.booking_webhook_url AS url, c.booking_webhook_secret AS secret
+       FROM booking_deliveries d JOIN companies c ON c.id = d.company_id WHERE d.id IN (${list}) ORDER BY d.next_attempt_at, d.id`,
+    params,
+  );
 }
 
-export async function markDelivered(q: Q, id: number, nowIso: string): Promise<void> {
-  await q.run("UPDATE booking_deliveries SET status = 'delivered', delivered_at = ?, lease_expires_at = NULL, last_error = NULL WHERE id = ?", [nowIso, id]);
+/** Delivered: the body (the client's name and phone) is not kept once it is not needed for a retry. Only while this lease holds. */
+export async function markDelivered(q: Q, d: { id: number; lease: string }, nowIso: string): Promise<boolean> {
+  return (
+    (await q.run(
+      "UPDATE booking_deliveries SET status = 'delivered', delivered_at = ?, body = '', lease_expires_at = NULL, last_error = NULL WHERE id = ? AND status = 'pending' AND lease_expires_at = ?",
+      [nowIso, d.id, d.lease],
+    )) === 1
+  );
 }
 
-/** Not delivered: try again at `nextIso`, or (null) give up as failed. */
-export async function markNotDelivered(q: Q, id: number, error: string, nextIso: string | null): Promise<void> {
-  if (nextIso === null) {
-    await q.run("UPDATE booking_deliveries SET status = 'failed', lease_expires_at = NULL, last_error = ? WHERE id = ?", [error, id]);
-  } else {
-    await q.run("UPDATE booking_deliveries SET next_attempt_at = ?, lease_expires_at = NULL, last_error = ? WHERE id = ?", [nextIso, error, id]);
-  }
+/** Not delivered: try again at `nextIso`, or (null) give up as failed. Only while this lease holds. */
+export async function markNotDelivered(q: Q, d: { id: number; lease: string }, error: string, nextIso: string | null): Promise<boolean> {
+  const n =
+    nextIso === null
+      ? await q.run("UPDATE booking_deliveries SET status = 'failed', lease_expires_at = NULL, last_error = ? WHERE id = ? AND status = 'pending' AND lease_expires_at = ?", [error, d.id, d.lease])
+      : await q.run("UPDATE booking_deliveries SET next_attempt_at = ?, lease_expires_at = NULL, last_error = ? WHERE id = ? AND status = 'pending' AND lease_expires_at = ?", [
+          nextIso, error, d.id, d.lease,
+        ]);
+  return n === 1;
 }
 
 export interface DeliverySummary {
