@@ -7,11 +7,11 @@ import { outputWidth, renderFittedTable, type FittedColumn } from "../render/fit
 import { compactPhone, mixedZones, nonTextAnswer, relativeTime, shortLocal, statusLabel } from "../render/followup-format.js";
 import { listCompanies } from "../store/companies.js";
 import {
-  FOLLOWUP_SORTS, STATUS_FILTERS, STATUS_FILTER_STATES, endRangesFor, followupPages, listFollowups, type FollowupItem, type FollowupSort,
+  FOLLOWUP_SORTS, KEYSET_SORTS, STATUS_FILTERS, STATUS_FILTER_STATES, endRangesFor, followupPages, listFollowups, type FollowupItem, type FollowupSort,
   type StatusFilter,
 } from "../store/followup-queries.js";
 import { DEFAULT_TIMEZONE } from "../domain/hours.js";
-import { commandContext, intOption, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
+import { commandContext, intOption, openMigrated, print, printJson, terminalSafeJson, type GlobalOptions } from "./context.js";
 import { companyFilter } from "../services/company-service.js";
 import { count } from "../render/plural.js";
 
@@ -56,6 +56,9 @@ export async function runFollowupsList(o: FollowupsListOptions): Promise<void> {
   const format: Format = o.json ? "json" : ((o.format ?? "table").toLowerCase() as Format);
   if (!FORMATS.includes(format)) throw new UsageError(`unknown --format "${o.format}": use table, json or csv`);
   if (o.all && (o.limit !== undefined || o.page !== undefined)) throw new UsageError("--all lists every row: leave out --limit and --page");
+  if (o.all && !(KEYSET_SORTS as readonly string[]).includes(sort)) {
+    throw new UsageError(`--all exports in --sort ${KEYSET_SORTS.join(", ")} order (the others would re-sort every remaining row for each page): sort the file afterwards, or use --limit/--page`);
+  }
   if (o.all && format === "table") {
     throw new UsageError("--all is for exports: add --format csv or --format json (a table of every row would not fit a screen; --page N pages it)");
   }
@@ -120,10 +123,10 @@ async function exportAll(pages: AsyncIterable<FollowupItem[]>, format: "json" | 
     return;
   }
   let n = 0;
-  // The same text as printJson of the whole array: "[", items indented by two, "]".
+  // The same text as printJson of the whole array (terminal-safe the same way): "[", items indented by two, "]".
   for await (const page of pages) {
     const text = page.map((i) => JSON.stringify(jsonItem(i), null, 2).replace(/^/gm, "  ")).join(",\n");
-    await write(`${n ? ",\n" : "[\n"}${text}`);
+    await write(terminalSafeJson(`${n ? ",\n" : "[\n"}${text}`));
     n += page.length;
   }
   await write(n ? "\n]\n" : "[]\n");

@@ -273,10 +273,19 @@ export function followupKeysetSql(q: Q, f: Omit<FollowupListFilter, "limit" | "o
 }
 
 /**
+ * The sorts an index serves page after page (appointments_end, appointments_company_status_end,
+ * the primary key): the only ones `--all` takes. The others lead with an expression (NULLs last, a
+ * case-folded name) no index holds, so every page would sort all the remaining rows again
+ * (measured: client order over 200k rows 6.8 s against 0.2 s for -end).
+ */
+export const KEYSET_SORTS = ["end", "-end", "id", "-id"] as const satisfies readonly FollowupSort[];
+
+/**
  * Every matching follow-up, page by page (`followups list --all`): each page resumes after the
- * previous page's last row (keyset), so memory holds one page, the cost of a page does not grow
- * with its position (no OFFSET), and a row is neither read twice nor skipped while the daemon
- * changes other rows (a row whose own sort key changes mid-export may move, as in any live list).
+ * previous page's last row (keyset), so memory holds one page, and with a KEYSET_SORTS order the
+ * cost of a page does not grow with its position (no OFFSET); a row is neither read twice nor
+ * skipped while the daemon changes other rows (a row whose own sort key changes mid-export may
+ * move, as in any live list).
  */
 export async function* followupPages(q: Q, f: Omit<FollowupListFilter, "limit" | "offset">, pageSize = 500): AsyncGenerator<FollowupItem[]> {
   let after: FollowupItem | undefined;

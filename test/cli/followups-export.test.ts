@@ -50,20 +50,20 @@ describe("followups list --all (streamed export) and the cut note", () => {
   });
 
   test("--all --format csv: every row once, byte for byte what one page of 10,000 gives; no cut note", async () => {
-    const all = await list("--all", "--format", "csv", "--csv-delimiter", ";", "--bom", "--sort", "client");
+    const all = await list("--all", "--format", "csv", "--csv-delimiter", ";", "--bom", "--sort", "id");
     assert.equal(all.code, 0, all.stderr);
     assert.equal(all.stderr, "");
     assert.ok(all.stdout.startsWith("\uFEFFid;company_id;client_name;"));
     const parsed = parse(all.stdout.slice(1), { columns: true, delimiter: ";" }) as { id: string }[];
     assert.equal(parsed.length, rows);
     assert.equal(new Set(parsed.map((r) => r.id)).size, rows);
-    const one = await list("--limit", "10000", "--format", "csv", "--csv-delimiter", ";", "--bom", "--sort", "client");
+    const one = await list("--limit", "10000", "--format", "csv", "--csv-delimiter", ";", "--bom", "--sort", "id");
     assert.equal(one.stderr, "");
     assert.equal(all.stdout, one.stdout);
   });
 
   test("--all --format json (and --json): the same text as the whole array printed at once, with filters", async () => {
-    for (const args of [["--format", "json"], ["--json", "--status", "pending", "--sort", "-next"], ["--json", "--search", "zzz-nobody"]]) {
+    for (const args of [["--format", "json"], ["--json", "--status", "pending", "--sort", "end"], ["--json", "--search", "zzz-nobody"]]) {
       const all = await list("--all", ...args);
       assert.equal(all.code, 0, all.stderr);
       const one = await list("--limit", "10000", ...args);
@@ -92,6 +92,10 @@ describe("followups list --all (streamed export) and the cut note", () => {
     const l = await list("--all", "--json", "--limit", "5");
     assert.equal(l.code, 2);
     assert.match(l.stderr, /--all lists every row: leave out --limit and --page/);
+    const s = await list("--all", "--json", "--sort", "client");
+    assert.equal(s.code, 2);
+    assert.match(s.stderr, /^secretaria: --all exports in --sort end, -end, id, -id order/);
+    assert.equal(s.stdout, "");
   });
 
   test("--show-phones: the table shows the full phone only when asked", async () => {

@@ -59,6 +59,7 @@ describe("customer text on the operator's screen, in CSV and in logs", () => {
     ["appointments show", ["appointments", "show", "1"]],
     ["followups list", ["followups", "list", "--status", "all"]],
     ["followups list --format csv", ["followups", "list", "--status", "all", "--format", "csv"]],
+    ["followups list --all --json", ["followups", "list", "--status", "all", "--all", "--json"]],
     ["followups show", ["followups", "show", "1"]],
     ["replies list", ["replies", "list"]],
     ["audit list", ["audit", "list"]],
