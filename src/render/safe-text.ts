@@ -15,7 +15,12 @@ const ESC_OTHER = /\u001b[ -~]?/g;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
 
+/** CONTROL without the g flag: a test() that keeps no state between calls. */
+const ANY_CONTROL = new RegExp(CONTROL.source);
+
 export function stripControl(text: string): string {
+  // Every sequence below starts with a character of this class: most text (every log line of the send path) has none.
+  if (!ANY_CONTROL.test(text)) return text;
   return text.replace(OSC, "").replace(CSI, "").replace(ESC_OTHER, "").replace(CONTROL, "");
 }
 
