@@ -172,7 +172,7 @@ export async function runAppointmentsImport(o: AppointmentsImportOptions, file: 
       if (o.saveMap && reading.mapping) print(`saved this mapping for company ${reading.company}: the next import with --company ${reading.company} uses it`);
     }
     if (refused) {
-      throw new UserError(`${name}: ${summary.invalid} invalid row${summary.invalid === 1 ? "" : "s"} (listed above), nothing imported: fix them, or pass --skip-invalid to import the ${summary.rows - summary.invalid} valid rows`);
+      throw new UserError(`${name}: ${count(summary.invalid, "invalid row")} (listed above), nothing imported: fix them, or pass --skip-invalid to import the ${summary.rows - summary.invalid} valid rows`);
     }
   } finally {
     await db.close();
@@ -194,7 +194,7 @@ function followupSummary(s: ImportSummary): string {
   if (f.no_consent) parts.push(`${f.no_consent} without consent`);
   if (f.cancelled) parts.push(`${f.cancelled} cancelled`);
   if (f.already_handled) parts.push(`${f.already_handled} already sent or answered`);
-  const dup = s.duplicates ? ` (${s.duplicates} repeated line${s.duplicates === 1 ? "" : "s"} counted once)` : "";
+  const dup = s.duplicates ? ` (${count(s.duplicates, "repeated line")} counted once)` : "";
   return `follow-ups: ${parts.join(", ")}${dup}`;
 }
 

@@ -1,3 +1,4 @@
+import { count } from "../render/plural.js";
 import { UsageError, UserError } from "../errors.js";
 import { renderTable } from "../render/table.js";
 import { csvStyle, listFormat, toCsvText, type ListOutputOptions } from "../render/list-output.js";
@@ -200,7 +201,7 @@ export async function runCompaniesShow(o: GlobalOptions & { json?: boolean }, id
     print(gatewayLine(company));
     print(`  template ${company.followup_template ? JSON.stringify(company.followup_template) : "(the standard text)"}`);
     print(company.paused_reason ? `  PAUSED since ${company.paused_at ?? "?"}: ${company.paused_reason}` : "  not paused");
-    print(`  ${pending} follow-up${pending === 1 ? "" : "s"} still to be sent`);
+    print(`  ${count(pending, "follow-up")} still to be sent`);
     if (mapping) print(`  saved import mapping: ${Object.entries(mapping).map(([k, v]) => `${k}=${v.join("+")}`).join(",")}`);
     print(bookingWebhookLine(company));
     if (deliveries.pending + deliveries.delivered + deliveries.failed) {
@@ -220,8 +221,8 @@ export async function runCompaniesRemove(o: GlobalOptions & { force?: boolean; j
     const { removeCompany } = await import("../services/company-removal-service.js");
     const r = await removeCompany(db, id, { force: !!o.force, clock: ctx.clock });
     if (o.json) return printJson({ removed: id, ...r });
-    const dropped = r.pending ? `, ${r.pending} pending follow-up${r.pending === 1 ? "" : "s"} dropped` : "";
-    print(`removed company ${id} and its ${r.appointments} appointment${r.appointments === 1 ? "" : "s"}${dropped} (the audit log keeps the history)`);
+    const dropped = r.pending ? `, ${count(r.pending, "pending follow-up")} dropped` : "";
+    print(`removed company ${id} and its ${count(r.appointments, "appointment")}${dropped} (the audit log keeps the history)`);
   } finally {
     await db.close();
   }

@@ -1,3 +1,4 @@
+import { count } from "../render/plural.js";
 import { maskPhone } from "../domain/phone.js";
 import { UsageError } from "../errors.js";
 import { csvStyle, listFormat, toCsvText, type ListOutputOptions } from "../render/list-output.js";
@@ -74,7 +75,7 @@ export async function runContactsOptOut(o: ContactsOptions): Promise<void> {
     const r = await db.tx((t) => operatorOptOut(t, { companyId: company, phone, note: o.note ?? null, now: ctx.clock() }));
     if (o.json) return printJson({ added: r.added, skipped_followups: r.skipped, entry: entryJson(r.entry) });
     print(r.added ? `${phone} is on company ${company}'s do-not-contact list` : `${phone} was already on company ${company}'s do-not-contact list (since ${r.entry.since})`);
-    if (r.skipped.length) print(`${r.skipped.length} scheduled follow-up${r.skipped.length === 1 ? "" : "s"} skipped (opted_out): ${r.skipped.join(", ")}`);
+    if (r.skipped.length) print(`${count(r.skipped.length, "scheduled follow-up")} skipped (opted_out): ${r.skipped.join(", ")}`);
   } finally {
     await db.close();
   }

@@ -1,3 +1,4 @@
+import { count } from "../render/plural.js";
 import { loadMigrations, migrate, migrationStatus } from "../store/migrator.js";
 import { displayLocation, isPostgresUrl, openStore } from "../store/open.js";
 import { commandContext, intOption, print, printJson, type GlobalOptions } from "./context.js";
@@ -27,7 +28,7 @@ export async function runMigrate(o: MigrateOptions): Promise<void> {
     if (o.json) return printJson({ database: where, applied: applied.map((m) => m.name) });
     if (applied.length === 0) print(`${where}: up to date, nothing to apply`);
     for (const m of applied) print(`applied ${m.name}`);
-    if (applied.length) print(`${where}: ${applied.length} migration${applied.length === 1 ? "" : "s"} applied`);
+    if (applied.length) print(`${where}: ${count(applied.length, "migration")} applied`);
   } finally {
     await db.close();
   }

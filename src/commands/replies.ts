@@ -1,3 +1,4 @@
+import { count } from "../render/plural.js";
 import { DateTime } from "luxon";
 import { DEFAULT_TIMEZONE } from "../domain/hours.js";
 import { isLocalDate, localDayRange } from "../domain/local-days.js";
@@ -96,7 +97,7 @@ export async function runRepliesList(o: RepliesListOptions): Promise<void> {
     if (!items.length) return print("no inbound messages match");
     const withZone = mixedZones(rows.map(zoneOf));
     print(renderInbox(items, outputWidth(), o.showPhones, withZone ? rows.map((r) => utcOffset(r.received_at, zoneOf(r))) : undefined));
-    print(`${items.length} message${items.length === 1 ? "" : "s"}${items.length === limit ? ` (the newest ${limit}; --limit N for more)` : ""}`);
+    print(`${count(items.length, "message")}${items.length === limit ? ` (the newest ${limit}; --limit N for more)` : ""}`);
   } finally {
     await db.close();
   }

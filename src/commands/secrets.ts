@@ -1,6 +1,6 @@
-import { UsageError } from "../errors.js";
-import { reencryptSecrets, requireNewKey, type ReencryptResult } from "../services/company-secrets.js";
-import { generateKey, readKeyFile, secretKeyFromEnv, parseSecretKey, type SecretKey } from "../services/secret-box.js";
+import { count } from "../render/plural.js";
+import { oldKeyFrom, reencryptSecrets, requireNewKey, type ReencryptResult } from "../services/company-secrets.js";
+import { generateKey, parseSecretKey, type SecretKey } from "../services/secret-box.js";
 import { commandContext, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
 
 /**
@@ -25,15 +25,6 @@ export interface SecretsRotateOptions extends GlobalOptions {
   json?: boolean;
 }
 
-function oldKey(o: SecretsRotateOptions): SecretKey | null {
-  const fromEnv = secretKeyFromEnv(process.env, { value: "SECRETARIA_OLD_SECRET_KEY", file: "SECRETARIA_OLD_SECRET_KEY_FILE" });
-  if (o.oldKeyFile !== undefined) {
-    if (fromEnv) throw new UsageError("give the old key with --old-key-file or SECRETARIA_OLD_SECRET_KEY, not both");
-    return readKeyFile(o.oldKeyFile, "--old-key-file");
-  }
-  return fromEnv;
-}
-
 async function reencrypt(o: SecretsRotateOptions, old: SecretKey | null): Promise<void> {
   const newKey = requireNewKey(process.env);
   const ctx = commandContext(o);
@@ -45,7 +36,7 @@ async function reencrypt(o: SecretsRotateOptions, old: SecretKey | null): Promis
     await db.close();
   }
   if (o.json) return printJson({ key_id: r.keyId, encrypted: r.encrypted, reencrypted: r.reencrypted, unchanged: r.unchanged, companies: r.companies });
-  print(`key ${r.keyId}: ${r.encrypted} plaintext secret${r.encrypted === 1 ? "" : "s"} encrypted, ${r.reencrypted} re-encrypted from ${old ? `key ${old.id}` : "an old key"}, ${r.unchanged} already under this key (${r.companies} compan${r.companies === 1 ? "y" : "ies"} changed)`);
+  print(`key ${r.keyId}: ${count(r.encrypted, "plaintext secret")} encrypted, ${r.reencrypted} re-encrypted from ${old ? `key ${old.id}` : "an old key"}, ${r.unchanged} already under this key (${count(r.companies, "company", "companies")} changed)`);
   if (r.reencrypted) print("restart every daemon with the new key: until then they cannot read the re-encrypted tokens and pause those companies");
 }
 
@@ -56,5 +47,5 @@ export function runSecretsEncrypt(o: SecretsRotateOptions): Promise<void> {
 
 /** Moves every secret from the old key (SECRETARIA_OLD_SECRET_KEY or --old-key-file) to SECRETARIA_SECRET_KEY, in one transaction. */
 export function runSecretsRotate(o: SecretsRotateOptions): Promise<void> {
-  return reencrypt(o, oldKey(o));
+  return reencrypt(o, oldKeyFrom(process.env, o.oldKeyFile));
 }

@@ -1,3 +1,4 @@
+import { count } from "../render/plural.js";
 import type { Clock } from "../clock.js";
 import { UserError } from "../errors.js";
 import { writeAudit } from "../store/audit.js";
@@ -15,7 +16,7 @@ export async function removeCompany(store: Store, id: string, o: { force: boolea
     if (!(await getCompany(t, id))) throw new UserError(`unknown company "${id}": see secretaria companies list`);
     const pending = await countPendingFollowups(t, id);
     if (pending && !o.force) {
-      throw new UserError(`company ${id} has ${pending} follow-up${pending === 1 ? "" : "s"} still to be sent: cancel them (secretaria appointments cancel …), wait until they go out, or pass --force to remove it anyway`);
+      throw new UserError(`company ${id} has ${count(pending, "follow-up")} still to be sent: cancel them (secretaria appointments cancel …), wait until they go out, or pass --force to remove it anyway`);
     }
     const { appointments } = await deleteCompanyData(t, id);
     await writeAudit(t, { action: "company_removed", company_id: id, payload: { appointments, pending, forced: o.force }, created_at: o.clock().toISOString() });

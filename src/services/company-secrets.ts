@@ -3,7 +3,7 @@ import { listCompanies, type CompanyRow } from "../store/companies.js";
 import { setCompanySecret } from "../store/company-secrets.js";
 import type { Store } from "../store/store.js";
 import {
-  isSealed, KEY_ENV, KEY_FILE_ENV, openSecret, SECRET_COLUMNS, sealedKeyId, sealSecret, secretKeyFromEnv, secretLabel,
+  isSealed, KEY_ENV, KEY_FILE_ENV, openSecret, readKeyFile, SECRET_COLUMNS, sealedKeyId, sealSecret, secretKeyFromEnv, secretLabel,
   type SecretColumn, type SecretKey,
 } from "./secret-box.js";
 
@@ -168,6 +168,16 @@ export async function reencryptSecrets(store: Store, keys: { newKey: SecretKey; 
 }
 
 /** The new key for `secrets encrypt/rotate`: required. */
+/** The key being rotated away from: SECRETARIA_OLD_SECRET_KEY(_FILE) or --old-key-file, not both; null when none (plaintext only). */
+export function oldKeyFrom(env: NodeJS.ProcessEnv, oldKeyFile?: string): SecretKey | null {
+  const fromEnv = secretKeyFromEnv(env, { value: "SECRETARIA_OLD_SECRET_KEY", file: "SECRETARIA_OLD_SECRET_KEY_FILE" });
+  if (oldKeyFile !== undefined) {
+    if (fromEnv) throw new UsageError("give the old key with --old-key-file or SECRETARIA_OLD_SECRET_KEY, not both");
+    return readKeyFile(oldKeyFile, "--old-key-file");
+  }
+  return fromEnv;
+}
+
 export function requireNewKey(env: NodeJS.ProcessEnv): SecretKey {
   const key = secretKeyFromEnv(env);
   if (!key) throw new UserError(`set ${KEY_ENV} (or ${KEY_FILE_ENV}) to the key to encrypt with: make one with \`secretaria secrets keygen\``);

@@ -1,3 +1,4 @@
+import { count } from "../render/plural.js";
 import { UserError } from "../errors.js";
 import { assertMigrated, migrate } from "../store/migrator.js";
 import {
@@ -27,7 +28,7 @@ export async function copyDatabase(source: Store, target: Store, opts: { now: ()
   for (const { table } of tables0) {
     const n = await rowCount(target, table);
     if (n > 0) {
-      throw new UserError(`the target ${target.location} is not empty (${table} has ${n} row${n === 1 ? "" : "s"}): copy into a new, empty database (CREATE DATABASE …)`);
+      throw new UserError(`the target ${target.location} is not empty (${table} has ${count(n, "row")}): copy into a new, empty database (CREATE DATABASE …)`);
     }
   }
   const tables: CopyReport["tables"] = [];

@@ -1,3 +1,4 @@
+import { count } from "../render/plural.js";
 import { statSync } from "node:fs";
 import { whaticketFromEnv } from "../config.js";
 import {
@@ -71,7 +72,7 @@ export async function diagnose(db: Store, o: DoctorOptions): Promise<SetupProble
     if (deliveries.failed) {
       problems.push({
         check: "booking_webhook", company: c.id,
-        problem: `company ${c.id}: ${deliveries.failed} WhatsApp booking${deliveries.failed === 1 ? "" : "s"} could not be sent to its booking webhook (last error: ${deliveries.last_error ?? "?"})`,
+        problem: `company ${c.id}: ${count(deliveries.failed, "WhatsApp booking")} could not be sent to its booking webhook (last error: ${deliveries.last_error ?? "?"})`,
         fix: `check the receiver at ${c.booking_webhook_url ?? "(no URL now)"}; the bookings are in secretaria appointments list --source whatsapp --company ${c.id}`,
       });
     }
@@ -80,7 +81,7 @@ export async function diagnose(db: Store, o: DoctorOptions): Promise<SetupProble
   }
   const counts = countSecrets(companies, key);
   if (counts.plaintext && !keyBroken) {
-    const who = `${counts.plaintext} gateway secret${counts.plaintext === 1 ? " is" : "s are"} stored unencrypted (companies ${counts.plaintextCompanies.slice(0, 10).join(", ")})`;
+    const who = `${count(counts.plaintext, "gateway secret is", "gateway secrets are")} stored unencrypted (companies ${counts.plaintextCompanies.slice(0, 10).join(", ")})`;
     problems.push(
       key
         ? { check: "secrets", problem: `${who} although SECRETARIA_SECRET_KEY is set`, fix: "secretaria secrets encrypt" }

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { UsageError, UserError } from "../errors.js";
+import { SECRET_COLUMNS, type SecretColumn } from "../store/company-secrets.js";
 
 /**
  * Gateway secrets at rest: AES-256-GCM (node:crypto) under a 32-byte key the operator keeps out of
@@ -25,10 +26,7 @@ export interface SecretPlace {
   column: SecretColumn;
 }
 
-export type SecretColumn = "whaticket_token" | "evolution_api_key" | "cloud_access_token" | "cloud_app_secret" | "cloud_verify_token" | "booking_webhook_secret";
-
-/** Every column of `companies` that holds a secret (migrations 001, 007 and 009). */
-export const SECRET_COLUMNS: readonly SecretColumn[] = ["whaticket_token", "evolution_api_key", "cloud_access_token", "cloud_app_secret", "cloud_verify_token", "booking_webhook_secret"];
+export { SECRET_COLUMNS, type SecretColumn };
 
 const LABELS: Record<SecretColumn, { label: string; flag: string }> = {
   whaticket_token: { label: "Whaticket token", flag: "--whaticket-token" },
