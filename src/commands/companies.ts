@@ -20,24 +20,27 @@ export interface CompaniesAddOptions extends GlobalOptions, Omit<CompanyOptions,
   json?: boolean;
 }
 
+/** The text of a secret given by file (`flag PATH`) or on standard input (`-`), trimmed. */
+async function readSecretText(flag: string, file: string): Promise<string> {
+  if (file === "-") {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString("utf8").trim();
+  }
+  const { readFile } = await import("node:fs/promises");
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch (err) {
+    throw new UserError(`cannot read ${flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
 /** `--whaticket-token-file PATH` or `--whaticket-token -` (standard input): the token off the command line. */
 async function tokenFromOptions(o: CompaniesAddOptions): Promise<string | undefined> {
   const file = o.whaticketTokenFile;
   if (file !== undefined && o.whaticketToken !== undefined) throw new UsageError("give either --whaticket-token or --whaticket-token-file, not both");
-  let text: string;
-  if (file !== undefined) {
-    const { readFile } = await import("node:fs/promises");
-    try {
-      text = await readFile(file, "utf8");
-    } catch (err) {
-      throw new UserError(`cannot read --whaticket-token-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  } else if (o.whaticketToken === "-") {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    text = Buffer.concat(chunks).toString("utf8");
-  } else return o.whaticketToken;
-  const token = text.trim();
+  if (file === undefined && o.whaticketToken !== "-") return o.whaticketToken;
+  const token = await readSecretText("--whaticket-token-file", file ?? "-");
   if (!token || /\s/.test(token)) throw new UsageError(`${file !== undefined ? `--whaticket-token-file ${file}` : "standard input"} must hold the token alone on one line`);
   return token;
 }
@@ -155,20 +158,7 @@ async function bookingWebhookFromOptions(o: CompaniesAddOptions, currentUrl: str
   const file = o.bookingWebhookSecretFile;
   if (file !== undefined) {
     if (file === "-" && o.whaticketToken === "-") throw new UsageError("standard input can hold one secret: give the Whaticket token or the booking webhook secret by file");
-    let text: string;
-    if (file === "-") {
-      const chunks: Buffer[] = [];
-      for await (const c of process.stdin) chunks.push(c as Buffer);
-      text = Buffer.concat(chunks).toString("utf8");
-    } else {
-      const { readFile } = await import("node:fs/promises");
-      try {
-        text = await readFile(file, "utf8");
-      } catch (err) {
-        throw new UserError(`cannot read --booking-webhook-secret-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      }
-    }
-    secret = text.trim();
+    secret = await readSecretText("--booking-webhook-secret-file", file);
   }
   const change = { ...(url !== undefined ? { url } : {}), ...(secret !== undefined ? { secret } : {}) };
   // Before the company is saved: a wrong secret must leave nothing half-written.
