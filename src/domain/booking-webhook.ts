@@ -12,7 +12,7 @@ export const DELIVERY_HEADER = "X-Secretaria-Delivery";
 export const EVENT_HEADER = "X-Secretaria-Event";
 export const BOOKING_EVENT = "booking.created";
 
-/** POSTs a delivery gets before it is marked failed: about a day with the backoff below. */
+/** POSTs a delivery gets before it is marked failed: about 8 hours with the backoff below. */
 export const MAX_DELIVERY_ATTEMPTS = 10;
 /** First retry after about a minute, doubling, at most 4 hours apart. */
 const RETRY = { baseMs: 60_000, maxMs: 4 * 60 * 60_000 } as const;
@@ -67,9 +67,31 @@ export function deliveryHeaders(secret: string, deliveryId: number, body: string
   };
 }
 
-/** After failed attempt `attempt`: the time of the next one, or null when the delivery has used them all. */
-export function nextDeliveryAttempt(attempt: number, now: Date, random: () => number = Math.random): Date | null {
-  if (attempt >= MAX_DELIVERY_ATTEMPTS) return null;
+/**
+ * How a POST ended, for what happens next: `transient` is retried with backoff (timeouts, network
+ * errors, 408, 425, 429, 5xx); `permanent` fails at once (another 4xx or a 3xx: the receiver refuses
+ * it, retrying for hours changes nothing); `local` is this host's problem (the signing key cannot be
+ * read): tried again later without counting the attempt.
+ */
+export type DeliveryFailure = { kind: "transient" | "permanent" | "local"; error: string };
+
+export function classifyDeliveryStatus(status: number): DeliveryFailure | null {
+  if (status >= 200 && status < 300) return null;
+  const error = `HTTP ${status}`;
+  if (status === 408 || status === 425 || status === 429 || status >= 500) return { kind: "transient", error };
+  return { kind: "permanent", error };
+}
+
+/** A local problem is looked at again after this long, whatever the attempts. */
+export const LOCAL_RETRY_MS = 10 * 60_000;
+
+/**
+ * After failed attempt `attempt` ended with `failure`: the time of the next one, or null when the
+ * delivery is failed for good (permanent, or every attempt used).
+ */
+export function nextDeliveryAttempt(attempt: number, failure: DeliveryFailure, now: Date, random: () => number = Math.random): Date | null {
+  if (failure.kind === "local") return new Date(now.getTime() + LOCAL_RETRY_MS);
+  if (failure.kind === "permanent" || attempt >= MAX_DELIVERY_ATTEMPTS) return null;
   return new Date(now.getTime() + backoffDelayMs(attempt, { ...RETRY, random }));
 }
 

@@ -3,8 +3,9 @@ import { randomBytes } from "node:crypto";
 import type { Clock } from "../clock.js";
 import { UsageError, UserError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { stripControl } from "../render/safe-text.js";
 import {
-  MIN_SECRET_LENGTH, bookingPayload, bookingWebhookUrlProblem, deliveryHeaders, nextDeliveryAttempt,
+  MIN_SECRET_LENGTH, bookingPayload, bookingWebhookUrlProblem, classifyDeliveryStatus, deliveryHeaders, nextDeliveryAttempt, type DeliveryFailure,
 } from "../domain/booking-webhook.js";
 import { plainHttpWarning, urlCredentialsProblem } from "../domain/gateway-url.js";
 import type { AppointmentRow } from "../store/appointments.js";
@@ -147,8 +148,10 @@ export interface DeliverResult {
 
 /**
  * POSTs the due deliveries (no transaction is open while a request is in flight): 2xx is
- * delivered; anything else is tried again with backoff until MAX_DELIVERY_ATTEMPTS, then failed.
- * A company whose webhook was removed meanwhile fails its pending deliveries at once.
+ * delivered; timeouts, network errors, 408/425/429 and 5xx are tried again with backoff until
+ * MAX_DELIVERY_ATTEMPTS, then failed; another 4xx fails at once; a signing key this host cannot
+ * read waits without using attempts. A company whose webhook was removed meanwhile fails its
+ * pending deliveries at once.
  */
 export async function deliverBookings(store: Store, o: DeliverOptions): Promise<DeliverResult> {
   const timeoutMs = o.timeoutMs ?? 10_000;
@@ -169,28 +172,30 @@ export async function deliverBookings(store: Store, o: DeliverOptions): Promise<
       o.logger.info("booking_webhook_delivered", { company: d.company_id, delivery: d.id, attempt: d.attempts });
       continue;
     }
-    const next = d.url ? nextDeliveryAttempt(d.attempts, at, o.random) : null;
-    await markNotDelivered(store, held, outcome, next ? next.toISOString() : null);
+    // A local problem does not use up the attempt (the claim counted it).
+    const next = nextDeliveryAttempt(d.attempts, outcome, at, o.random);
+    await markNotDelivered(store, held, outcome.error, next ? next.toISOString() : null, outcome.kind === "local");
     if (next) result.retried++;
     else result.failed++;
     o.logger.warn(next ? "booking_webhook_retry" : "booking_webhook_failed", {
-      company: d.company_id, delivery: d.id, attempt: d.attempts, error: outcome, ...(next ? { next_attempt_at: next.toISOString() } : {}),
+      company: d.company_id, delivery: d.id, attempt: d.attempts, error: outcome.error, kind: outcome.kind, ...(next ? { next_attempt_at: next.toISOString() } : {}),
     });
   }
   return result;
 }
 
-async function postOne(d: ClaimedDelivery, o: DeliverOptions, timeoutMs: number): Promise<"delivered" | string> {
-  if (!d.url || !d.secret) return "the company has no booking webhook any more (companies add --booking-webhook URL)";
+async function postOne(d: ClaimedDelivery, o: DeliverOptions, timeoutMs: number): Promise<"delivered" | DeliveryFailure> {
+  // Removed on purpose: its pending deliveries fail at once.
+  if (!d.url) return { kind: "permanent", error: "the company has no booking webhook any more (companies add --booking-webhook URL)" };
   let secret: string | null;
   try {
     secret = companySecret({ id: d.company_id, booking_webhook_secret: d.secret }, "booking_webhook_secret");
   } catch (err) {
-    // The key is missing or another one: nothing is sent unsigned; retried once the key is right.
-    return (err as Error).message;
+    // The key is missing or another one: nothing is sent unsigned; tried again once the key is right.
+    return { kind: "local", error: (err as Error).message };
   }
-  if (!secret) return "the company has no booking webhook secret (companies add --booking-webhook URL)";
+  if (!secret) return { kind: "local", error: "the company has no booking webhook secret (companies add --booking-webhook URL)" };
   const r = await (o.post ?? fetchPost)(d.url, deliveryHeaders(secret, d.id, d.body, o.clock()), d.body, timeoutMs);
-  if ("error" in r) return r.error.slice(0, 300);
-  return r.status >= 200 && r.status < 300 ? "delivered" : `HTTP ${r.status}`;
+  if ("error" in r) return { kind: "transient", error: stripControl(r.error).slice(0, 300) };
+  return classifyDeliveryStatus(r.status) ?? "delivered";
 }

@@ -98,14 +98,19 @@ export async function markDelivered(q: Q, d: { id: number; lease: string }, nowI
   );
 }
 
-/** Not delivered: try again at `nextIso`, or (null) give up as failed. Only while this lease holds. */
-export async function markNotDelivered(q: Q, d: { id: number; lease: string }, error: string, nextIso: string | null): Promise<boolean> {
+/**
+ * Not delivered: try again at `nextIso` (`refund`: without using up the attempt the claim counted),
+ * or (null) give up as failed. Only while this lease holds.
+ */
+export async function markNotDelivered(q: Q, d: { id: number; lease: string }, error: string, nextIso: string | null, refund = false): Promise<boolean> {
   const n =
     nextIso === null
       ? await q.run("UPDATE booking_deliveries SET status = 'failed', lease_expires_at = NULL, last_error = ? WHERE id = ? AND status = 'pending' AND lease_expires_at = ?", [error, d.id, d.lease])
-      : await q.run("UPDATE booking_deliveries SET next_attempt_at = ?, lease_expires_at = NULL, last_error = ? WHERE id = ? AND status = 'pending' AND lease_expires_at = ?", [
-          nextIso, error, d.id, d.lease,
-        ]);
+      : await q.run(
+          `UPDATE booking_deliveries SET next_attempt_at = ?, lease_expires_at = NULL, last_error = ?, attempts = attempts - ?
+            WHERE id = ? AND status = 'pending' AND lease_expires_at = ?`,
+          [nextIso, error, refund ? 1 : 0, d.id, d.lease],
+        );
   return n === 1;
 }
 

@@ -118,6 +118,13 @@ describe("booking webhook (CLI)", () => {
       assert.equal(noKey.code, 0, noKey.stderr);
       assert.equal(got.length, 0);
       assert.match(noKey.stderr, /SECRETARIA_SECRET_KEY is not set/);
+      const waiting = await openStore(db);
+      try {
+        const d = (await waiting.get<{ status: string; attempts: number }>("SELECT status, attempts FROM booking_deliveries"))!;
+        assert.deepEqual([d.status, Number(d.attempts)], ["pending", 0], "a key this host cannot read uses no attempt");
+      } finally {
+        await waiting.close();
+      }
       await (async () => {
         const s2 = await openStore(db);
         try {

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { silentLogger } from "../../src/logger.js";
-import { MAX_DELIVERY_ATTEMPTS, verifySignature } from "../../src/domain/booking-webhook.js";
+import { MAX_DELIVERY_ATTEMPTS, classifyDeliveryStatus, verifySignature } from "../../src/domain/booking-webhook.js";
 import { bookedExternalId } from "../../src/services/booking-service.js";
 import { checkBookingWebhookUrl, configureBookingWebhook, deliverBookings } from "../../src/services/booking-webhook-service.js";
 import { createReplyService } from "../../src/services/reply-service.js";
@@ -129,6 +129,20 @@ describe("booking webhook", () => {
     const [row] = await deliveries(f);
     assert.deepEqual([row?.status, row?.attempts, row?.last_error], ["failed", MAX_DELIVERY_ATTEMPTS, "HTTP 500"]);
     assert.deepEqual(await deliverySummary(f.db, "clinica"), { pending: 0, delivered: 0, failed: 1, last_error: "HTTP 500" });
+  });
+
+  test("a receiver that refuses the request (410, 400) fails it at once; 429 and 408 are retried", async (t) => {
+    const gone = await receiver(t, [410]);
+    const { f } = await bookWithWebhook(t, gone.url);
+    assert.deepEqual(await deliver(f), { delivered: 0, retried: 0, failed: 1 });
+    const [row] = await deliveries(f);
+    assert.deepEqual([row?.status, row?.attempts, row?.last_error], ["failed", 1, "HTTP 410"]);
+    f.clock.advance(24 * 3600_000);
+    await deliver(f);
+    assert.equal(gone.got.length, 1, "never retried");
+    for (const status of [429, 408, 503]) assert.equal(classifyDeliveryStatus(status)?.kind, "transient", String(status));
+    for (const status of [400, 401, 404, 301]) assert.equal(classifyDeliveryStatus(status)?.kind, "permanent", String(status));
+    assert.equal(classifyDeliveryStatus(204), null);
   });
 
   test("a receiver that is down (connection refused) is retried, not failed", async (t) => {
