@@ -1,3 +1,4 @@
+import { messageTimestamp } from "../domain/inbound-message.js";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { nonTextBody, type NonTextKind } from "../domain/inbound-message.js";
 import { isRecord } from "./http-transport.js";
@@ -279,9 +280,10 @@ function profileNameOf(contacts: Json[], phone: string): string | undefined {
   return name === null ? undefined : name.slice(0, 128);
 }
 
+/** Seconds since the epoch, by the one reading of a message's timestamp every gateway shares (domain/inbound-message.ts). */
 function unixSeconds(v: unknown): number | null {
-  const n = typeof v === "number" ? v : typeof v === "string" && /^\d{1,12}$/.test(v.trim()) ? Number(v.trim()) : NaN;
-  return Number.isFinite(n) && n > 0 ? Math.floor(n) : null;
+  const at = messageTimestamp(v);
+  return at ? at.getTime() / 1000 : null;
 }
 
 /** A query parameter `hub.<name>` from the shapes callers have. */

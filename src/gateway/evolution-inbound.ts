@@ -1,3 +1,4 @@
+import { messageTimestamp } from "../domain/inbound-message.js";
 import { baileysNonText, nonTextBody, type NonTextKind } from "../domain/inbound-message.js";
 import { phoneFromJid } from "../domain/phone.js";
 import { isRecord } from "./http-transport.js";
@@ -205,15 +206,10 @@ function nativeFlowId(v: unknown): string | null {
   }
 }
 
-/** Seconds since the epoch from a number, a numeric string or a protobuf Long `{low, high}`. */
+/** Seconds since the epoch, by the one reading of a message's timestamp every gateway shares (domain/inbound-message.ts). */
 function unixSeconds(v: unknown): number | null {
-  let n: number | null = null;
-  if (typeof v === "number") n = v;
-  else if (typeof v === "string" && /^\d{1,12}$/.test(v.trim())) n = Number(v.trim());
-  else if (isRecord(v) && typeof v.low === "number" && typeof v.high === "number") n = v.high * 2 ** 32 + (v.low >>> 0);
-  if (n === null || !Number.isFinite(n) || n <= 0) return null;
-  // Milliseconds sneak in from some integrations.
-  return Math.floor(n > 1e12 ? n / 1000 : n);
+  const at = messageTimestamp(v);
+  return at ? at.getTime() / 1000 : null;
 }
 
 function str(v: unknown): string | null {
