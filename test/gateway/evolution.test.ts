@@ -403,6 +403,9 @@ describe("parseEvolutionWebhook", () => {
     assert.equal(ts(1717171717123), 1717171717);
     assert.equal(ts(undefined), null);
     assert.equal(ts("soon"), null);
+    // Not a plausible message time (1970, year 2200): absent, as on the other gateways, not a date that would mark the reply as old.
+    assert.equal(ts(5), null);
+    assert.equal(ts(7258118400), null);
   });
 
   test("invalid input never throws and says why", () => {
