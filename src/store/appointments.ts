@@ -95,10 +95,13 @@ const RESOLVE_COLUMNS = "id, external_id, client_name, client_phone, start_time,
 // Only when FIND_SQL found nothing (a re-import pays nothing more): the row this external id was
 // linked to (appointment_aliases' key), then the same client at the same start under another id
 // (appointments_company_start).
-const LINK_SQL = `SELECT 1 AS via, ${RESOLVE_COLUMNS.split(", ").map((c) => `a.${c}`).join(", ")}
+// The best one first: a link before a slot match; among slot matches the WhatsApp booking, then the oldest row.
+const LINK_SQL = `SELECT 1 AS via, 0 AS pref, ${RESOLVE_COLUMNS.split(", ").map((c) => `a.${c}`).join(", ")}
     FROM appointment_aliases l JOIN appointments a ON a.id = l.appointment_id WHERE l.company_id = ? AND l.external_id = ?
   UNION ALL
-  SELECT 2 AS via, ${RESOLVE_COLUMNS} FROM appointments WHERE company_id = ? AND start_time = ? AND client_phone = ? AND external_id <> ?`;
+  SELECT 2 AS via, CASE WHEN source = 'whatsapp' THEN 0 ELSE 1 END AS pref, ${RESOLVE_COLUMNS}
+    FROM appointments WHERE company_id = ? AND start_time = ? AND client_phone = ? AND external_id <> ?
+  ORDER BY via, pref, id LIMIT 1`;
 const UPDATE_DATA_SQL = `UPDATE appointments SET client_name = ?, client_phone = ?, start_time = ?, end_time = ?,
     status = ?, allow_followup = ?, updated_at = ? WHERE id = ?`;
 // Only touches rows still before sending: the WHERE guards against a daemon that claimed the row meanwhile.
@@ -137,16 +140,13 @@ export const appointmentWriter = {
    * clinic exports under its own id; the WhatsApp booking wins a tie, then the oldest row).
    */
   async resolve(q: Q, data: AppointmentData): Promise<ResolvedAppointment> {
-    type Found = StoredAppointmentData & Pick<AppointmentRow, "external_id" | "source"> & { via: number };
+    type Found = StoredAppointmentData & Pick<AppointmentRow, "external_id" | "source"> & { via: number; pref: number };
     const own = await q.get<StoredAppointmentData>(FIND_SQL, [data.company_id, data.external_id]);
     if (own) return { via: "own", row: own };
-    const rows = await q.all<Found>(LINK_SQL, [data.company_id, data.external_id, data.company_id, data.start_time, data.client_phone, data.external_id]);
-    if (!rows.length) return { via: "none" };
-    const best = (v: number) => rows.filter((r) => Number(r.via) === v).sort((a, b) => Number(b.source === "whatsapp") - Number(a.source === "whatsapp") || a.id - b.id)[0];
-    const strip = ({ via: _via, ...row }: Found) => row;
-    const alias = best(1);
-    if (alias) return { via: "alias", row: strip(alias) };
-    return { via: "slot", row: strip(best(2)!) };
+    const found = await q.get<Found>(LINK_SQL, [data.company_id, data.external_id, data.company_id, data.start_time, data.client_phone, data.external_id]);
+    if (!found) return { via: "none" };
+    const { via, pref: _pref, ...row } = found;
+    return { via: Number(via) === 1 ? "alias" : "slot", row };
   },
   /** Records `externalId` as another name of appointment `id` (a re-import finds it; nothing if already there). */
   async link(q: Q, companyId: string, externalId: string, id: number, nowIso: string): Promise<void> {
