@@ -122,6 +122,7 @@ export interface DeliverySummary {
   last_error: string | null;
 }
 
+/** Index: booking_deliveries_company (company_id, status) (migration 011). */
 export async function deliverySummary(q: Q, companyId: string): Promise<DeliverySummary> {
   const rows = await q.all<{ status: DeliveryStatus; n: number }>("SELECT status, count(*) AS n FROM booking_deliveries WHERE company_id = ? GROUP BY status", [companyId]);
   const out: DeliverySummary = { pending: 0, delivered: 0, failed: 0, last_error: null };
@@ -132,18 +133,4 @@ export async function deliverySummary(q: Q, companyId: string): Promise<Delivery
   );
   out.last_error = last?.last_error ?? null;
   return out;
-}
-
-export function listDeliveries(q: Q, f: { companyId?: string; status?: DeliveryStatus; limit: number }): Promise<BookingDeliveryRow[]> {
-  const where: string[] = [];
-  const params: Record<string, unknown> = { limit: f.limit };
-  if (f.companyId) {
-    where.push("company_id = @companyId");
-    params.companyId = f.companyId;
-  }
-  if (f.status) {
-    where.push("status = @status");
-    params.status = f.status;
-  }
-  return q.all<BookingDeliveryRow>(`SELECT * FROM booking_deliveries ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT @limit`, params);
 }
