@@ -24,6 +24,7 @@ import { scheduleIntervalSeconds } from "./health-routes.js";
 import { DaemonEventHub } from "./events.js";
 import { WriteHealth } from "./write-health.js";
 import type { RunningHttpServer } from "./http-server.js";
+import { SqliteHotPathThread, type HotPathStore } from "./hot-path.js";
 import { createScheduler, type Scheduler, type SchedulerDeps, type TickResult } from "./scheduler.js";
 import { DEFAULT_SEND_TIMEOUT_MS, stopTimeoutFor } from "./shutdown.js";
 import type { DeliverOptions } from "../services/booking-webhook-service.js";
@@ -124,6 +125,7 @@ export class Daemon {
   private gateway: WhaticketGateway | null = null;
   private ownedGateways: { close(): Promise<void> | void }[] = [];
   private scheduler: Scheduler | null = null;
+  private hotPath: HotPathStore | null = null;
   private http: RunningHttpServer | null = null;
   private task: ScheduledTask | null = null;
   private starting: Promise<void> | null = null;
@@ -200,8 +202,11 @@ export class Daemon {
       if (!gateways.evolution) this.ownedGateways.push((gateways.evolution = new EvolutionClient(clientOptions)));
       if (!gateways.cloud) this.ownedGateways.push((gateways.cloud = new CloudClient(clientOptions)));
       const events = o.events ?? new DaemonEventHub();
+      // SQLite: claims and group commits on a thread of their own (hot-path.ts), unless turned off.
+      if (store.dialect === "sqlite" && env.SECRETARIA_HOT_PATH_THREAD !== "0") this.hotPath = await SqliteHotPathThread.start(store.location);
       this.scheduler = createScheduler({
         store,
+        ...(this.hotPath ? { hotPath: this.hotPath } : {}),
         gateway: this.gateway,
         gateways,
         clock: o.clock,
@@ -313,6 +318,8 @@ export class Daemon {
       this.heartbeat = null;
       if (this.beating) await this.beating;
       if (this.scheduler) await this.scheduler.stop();
+      // After the scheduler's last commit: the thread ends its connection before the store closes.
+      if (this.hotPath) await this.hotPath.close();
       // Stops after the POST in flight (at most its timeout); its row stays leased, then is retried.
       if (this.delivering) await this.delivering;
       if (this.http) await this.http.close();

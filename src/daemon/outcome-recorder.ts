@@ -1,6 +1,6 @@
 import type { Logger } from "../logger.js";
-import { applyOutcome, applyOutcomes, type PlannedOutcome } from "../services/followup-service.js";
-import type { Store } from "../store/store.js";
+import type { PlannedOutcome } from "../services/followup-service.js";
+import type { HotPathStore } from "./hot-path.js";
 
 /**
  * Group commit of send outcomes. A send's slot is free as soon as its HTTP exchange ends; its
@@ -34,7 +34,8 @@ export class OutcomeRecorder {
   private readonly windowMs: number;
 
   constructor(
-    private readonly store: Store,
+    /** Where outcomes are committed: one transaction per call (hot-path.ts: in process, or the SQLite thread). */
+    private readonly sink: Pick<HotPathStore, "record">,
     private readonly logger: Logger,
     options: GroupCommitOptions = {},
     /** Called after each flush (the dispatcher waits on the backlog). */
@@ -93,13 +94,13 @@ export class OutcomeRecorder {
     const group = this.pending.splice(0, this.maxGroup);
     this.inFlush = group.length;
     try {
-      const results = await this.store.tx((t) => applyOutcomes(t, group.map((g) => g.p)));
+      const results = await this.sink.record(group.map((g) => g.p));
       group.forEach((g, i) => g.resolve(results[i] ?? false));
     } catch (err) {
       this.logger.warn("outcome_flush_failed", { rows: group.length, error: (err as Error).message, note: "recording them one by one" });
       for (const g of group) {
         try {
-          g.resolve(await this.store.tx((t) => applyOutcome(t, g.p)));
+          g.resolve((await this.sink.record([g.p]))[0] ?? false);
         } catch (e) {
           // Left to the lease: the row is claimed again when it runs out.
           this.logger.error("followup_record_failed", { id: g.p.row.id, company: g.p.company.id, error: (e as Error).message });

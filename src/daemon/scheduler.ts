@@ -21,9 +21,10 @@ import {
 import { writeAudit } from "../store/audit.js";
 import { listCompanies, type CompanyRow } from "../store/companies.js";
 import { recordDaemonTick } from "../store/daemons.js";
-import { claimDue, deferClaim, reclaimExpiredLeases, releaseAllClaims, releaseClaim, reserveSendSlots, sweepUnsendable, type ClaimedRow } from "../store/followups.js";
+import { deferClaim, reclaimExpiredLeases, releaseAllClaims, releaseClaim, reserveSendSlots, sweepUnsendable, type ClaimedRow } from "../store/followups.js";
 import type { Store } from "../store/store.js";
 import { noDaemonEvents, type DaemonEvents, type TickSummary } from "./events.js";
+import { inProcessHotPath, type HotPathStore } from "./hot-path.js";
 import { OutcomeRecorder } from "./outcome-recorder.js";
 import { stopTimeoutFor } from "./shutdown.js";
 
@@ -50,6 +51,8 @@ import { stopTimeoutFor } from "./shutdown.js";
 
 export interface SchedulerDeps {
   store: Store;
+  /** Claims and group commits (hot-path.ts); default in process on `store`. The caller closes it. */
+  hotPath?: HotPathStore;
   gateway: WhaticketGateway;
   /** Companies on Evolution API or the Cloud API send through these (created on first use when absent). */
   gateways?: Omit<GatewaySet, "whaticket">;
@@ -186,12 +189,13 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const retry = retrySettings(deps.retry);
   const whaticketDefaults = deps.whaticketDefaults ?? whaticketFromEnv();
   const wake = new Wakeup();
-  const recorder = new OutcomeRecorder(store, logger, { flushAt: concurrency }, () => wake.notify());
+  const hotPath = deps.hotPath ?? inProcessHotPath(store);
+  const recorder = new OutcomeRecorder(hotPath, logger, { flushAt: concurrency }, () => wake.notify());
   /**
    * Sends answered but not yet committed are what a crash would repeat: no new send starts while
    * that many wait for the group commit, so the crash window stays within two concurrencies.
    */
-  const maxUnrecorded = concurrency;
+  const maxUnrecorded = 2 * concurrency;
 
   let current: Promise<TickResult> | null = null;
   let stopping = false;
@@ -421,7 +425,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       (async () => {
         try {
           const now = clock();
-          const rows = await claimDue(store, {
+          const rows = await hotPath.claim({
             companyId: lane.company.id,
             owner,
             now: iso(now),

@@ -205,9 +205,14 @@ const ignoringLeases = (sql: string) =>
   );
 
 export function claimDue(store: Store, p: ClaimParams): Promise<ClaimedRow[]> {
-  let sql: string = store.dialect === "postgres" ? FOLLOWUP_SQL.claimDuePg : FOLLOWUP_SQL.claimDue;
+  return store.tx((t) => claimRows(t, p));
+}
+
+/** The claim inside the caller's transaction (the SQLite hot-path thread commits it with the outcomes that wait). */
+export function claimRows(t: Q, p: ClaimParams): Promise<ClaimedRow[]> {
+  let sql: string = t.dialect === "postgres" ? FOLLOWUP_SQL.claimDuePg : FOLLOWUP_SQL.claimDue;
   if (UNSAFE_NO_LEASE) sql = ignoringLeases(sql);
-  return store.tx((t) => t.all<ClaimedRow>(sql, p));
+  return t.all<ClaimedRow>(sql, p);
 }
 
 export function reclaimExpiredLeases(q: Q, now: string): Promise<number> {

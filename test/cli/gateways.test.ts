@@ -105,6 +105,14 @@ describe("one daemon, three gateways (subprocess, three fakes)", () => {
         await d.waitForStderr(/daemon_started url=http:\/\/127\.0\.0\.1:\d+/);
         const url = /daemon_started url=(http:\/\/127\.0\.0\.1:\d+)/.exec(d.stderr())![1]!;
         await until(() => wt.received.length >= 2 && evo.received.length >= 2 && cloud.received.length >= 2, 60_000, "the six follow-ups");
+        // A gateway's answer is recorded by the next group commit, a moment after the fake has it:
+        // the replies below answer follow-ups the daemon has recorded as sent.
+        for (const deadline = Date.now() + 30_000; ; ) {
+          const n = (await db.get<{ n: number }>("SELECT count(*) AS n FROM appointments WHERE followup_status = 'sent'"))!.n;
+          if (n === 6) break;
+          if (Date.now() > deadline) assert.fail(`${n} of the six follow-ups recorded as sent`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
         assert.deepEqual(wt.received.map((m) => m.number).sort(), [phoneFor(0), phoneFor(1)]);
         assert.deepEqual(evo.received.map((m) => m.number).sort(), [phoneFor(10), phoneFor(11)]);
         assert.deepEqual(cloud.received.map((m) => [m.to, m.type]).sort(), [[phoneFor(20), "template"], [phoneFor(21), "template"]]);

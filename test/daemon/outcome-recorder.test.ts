@@ -1,6 +1,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { iso } from "../../src/clock.js";
+import { inProcessHotPath } from "../../src/daemon/hot-path.js";
 import { OutcomeRecorder } from "../../src/daemon/outcome-recorder.js";
 import type { SendOutcome } from "../../src/gateway/whaticket.js";
 import { silentLogger } from "../../src/logger.js";
@@ -51,7 +52,7 @@ describe("group commit of send outcomes", () => {
       await db.run("UPDATE appointments SET lease_owner = 'other' WHERE id = ?", [rows[5]!.id]);
       const c = counting(db);
       // Sends finishing on different turns of the event loop, all within the window (flushAt ends it).
-      const recorder = new OutcomeRecorder(c.store, silentLogger, { windowMs: 10 * 60_000, flushAt: 6 });
+      const recorder = new OutcomeRecorder(inProcessHotPath(c.store), silentLogger, { windowMs: 10 * 60_000, flushAt: 6 });
       const pending: Promise<boolean>[] = [];
       for (let i = 0; i < rows.length; i++) {
         pending.push(recorder.record(plan(i)));
@@ -73,7 +74,7 @@ describe("group commit of send outcomes", () => {
     try {
       const c = counting(db);
       // A window far longer than the test's timeout: only flushAt can get these recorded.
-      const recorder = new OutcomeRecorder(c.store, silentLogger, { windowMs: 10 * 60_000, flushAt: 2 });
+      const recorder = new OutcomeRecorder(inProcessHotPath(c.store), silentLogger, { windowMs: 10 * 60_000, flushAt: 2 });
       assert.deepEqual(await Promise.all([recorder.record(plan(0)), recorder.record(plan(1))]), [true, true]);
       assert.deepEqual(await Promise.all([recorder.record(plan(2)), recorder.record(plan(3))]), [true, true]);
       assert.equal(c.txs(), 2);
@@ -86,7 +87,7 @@ describe("group commit of send outcomes", () => {
   test("drain() commits what waits for the window", async () => {
     const { db, plan } = await claimed(1);
     try {
-      const recorder = new OutcomeRecorder(db, silentLogger, { windowMs: 10 * 60_000, flushAt: 10 });
+      const recorder = new OutcomeRecorder(inProcessHotPath(db), silentLogger, { windowMs: 10 * 60_000, flushAt: 10 });
       const p = recorder.record(plan(0));
       await recorder.drain();
       assert.equal(await p, true);
