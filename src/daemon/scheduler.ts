@@ -37,7 +37,8 @@ import { stopTimeoutFor } from "./shutdown.js";
  * runs dry (one claim transaction per batch, returning the rows), and sends are dealt round-robin
  * across companies so a slow one never holds back the others. A send's slot is free as soon as
  * its HTTP exchange ends; the outcome goes to the OutcomeRecorder, which commits every outcome
- * finished meanwhile in one transaction. What every message of a company shares (its Whaticket
+ * finished meanwhile in one transaction. Claims and those commits go through a HotPathStore
+ * (hot-path.ts): on SQLite a worker thread with its own connection, so they never stall the sends. What every message of a company shares (its Whaticket
  * target, quiet hours, the send day for "de hoje / de ontem") is computed once per tick.
  *
  * No send happens inside a company's quiet hours: a company in them is not claimed for, and a
@@ -193,7 +194,9 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const recorder = new OutcomeRecorder(hotPath, logger, { flushAt: concurrency }, () => wake.notify());
   /**
    * Sends answered but not yet committed are what a crash would repeat: no new send starts while
-   * that many wait for the group commit, so the crash window stays within two concurrencies.
+   * that many wait for the group commit. Two concurrencies: one group commits while the next
+   * gathers (with one, every commit stalled the sends); a crash repeats at most the sends in
+   * flight plus these, three concurrencies.
    */
   const maxUnrecorded = 2 * concurrency;
 
