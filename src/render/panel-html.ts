@@ -87,6 +87,12 @@ export interface PanelView {
 
 const pct = (r: number) => `${(r * 100).toFixed(1).replace(/\.0$/, "").replace(".", ",")}%`;
 
+/** "2026-10-27" → "27/10/2026" (a local date as the stats report it); "?" when absent. */
+export function dayPtBR(date: string | null | undefined): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date ?? "");
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : (date ?? "?");
+}
+
 export function formatInstant(isoText: string | null, timezone: string): string {
   if (!isoText) return "—";
   const d = new Date(isoText);
@@ -136,7 +142,7 @@ ${companyControl}
 <label for="f-days">Período<select id="f-days" name="days">${dayOpts}</select></label>
 <label for="f-phones" style="flex-direction:row;align-items:center;gap:.4rem;min-height:44px"><input id="f-phones" type="checkbox" name="phones" value="1"${v.showPhones ? " checked" : ""} style="min-height:auto"> Mostrar telefones</label>
 <button type="submit">Filtrar</button></form>
-<h2>Resumo (${esc(s.since ?? "?")} a ${esc(s.until ?? "?")})</h2>
+<h2>Resumo (${esc(dayPtBR(s.since))} a ${esc(dayPtBR(s.until))})</h2>
 <ul class="cards" aria-label="Contadores">${cards.map(([k, label, n]) => `<li class="card" data-counter="${k}" data-value="${k === "response_rate" ? s.response_rate : n}"><span class="n">${esc(n)}</span>${esc(label)}</li>`).join("")}</ul>
 <h2 id="chart-title">Positivos × negativos, últimos 30 dias</h2>
 ${chartSvg(v.chart)}
@@ -161,19 +167,19 @@ export function chartSvg(days: DailyStats[]): string {
   const bars = days.map((d, i) => {
     const x = pad + i * bw + 1;
     const hp = y(d.positive), hn = y(d.negative);
-    return `<g><title>${esc(d.date)}: ${d.positive} positivos, ${d.negative} negativos</title>` +
+    return `<g><title>${esc(dayPtBR(d.date))}: ${d.positive} positivos, ${d.negative} negativos</title>` +
       `<rect x="${x.toFixed(1)}" y="${(H - pad - hp).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${hp.toFixed(1)}" fill="#1b6e2e"/>` +
       `<rect x="${x.toFixed(1)}" y="${(H - pad - hp - hn).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${hn.toFixed(1)}" fill="#b3261e"/></g>`;
   }).join("");
   const first = days[0]?.date ?? "", last = days[days.length - 1]?.date ?? "";
   const totalP = days.reduce((a, d) => a + d.positive, 0), totalN = days.reduce((a, d) => a + d.negative, 0);
   return `<figure style="margin:0"><svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-labelledby="chart-title chart-desc" style="max-width:${W}px;border:1px solid var(--line);border-radius:8px">
-<desc id="chart-desc">De ${esc(first)} a ${esc(last)}: ${totalP} respostas positivas e ${totalN} negativas; a tabela abaixo traz os valores por dia.</desc>
+<desc id="chart-desc">De ${esc(dayPtBR(first))} a ${esc(dayPtBR(last))}: ${totalP} respostas positivas e ${totalN} negativas; a tabela abaixo traz os valores por dia.</desc>
 <line x1="${pad}" y1="${H - pad}" x2="${W}" y2="${H - pad}" stroke="#767676"/><text x="2" y="14">${max}</text><text x="2" y="${H - pad}">0</text>
-${bars}<text x="${pad}" y="${H - 6}">${esc(first.slice(5))}</text><text x="${W - 40}" y="${H - 6}">${esc(last.slice(5))}</text></svg>
+${bars}<text x="${pad}" y="${H - 6}">${esc(dayPtBR(first).slice(0, 5))}</text><text x="${W - 40}" y="${H - 6}">${esc(dayPtBR(last).slice(0, 5))}</text></svg>
 <figcaption class="legend"><span style="background:#1b6e2e"></span>👍 positivos<span style="background:#b3261e"></span>👎 negativos</figcaption></figure>
 <details><summary>Ver os valores do gráfico em tabela</summary><div class="tablewrap"><table><thead><tr><th scope="col">Dia</th><th scope="col">👍 Positivos</th><th scope="col">👎 Negativos</th></tr></thead><tbody>
-${days.map((d) => `<tr><td>${esc(d.date)}</td><td>${d.positive}</td><td>${d.negative}</td></tr>`).join("")}</tbody></table></div></details>`;
+${days.map((d) => `<tr><td>${esc(dayPtBR(d.date))}</td><td>${d.positive}</td><td>${d.negative}</td></tr>`).join("")}</tbody></table></div></details>`;
 }
 
 export function confirmPage(o: { csrf: string; item: Pick<FollowupItem, "id" | "client_name" | "client_phone" | "followup_status">; back: string; showPhone: boolean }): string {

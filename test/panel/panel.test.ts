@@ -399,7 +399,8 @@ describe("the /painel panel in Chromium", { skip: SKIP }, () => {
     const sum = (k: "positive" | "negative") => daily.reduce((n, d) => n + d[k], 0);
     assert.match(chart[1]!, new RegExp(`${sum("positive")} respostas positivas e ${sum("negative")} negativas`));
     const table = await page.$$eval("details table tbody tr", (rows) => rows.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent)));
-    assert.deepEqual(table, daily.map((d) => [d.date, String(d.positive), String(d.negative)]));
+    const dayPtBR = (iso: string) => iso.split("-").reverse().join("/");
+    assert.deepEqual(table, daily.map((d) => [dayPtBR(d.date), String(d.positive), String(d.negative)]));
     await page.close();
   });
 });
