@@ -287,4 +287,27 @@ describe("gateways: the whole cycle against each gateway's fake", () => {
     });
     assert.equal((await getAppointment(r.db, cloudId!))!.followup_status, "sent", "the row is as it was");
   });
+
+  test("Evolution's answers in the daemon are classified like Whaticket's: a number not on WhatsApp fails at once, a 500 is retried later, a refused key pauses only that company", T, async (t) => {
+    const r = await rig(t);
+    const [bad, flaky] = await seedDue(r.db, { company: "odonto", n: 2, from: 70 });
+    r.evo.markNotOnWhatsApp(phoneFor(70));
+    r.evo.failNumber(phoneFor(71), 500);
+    await r.runOnce();
+    const badRow = (await getAppointment(r.db, bad!))!;
+    assert.deepEqual([badRow.followup_status, badRow.followup_attempts], ["failed", 1], "permanent: no retry");
+    const flakyRow = (await getAppointment(r.db, flaky!))!;
+    assert.deepEqual([flakyRow.followup_status, flakyRow.followup_attempts], ["scheduled", 1], "transient: tried again later");
+    assert.ok(flakyRow.followup_next_scheduled! > r.clock.now().toISOString());
+
+    r.evo.rejectTokens();
+    const [paused] = await seedDue(r.db, { company: "odonto", n: 1, from: 72 });
+    await seedDue(r.db, { company: "fisio", n: 1, from: 73 });
+    await r.runOnce();
+    assert.ok((await getCompany(r.db, "odonto"))!.paused_reason, "odonto paused");
+    assert.equal((await getCompany(r.db, "fisio"))!.paused_reason, null, "the Cloud company is not");
+    const pausedRow = (await getAppointment(r.db, paused!))!;
+    assert.deepEqual([pausedRow.followup_status, pausedRow.followup_attempts], ["scheduled", 0], "nothing burned");
+    assert.equal(r.cloud.received.length, 1, "the Cloud company kept sending");
+  });
 });
