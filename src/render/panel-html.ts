@@ -1,5 +1,6 @@
 import type { FollowupItem, StatusFilter } from "../store/followup-queries.js";
 import type { DailyStats, StatsReport } from "../services/stats-service.js";
+import { resendRefusal } from "../domain/lifecycle.js";
 import { maskPhone } from "../domain/phone.js";
 import { skipReasonPtBR } from "./panel-text.js";
 
@@ -130,7 +131,7 @@ ${cell("Fim", formatInstant(i.end_time, tz))}${cell("Enviado", formatInstant(i.f
 ${cell("Próxima tentativa", formatInstant(i.followup_next_scheduled, tz))}${cell("Tentativas", String(i.followup_attempts), "attempts")}
 ${cell("Último erro ou motivo", stripControls(errorOf(i)))}
 ${cell("Resposta", answerOf(i, v.answers), "answer")}
-<td class="act"><a href="/painel/reenviar/${i.id}${esc(v.query({}))}" aria-label="Reenviar follow-up de ${esc(stripControls(i.client_name))}">Reenviar</a></td></tr>`;
+<td class="act${resendable(i) ? "" : " empty"}">${resendable(i) ? `<a href="/painel/reenviar/${i.id}${esc(v.query({}))}" aria-label="Reenviar follow-up de ${esc(stripControls(i.client_name))}">Reenviar</a>` : ""}</td></tr>`;
   }).join("\n");
   return page("Pós-Atendimento", `<header><h1>Pós-Atendimento · ${esc(scopeName)}</h1>
 <form method="post" action="/painel/logout"><input type="hidden" name="csrf" value="${esc(v.csrf)}"><button class="secondary" type="submit">Sair</button></form></header>
@@ -189,6 +190,14 @@ export function confirmPage(o: { csrf: string; item: Pick<FollowupItem, "id" | "
 <form method="post" action="/painel/reenviar/${i.id}${esc(o.back)}" style="display:flex;gap:.75rem;flex-wrap:wrap">
 <input type="hidden" name="csrf" value="${esc(o.csrf)}"><button type="submit" id="confirm-resend">Sim, reenviar</button>
 <a href="/painel${esc(o.back)}" style="align-self:center">Cancelar</a></form></main>`);
+}
+
+/**
+ * "Reenviar" only where its state allows a resend (sent, feedback, failed); the service still
+ * decides (consent, opt-out, the 12-hour hold, quiet hours) and the panel shows its reason.
+ */
+function resendable(i: Pick<FollowupItem, "followup_status">): boolean {
+  return resendRefusal(i.followup_status, true) === null;
 }
 
 /** The last send error, or why it was never sent (pt-BR). */

@@ -295,14 +295,19 @@ describe("the /painel panel in Chromium", { skip: SKIP }, () => {
     await page.close();
   });
 
-  test("the table shows each client's own answer (the words that decided it), with pt-BR reasons for rows never sent", T, async () => {
+  test("the table shows each client's own answer (the words that decided it); \"Reenviar\" only on rows whose state allows it", T, async () => {
     const page = await login(clinicaToken);
     const idOf = async (ext: string) => Number((await s.db.get<{ id: number }>("SELECT id FROM appointments WHERE external_id = ?", [ext]))!.id);
     for (const [status, ext, text] of [["feedback", "clinica-4", "O atendimento foi excelente, só preciso de mais materiais."], ["negative", "clinica-3", "Não, obrigado"]] as const) {
       await page.select("#f-status", status);
       await Promise.all([page.waitForNavigation(), page.click("form.filters button[type=submit]")]);
       assert.equal(await page.$eval(`tr[data-id="${await idOf(ext)}"] td.answer`, (e) => e.textContent), text);
+      // "Reenviar" only where the state allows it: feedback yes, an answered negative no.
+      assert.equal(!!(await page.$(`tr[data-id="${await idOf(ext)}"] td.act a`)), status === "feedback", `Reenviar on a ${status} row`);
     }
+    await page.select("#f-status", "scheduled");
+    await Promise.all([page.waitForNavigation(), page.click("form.filters button[type=submit]")]);
+    assert.equal(await page.$$eval("tr[data-id] td.act a", (as) => as.length), 0, "nothing to resend before the first send");
     await page.close();
   });
 
