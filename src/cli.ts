@@ -261,7 +261,7 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
     .option("--concurrency <n>", "sends in flight at once (default 8)")
     .option("--rate-limit <msg_per_s>", "messages per second for EVERY company, overriding each one's --rate-limit; 0 = off (default: per company)")
     .option("--max-attempts <n>", "tries for a follow-up on timeouts, 429 and 5xx before it is failed (default 5)")
-    .option("--send-timeout <ms>", "how long one Whaticket request may take before it counts as a timeout and is retried (default 10000); a stop waits this + 5 s")
+    .option("--send-timeout <ms>", "how long one send request (Whaticket, Evolution API or Cloud API) may take before it counts as a timeout and is retried (default 10000); a stop waits this + 5 s")
     .option("--port <n>", "HTTP port (default 9464; 0 = any free port)")
     .option("--host <host>", "HTTP address (default 127.0.0.1)")
     .addOption(new Option("--log-format <format>", "one line per event, readable text or JSON").choices(["text", "json"]).default("text"))
@@ -271,9 +271,9 @@ Exit status: 0 success, 1 failure, 2 usage error.`,
       "secretaria daemon --once                           # from a systemd timer or a test",
       "secretaria daemon --schedule '*/5 * * * *' --concurrency 4 --log-format json",
     ])}
-Whaticket: each company's URL/token (secretaria companies add --whaticket-url/--whaticket-token), else
-WHATICKET_URL / WHATICKET_TOKEN. 401/403 pause that company without using attempts; a first SIGINT/SIGTERM
-stops after the sends in flight, a second stops at once.`)
+Gateways: each company sends through its own (companies add --gateway whaticket|evolution|cloud); Whaticket
+companies without a URL/token use WHATICKET_URL / WHATICKET_TOKEN. A refused token or setup pauses that
+company without using attempts; a first SIGINT/SIGTERM stops after the sends in flight, a second at once.`)
     .action(act(async (o) => (await import("./commands/daemon.js")).runDaemonCommand(o)));
 
   // followups: list (views) and resend (delivery) share this parent.

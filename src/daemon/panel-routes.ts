@@ -6,11 +6,13 @@ import type { WhaticketGateway } from "../gateway/whaticket.js";
 import type { Logger } from "../logger.js";
 import type { GatewaySet } from "../services/gateway-service.js";
 import { confirmPage, csvOf, dashboardPage, loginPage, page, esc } from "../render/panel-html.js";
+import { refusalPtBR } from "../render/panel-text.js";
 import { FollowupNotFoundError, ResendFailedError, ResendRefusedError, resendFollowup } from "../services/followup-service.js";
 import { computeStats } from "../services/stats-service.js";
 import { verifyApiToken, type TokenScope } from "../services/token-service.js";
 import { getAppointment, type AppointmentRow } from "../store/appointments.js";
 import { listCompanies } from "../store/companies.js";
+import { latestAnswers } from "../store/inbox.js";
 import { STATUS_FILTERS, type StatusFilter } from "../store/followup-queries.js";
 import type { Store } from "../store/store.js";
 import { listPage } from "./api-routes.js";
@@ -38,6 +40,8 @@ export interface PanelRoutesOptions {
   token?: string | null;
   /** Session lifetime; default 8 hours. */
   sessionMs?: number;
+  /** Rows per page; default PANEL_PAGE_SIZE. */
+  pageSize?: number;
 }
 
 interface Session {
@@ -97,6 +101,7 @@ interface Filters {
 export function panelRoutes(opts: PanelRoutesOptions): HttpRoutes {
   const sessions = new Map<string, Session>();
   const ttl = opts.sessionMs ?? 8 * 3600_000;
+  const pageSize = opts.pageSize ?? PANEL_PAGE_SIZE;
   const now = () => Date.now();
 
   const session = (req: FastifyRequest): { sid: string; s: Session } | null => {
@@ -137,6 +142,9 @@ export function panelRoutes(opts: PanelRoutesOptions): HttpRoutes {
     return s ? `?${s}` : "";
   };
 
+  const answersOf = async (items: { id: number }[]) =>
+    new Map((await latestAnswers(opts.store, items.map((i) => i.id))).map((a) => [Number(a.appointment_id), a.body]));
+
   const checkCsrf = (req: FastifyRequest, s: Session): boolean => sameSecret((req.body as Record<string, string> | undefined)?.csrf, s.csrf);
 
   return (app) => {
@@ -168,14 +176,14 @@ export function panelRoutes(opts: PanelRoutesOptions): HttpRoutes {
       const list = await listPage(opts.store, {
         status: f.status, ...(f.companyId ? { companyId: f.companyId } : {}),
         ...(stats.since ? { since: stats.since } : {}), ...(stats.until ? { until: stats.until } : {}),
-        sort: "-end", limit: PANEL_PAGE_SIZE, offset: (f.page - 1) * PANEL_PAGE_SIZE,
+        sort: "-end", limit: pageSize, offset: (f.page - 1) * pageSize,
       });
       const flash = cur.s.flash;
       delete cur.s.flash;
       return html(reply, dashboardPage({
         csrf: cur.s.csrf, operator, companies: operator ? companies : companies.filter((c) => c.id === f.companyId),
         companyId: f.companyId, status: f.status, days: f.days, showPhones: f.showPhones, stats, chart,
-        items: list.items, total: list.total, page: f.page, limit: PANEL_PAGE_SIZE, ...(flash ? { flash } : {}), query: queryOf(f, operator),
+        items: list.items, answers: await answersOf(list.items), total: list.total, page: f.page, limit: pageSize, ...(flash ? { flash } : {}), query: queryOf(f, operator),
       }));
     });
 
@@ -233,7 +241,7 @@ export function panelRoutes(opts: PanelRoutesOptions): HttpRoutes {
         cur.s.flash = { ok: true, text: `Follow-up de ${item.client_name} reenviado.` };
         opts.logger.info("panel_resend", { appointment_id: item.id, result: "sent" });
       } catch (err) {
-        if (err instanceof ResendRefusedError) cur.s.flash = { ok: false, text: `Reenvio recusado: ${err.reason}` };
+        if (err instanceof ResendRefusedError) cur.s.flash = { ok: false, text: `Reenvio recusado: ${refusalPtBR(err.reason)}` };
         else if (err instanceof ResendFailedError || err instanceof FollowupNotFoundError) cur.s.flash = { ok: false, text: `Reenvio falhou: ${err.message}` };
         else throw err;
         opts.logger.warn("panel_resend", { appointment_id: item.id, result: "refused" });
@@ -250,13 +258,13 @@ export function panelRoutes(opts: PanelRoutesOptions): HttpRoutes {
       const list = await listPage(opts.store, {
         status: f.status, ...(f.companyId ? { companyId: f.companyId } : {}),
         ...(stats.since ? { since: stats.since } : {}), ...(stats.until ? { until: stats.until } : {}),
-        sort: "-end", limit: PANEL_PAGE_SIZE, offset: (f.page - 1) * PANEL_PAGE_SIZE,
+        sort: "-end", limit: pageSize, offset: (f.page - 1) * pageSize,
       });
       return reply
         .header("Content-Type", "text/csv; charset=utf-8")
         .header("Content-Disposition", `attachment; filename="follow-ups-${stats.until ?? "painel"}.csv"`)
         .header("Cache-Control", "no-store")
-        .send(`\ufeff${csvOf(list.items, f.showPhones)}`);
+        .send(`\ufeff${csvOf(list.items, f.showPhones, await answersOf(list.items))}`);
     });
   };
 }

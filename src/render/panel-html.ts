@@ -1,6 +1,8 @@
 import type { FollowupItem, StatusFilter } from "../store/followup-queries.js";
 import type { DailyStats, StatsReport } from "../services/stats-service.js";
+import { resendRefusal } from "../domain/lifecycle.js";
 import { maskPhone } from "../domain/phone.js";
+import { skipReasonPtBR } from "./panel-text.js";
 
 /**
  * The panel's HTML (pt-BR), server-rendered: no front-end build, no script. Everything customer-
@@ -41,7 +43,11 @@ th{background:#f3f3f3;white-space:nowrap}td.answer{max-width:24rem;overflow-wrap
 .pager{display:flex;gap:1rem;align-items:center;margin:.75rem 0}.muted{color:var(--muted)}
 svg text{font-size:11px;fill:#333}.legend span{display:inline-block;width:.9rem;height:.9rem;vertical-align:middle;margin:0 .3rem 0 .8rem}
 .sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
-@media (max-width:600px){th.opt,td.opt{display:none}.card .n{font-size:1.3rem}}
+@media (max-width:600px){.card .n{font-size:1.3rem}
+.list thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.list,.list tbody,.list tr,.list td{display:block;width:100%}.list tr{border-bottom:1px solid var(--line);padding:.4rem 0}
+.list td{border:0;padding:.15rem .6rem}.list td.empty{display:none}.list td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:var(--muted)}
+.list td.st{font-weight:600}.list td.act a{display:inline-block;min-height:44px;line-height:44px}}
 `;
 
 export function page(title: string, body: string): string {
@@ -71,6 +77,8 @@ export interface PanelView {
   stats: StatsReport;
   chart: DailyStats[];
   items: FollowupItem[];
+  /** The client's latest message per follow-up id (latestAnswers). */
+  answers: ReadonlyMap<number, string>;
   total: number;
   page: number;
   limit: number;
@@ -79,6 +87,12 @@ export interface PanelView {
 }
 
 const pct = (r: number) => `${(r * 100).toFixed(1).replace(/\.0$/, "").replace(".", ",")}%`;
+
+/** "2026-10-27" → "27/10/2026" (a local date as the stats report it); "?" when absent. */
+export function dayPtBR(date: string | null | undefined): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date ?? "");
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : (date ?? "?");
+}
 
 export function formatInstant(isoText: string | null, timezone: string): string {
   if (!isoText) return "—";
@@ -106,14 +120,18 @@ export function dashboardPage(v: PanelView): string {
   const rows = v.items.map((i) => {
     const tz = zone(i.company_id);
     const phone = v.showPhones ? `+${i.client_phone}` : maskPhone(i.client_phone);
+    const cell = (label: string, text: string, cls = "") => {
+      const classes = [cls, text === "" || text === "—" ? "empty" : ""].filter(Boolean).join(" ");
+      return `<td data-label="${label}"${classes ? ` class="${classes}"` : ""}>${esc(text)}</td>`;
+    };
     return `<tr data-id="${i.id}" data-status="${esc(i.followup_status)}">
-<td>${esc(STATUS_LABELS[i.followup_status] ?? i.followup_status)}</td>
+<td class="st">${esc(STATUS_LABELS[i.followup_status] ?? i.followup_status)}</td>
 <td>${esc(stripControls(i.client_name))}<br><span class="muted">${esc(phone)}</span></td>
-<td>${formatInstant(i.end_time, tz)}</td><td class="opt">${formatInstant(i.followup_sent_at, tz)}</td>
-<td class="opt">${formatInstant(i.followup_next_scheduled, tz)}</td><td class="attempts">${i.followup_attempts}</td>
-<td class="opt">${esc(stripControls(i.followup_last_error ?? i.followup_skip_reason ?? ""))}</td>
-<td class="answer">${esc(stripControls(i.followup_response))}</td>
-<td><a href="/painel/reenviar/${i.id}${esc(v.query({}))}" aria-label="Reenviar follow-up de ${esc(stripControls(i.client_name))}">Reenviar</a></td></tr>`;
+${cell("Fim", formatInstant(i.end_time, tz))}${cell("Enviado", formatInstant(i.followup_sent_at, tz))}
+${cell("Próxima tentativa", formatInstant(i.followup_next_scheduled, tz))}${cell("Tentativas", String(i.followup_attempts), "attempts")}
+${cell("Último erro ou motivo", stripControls(errorOf(i)))}
+${cell("Resposta", answerOf(i, v.answers), "answer")}
+<td class="act${resendable(i) ? "" : " empty"}">${resendable(i) ? `<a href="/painel/reenviar/${i.id}${esc(v.query({}))}" aria-label="Reenviar follow-up de ${esc(stripControls(i.client_name))}">Reenviar</a>` : ""}</td></tr>`;
   }).join("\n");
   return page("Pós-Atendimento", `<header><h1>Pós-Atendimento · ${esc(scopeName)}</h1>
 <form method="post" action="/painel/logout"><input type="hidden" name="csrf" value="${esc(v.csrf)}"><button class="secondary" type="submit">Sair</button></form></header>
@@ -125,14 +143,14 @@ ${companyControl}
 <label for="f-days">Período<select id="f-days" name="days">${dayOpts}</select></label>
 <label for="f-phones" style="flex-direction:row;align-items:center;gap:.4rem;min-height:44px"><input id="f-phones" type="checkbox" name="phones" value="1"${v.showPhones ? " checked" : ""} style="min-height:auto"> Mostrar telefones</label>
 <button type="submit">Filtrar</button></form>
-<h2>Resumo (${esc(s.since ?? "?")} a ${esc(s.until ?? "?")})</h2>
+<h2>Resumo (${esc(dayPtBR(s.since))} a ${esc(dayPtBR(s.until))})</h2>
 <ul class="cards" aria-label="Contadores">${cards.map(([k, label, n]) => `<li class="card" data-counter="${k}" data-value="${k === "response_rate" ? s.response_rate : n}"><span class="n">${esc(n)}</span>${esc(label)}</li>`).join("")}</ul>
 <h2 id="chart-title">Positivos × negativos, últimos 30 dias</h2>
 ${chartSvg(v.chart)}
 <h2>Follow-ups <span class="muted">(${v.total})</span></h2>
 <p><a href="/painel/export.csv${esc(v.query({}))}" download>Baixar CSV desta tabela</a></p>
-<div class="tablewrap" tabindex="0" role="region" aria-label="Tabela de follow-ups"><table>
-<thead><tr><th scope="col">Situação</th><th scope="col">Cliente</th><th scope="col">Fim do atendimento</th><th scope="col" class="opt">Enviado</th><th scope="col" class="opt">Próxima tentativa</th><th scope="col">Tent.</th><th scope="col" class="opt">Último erro</th><th scope="col">Resposta</th><th scope="col"><span class="sr-only">Ações</span></th></tr></thead>
+<div class="tablewrap" tabindex="0" role="region" aria-label="Tabela de follow-ups"><table class="list">
+<thead><tr><th scope="col">Situação</th><th scope="col">Cliente</th><th scope="col">Fim do atendimento</th><th scope="col">Enviado</th><th scope="col">Próxima tentativa</th><th scope="col"><abbr title="Tentativas">Tent.</abbr></th><th scope="col">Último erro ou motivo</th><th scope="col">Resposta</th><th scope="col"><span class="sr-only">Ações</span></th></tr></thead>
 <tbody>${rows || `<tr><td colspan="9">Nenhum follow-up com estes filtros.</td></tr>`}</tbody></table></div>
 <nav class="pager" aria-label="Páginas">
 ${v.page > 1 ? `<a href="/painel${esc(v.query({ page: v.page - 1 }))}" rel="prev">← Anterior</a>` : ""}
@@ -150,19 +168,19 @@ export function chartSvg(days: DailyStats[]): string {
   const bars = days.map((d, i) => {
     const x = pad + i * bw + 1;
     const hp = y(d.positive), hn = y(d.negative);
-    return `<g><title>${esc(d.date)}: ${d.positive} positivos, ${d.negative} negativos</title>` +
+    return `<g><title>${esc(dayPtBR(d.date))}: ${d.positive} positivos, ${d.negative} negativos</title>` +
       `<rect x="${x.toFixed(1)}" y="${(H - pad - hp).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${hp.toFixed(1)}" fill="#1b6e2e"/>` +
       `<rect x="${x.toFixed(1)}" y="${(H - pad - hp - hn).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${hn.toFixed(1)}" fill="#b3261e"/></g>`;
   }).join("");
   const first = days[0]?.date ?? "", last = days[days.length - 1]?.date ?? "";
   const totalP = days.reduce((a, d) => a + d.positive, 0), totalN = days.reduce((a, d) => a + d.negative, 0);
   return `<figure style="margin:0"><svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-labelledby="chart-title chart-desc" style="max-width:${W}px;border:1px solid var(--line);border-radius:8px">
-<desc id="chart-desc">De ${esc(first)} a ${esc(last)}: ${totalP} respostas positivas e ${totalN} negativas; a tabela abaixo traz os valores por dia.</desc>
+<desc id="chart-desc">De ${esc(dayPtBR(first))} a ${esc(dayPtBR(last))}: ${totalP} respostas positivas e ${totalN} negativas; a tabela abaixo traz os valores por dia.</desc>
 <line x1="${pad}" y1="${H - pad}" x2="${W}" y2="${H - pad}" stroke="#767676"/><text x="2" y="14">${max}</text><text x="2" y="${H - pad}">0</text>
-${bars}<text x="${pad}" y="${H - 6}">${esc(first.slice(5))}</text><text x="${W - 40}" y="${H - 6}">${esc(last.slice(5))}</text></svg>
+${bars}<text x="${pad}" y="${H - 6}">${esc(dayPtBR(first).slice(0, 5))}</text><text x="${W - 40}" y="${H - 6}">${esc(dayPtBR(last).slice(0, 5))}</text></svg>
 <figcaption class="legend"><span style="background:#1b6e2e"></span>👍 positivos<span style="background:#b3261e"></span>👎 negativos</figcaption></figure>
 <details><summary>Ver os valores do gráfico em tabela</summary><div class="tablewrap"><table><thead><tr><th scope="col">Dia</th><th scope="col">👍 Positivos</th><th scope="col">👎 Negativos</th></tr></thead><tbody>
-${days.map((d) => `<tr><td>${esc(d.date)}</td><td>${d.positive}</td><td>${d.negative}</td></tr>`).join("")}</tbody></table></div></details>`;
+${days.map((d) => `<tr><td>${esc(dayPtBR(d.date))}</td><td>${d.positive}</td><td>${d.negative}</td></tr>`).join("")}</tbody></table></div></details>`;
 }
 
 export function confirmPage(o: { csrf: string; item: Pick<FollowupItem, "id" | "client_name" | "client_phone" | "followup_status">; back: string; showPhone: boolean }): string {
@@ -174,14 +192,32 @@ export function confirmPage(o: { csrf: string; item: Pick<FollowupItem, "id" | "
 <a href="/painel${esc(o.back)}" style="align-self:center">Cancelar</a></form></main>`);
 }
 
-export function csvOf(items: FollowupItem[], showPhones: boolean): string {
+/**
+ * "Reenviar" only where its state allows a resend (sent, feedback, failed); the service still
+ * decides (consent, opt-out, the 12-hour hold, quiet hours) and the panel shows its reason.
+ */
+function resendable(i: Pick<FollowupItem, "followup_status">): boolean {
+  return resendRefusal(i.followup_status, true) === null;
+}
+
+/** The last send error, or why it was never sent (pt-BR). */
+function errorOf(i: Pick<FollowupItem, "followup_last_error" | "followup_skip_reason">): string {
+  return i.followup_last_error ?? (i.followup_skip_reason ? skipReasonPtBR(i.followup_skip_reason) : "");
+}
+
+/** The client's own words (or "[mensagem de voz]"); the feedback text when the message is gone. */
+function answerOf(i: Pick<FollowupItem, "id" | "feedback_text">, answers: ReadonlyMap<number, string>): string {
+  return stripControls(answers.get(i.id) ?? i.feedback_text ?? "");
+}
+
+export function csvOf(items: FollowupItem[], showPhones: boolean, answers: ReadonlyMap<number, string>): string {
   const cell = (v: unknown) => {
     let s = stripControls(v === null || v === undefined ? "" : String(v));
     if (/^[=+\-@]/.test(s)) s = `'${s}`; // no formula injection in spreadsheets
     return /[",;\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  const head = ["id", "company_id", "status", "client_name", "client_phone", "end_time", "sent_at", "next_attempt", "attempts", "last_error", "response"];
+  const head = ["id", "company_id", "status", "client_name", "client_phone", "end_time", "sent_at", "next_attempt", "attempts", "last_error", "response", "answer"];
   const lines = items.map((i) => [i.id, i.company_id, i.followup_status, i.client_name, showPhones ? i.client_phone : maskPhone(i.client_phone), i.end_time,
-    i.followup_sent_at, i.followup_next_scheduled, i.followup_attempts, i.followup_last_error ?? i.followup_skip_reason, i.followup_response].map(cell).join(","));
+    i.followup_sent_at, i.followup_next_scheduled, i.followup_attempts, errorOf(i), i.followup_response, answerOf(i, answers)].map(cell).join(","));
   return `${[head.join(","), ...lines].join("\r\n")}\r\n`;
 }

@@ -10,7 +10,7 @@ import { followupMessage, type SendDay } from "../domain/messages.js";
 import { decideAfterSend, DEFAULT_RETRY_POLICY, type BackoffOptions } from "../domain/retry.js";
 import type { OutgoingMessage, SendOutcome, WhaticketGateway, WhaticketTarget } from "../gateway/whaticket.js";
 import { missingTargetReason, resolveTarget } from "./whaticket-target.js";
-import { followupContent, GatewayRouter, missingCompanyTargetReason, resolveCompanyTarget, type GatewaySet } from "./gateway-service.js";
+import { followupContent, gatewayConfigFix, gatewayName, GatewayRouter, missingCompanyTargetReason, resolveCompanyTarget, type GatewaySet } from "./gateway-service.js";
 import { getAppointment, type AppointmentRow } from "../store/appointments.js";
 import { writeAudit } from "../store/audit.js";
 import { findDoNotContact } from "../store/consent.js";
@@ -386,7 +386,7 @@ export async function resendFollowup(deps: ResendDeps, id: number, opts: ResendO
   const at = iso(deps.clock());
   if (outcome.kind !== "sent") {
     await abortResend(store, { id, owner, now: at, error: outcome.error });
-    throw new ResendFailedError(id, outcome, resendFailureMessage(id, company.id, outcome));
+    throw new ResendFailedError(id, outcome, resendFailureMessage(id, company, outcome));
   }
   await store.tx(async (t) => {
     const ok = await completeResend(t, { id, owner, now: at });
@@ -407,13 +407,14 @@ export async function resendFollowup(deps: ResendDeps, id: number, opts: ResendO
   return { appointment: (await getAppointment(store, id)) as AppointmentRow, outcome };
 }
 
-function resendFailureMessage(id: number, companyId: string, outcome: Exclude<SendOutcome, { kind: "sent" }>): string {
+function resendFailureMessage(id: number, company: CompanyRow, outcome: Exclude<SendOutcome, { kind: "sent" }>): string {
+  const name = gatewayName(company);
   switch (outcome.kind) {
     case "config":
-      return `Whaticket refused company ${companyId}'s credentials or connection (${outcome.error}): fix the token with \`secretaria companies add --id ${companyId} --whaticket-token TOKEN\` (or WHATICKET_TOKEN) and check the WhatsApp connection; follow-up ${id} was not resent`;
+      return `${name} refused company ${company.id}'s credentials or connection (${outcome.error}): ${gatewayConfigFix(company)}; follow-up ${id} was not resent`;
     case "permanent":
-      return `Whaticket refused follow-up ${id} (${outcome.error}): check the client's number; nothing was sent`;
+      return `${name} refused follow-up ${id} (${outcome.error}): check the client's number; nothing was sent`;
     case "transient":
-      return `Whaticket did not take follow-up ${id} (${outcome.error}): nothing was sent, try again later`;
+      return `${name} did not take follow-up ${id} (${outcome.error}): nothing was sent, try again later`;
   }
 }

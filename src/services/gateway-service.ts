@@ -94,6 +94,11 @@ export function missingGatewayConfig(companies: CompanyRow[], defaults: Whaticke
   return others.length ? `${problems[0]!.reason} (also: ${others.slice(0, 5).join(", ")}${others.length > 5 ? ", …" : ""})` : problems[0]!.reason;
 }
 
+/** The gateway's name in operator messages. */
+export function gatewayName(company: Pick<CompanyRow, "gateway">): string {
+  return { whaticket: "Whaticket", evolution: "Evolution API", cloud: "The WhatsApp Cloud API" }[gatewayOf(company)];
+}
+
 /** What the operator should check when the gateway refused the company's setup. */
 export function gatewayConfigFix(company: CompanyRow): string {
   const id = company.id;

@@ -77,3 +77,33 @@ export async function listInbound(q: Q, f: InboxFilter): Promise<InboxRow[]> {
     params,
   );
 }
+
+/** The client's message about a follow-up (the panel's "Resposta" column). */
+export interface LatestAnswer {
+  appointment_id: number;
+  body: string;
+  outcome: string;
+}
+
+/**
+ * For each follow-up of `ids` (one page of a list), the client's message that decided it (positive,
+ * negative, feedback; else the latest one matched to it) since it was (last) sent: the words, a
+ * button's label, or "[mensagem de voz]". Our own texts coming back and messages older than the
+ * follow-up are left out; a message emptied by retention reads as none. One seek per id on
+ * inbound_messages_appointment.
+ */
+export async function latestAnswers(q: Q, ids: readonly number[]): Promise<LatestAnswer[]> {
+  if (ids.length === 0) return [];
+  const marks = ids.map(() => "?").join(", ");
+  return q.all<LatestAnswer>(
+    `SELECT i.appointment_id, i.body, i.outcome FROM inbound_messages i
+      WHERE i.id IN (
+        SELECT (SELECT m.id FROM inbound_messages m
+                 WHERE m.appointment_id = a.id AND m.received_at >= a.followup_sent_at
+                   AND m.outcome NOT IN ('own_text', 'older_than_followup') AND m.body <> ''
+                 ORDER BY CASE WHEN m.outcome IN ('positive', 'negative', 'feedback') THEN 0 ELSE 1 END,
+                          m.received_at DESC, m.id DESC LIMIT 1)
+          FROM appointments a WHERE a.id IN (${marks}) AND a.followup_sent_at IS NOT NULL)`,
+    [...ids],
+  );
+}

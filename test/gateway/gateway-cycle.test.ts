@@ -14,6 +14,7 @@ import { startFakeWhaticket, type FakeWhaticket } from "../../src/gateway/fake-w
 import { WhaticketClient } from "../../src/gateway/whaticket-client.js";
 import { silentLogger } from "../../src/logger.js";
 import { saveCompany, publicCompany } from "../../src/services/company-service.js";
+import { ResendFailedError, resendFollowup, type ResendDeps } from "../../src/services/followup-service.js";
 import { getAppointment } from "../../src/store/appointments.js";
 import { getCompany } from "../../src/store/companies.js";
 import type { Store } from "../../src/store/store.js";
@@ -44,6 +45,8 @@ interface Rig {
   wt: FakeWhaticket;
   url: string;
   app: FastifyInstance;
+  /** What a resend (CLI, API, panel) is handed: the same clients as the scheduler's. */
+  resendDeps: ResendDeps;
   runOnce(): Promise<void>;
 }
 
@@ -80,7 +83,8 @@ async function rig(t: { after(fn: () => Promise<void> | void): void }): Promise<
     await Promise.all([evo.stop(), cloud.stop(), wt.stop()]);
     await db.close();
   });
-  return { db, clock, evo, cloud, wt, url, app, runOnce: async () => void (await scheduler.runOnce()) };
+  const resendDeps: ResendDeps = { store: db, gateway: whaticket, gateways, clock: clock.now, whaticketDefaults: defaults };
+  return { db, clock, evo, cloud, wt, url, app, resendDeps, runOnce: async () => void (await scheduler.runOnce()) };
 }
 
 async function postJson(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -147,11 +151,11 @@ describe("gateways: the whole cycle against each gateway's fake", () => {
     assert.equal(r.evo.received.length, 7, "3 follow-ups + offer + confirmation + 2 answers");
   });
 
-  test("Cloud API: template with two quick replies, FOLLOWUP_YES tap → interactive list, SLOT_2 row → booked; FOLLOWUP_NO; text feedback", T, async (t) => {
+  test("Cloud API: template with two quick replies, FOLLOWUP_YES tap → interactive list (a redelivery applied once), SLOT_2 row → booked; FOLLOWUP_NO; text feedback; yes typed → list, \"1\" typed → booked", T, async (t) => {
     const r = await rig(t);
-    const ids = await seedDue(r.db, { company: "fisio", n: 3, from: 10, clientName: (i) => (i === 10 ? "ana maria souza" : `Cliente ${i}`) });
+    const ids = await seedDue(r.db, { company: "fisio", n: 4, from: 10, clientName: (i) => (i === 10 ? "ana maria souza" : `Cliente ${i}`) });
     await r.runOnce();
-    assert.equal(r.cloud.received.length, 3, "three templates through the Cloud API");
+    assert.equal(r.cloud.received.length, 4, "four templates through the Cloud API");
     const first = r.cloud.received.find((m) => m.to === phoneFor(10))!;
     assert.equal(first.type, "template");
     assert.equal(first.templateName, "followup_reuniao");
@@ -181,6 +185,11 @@ describe("gateways: the whole cycle against each gateway's fake", () => {
     const rows = interactive.action.sections[0]!.rows;
     assert.ok(rows.length >= 2);
     assert.deepEqual(rows.map((x) => x.id), rows.map((_x, i) => `SLOT_${i + 1}`));
+    // Meta redelivers: the same wamid is applied once, no second list.
+    const sentBefore = r.cloud.received.length;
+    d = await postCloudInbound(hook, APP_SECRET, tapYes);
+    assert.equal((JSON.parse(d.body) as { results: Record<string, unknown>[] }).results[0]!.duplicate, true);
+    assert.equal(r.cloud.received.length, sentBefore);
 
     d = await postCloudInbound(hook, APP_SECRET, cloudInboundInteractive({ from: phoneFor(10), id: "wamid.S2", kind: "list_reply", replyId: "SLOT_2", title: rows[1]!.title, phoneNumberId: PHONE_NUMBER_ID }));
     res = (JSON.parse(d.body) as { results: Record<string, unknown>[] }).results[0]!;
@@ -194,7 +203,18 @@ describe("gateways: the whole cycle against each gateway's fake", () => {
     assert.equal((JSON.parse(d.body) as { results: Record<string, unknown>[] }).results[0]!.response, "negative");
     d = await postCloudInbound(hook, APP_SECRET, cloudInboundText({ from: phoneFor(12), id: "wamid.F1", text: "O atendimento foi excelente, só preciso de mais materiais.", phoneNumberId: PHONE_NUMBER_ID }));
     assert.equal((JSON.parse(d.body) as { results: Record<string, unknown>[] }).results[0]!.response, "feedback");
-    assert.deepEqual(await Promise.all(ids.map((id) => status(r.db, id).then((s) => s.response))), ["positive", "negative", "feedback"]);
+    // Yes typed instead of tapped: the ContextEngine reads it, the list goes out; the slot typed as its number books.
+    d = await postCloudInbound(hook, APP_SECRET, cloudInboundText({ from: phoneFor(13), id: "wamid.T1", text: "sim, pode marcar", phoneNumberId: PHONE_NUMBER_ID }));
+    res = (JSON.parse(d.body) as { results: Record<string, unknown>[] }).results[0]!;
+    assert.deepEqual([res.intent, res.response], ["followup_positive", "positive"]);
+    assert.equal(r.cloud.received.at(-1)!.type, "interactive");
+    assert.equal(r.cloud.received.at(-1)!.to, phoneFor(13));
+    d = await postCloudInbound(hook, APP_SECRET, cloudInboundText({ from: phoneFor(13), id: "wamid.T2", text: "1", phoneNumberId: PHONE_NUMBER_ID }));
+    assert.equal((JSON.parse(d.body) as { results: Record<string, unknown>[] }).results[0]!.outcome, "booked");
+    assert.match(r.cloud.received.at(-1)!.text ?? "", /^Prontinho!/);
+    const st = await Promise.all(ids.map((id) => status(r.db, id)));
+    assert.deepEqual(st.map((x) => x.response), ["positive", "negative", "feedback", "positive"]);
+    assert.deepEqual(st.map((x) => x.booked !== null), [true, false, false, true]);
 
     // A number that is not this company's (another phone_number_id): not applied.
     d = await postCloudInbound(hook, APP_SECRET, cloudInboundText({ from: phoneFor(12), id: "wamid.X1", text: "oi", phoneNumberId: "999999999" }));
@@ -236,5 +256,58 @@ describe("gateways: the whole cycle against each gateway's fake", () => {
     const shown = JSON.stringify(publicCompany(fisio));
     for (const secret of ["EAAG-expired", APP_SECRET, VERIFY_TOKEN]) assert.ok(!shown.includes(secret), `${secret} not shown`);
     assert.match(shown, /"cloud_access_token_set":true/);
+  });
+
+  test("a resend goes through the company's own gateway (the Cloud API's template again, Evolution's text); a refusal names that gateway and its flag", T, async (t) => {
+    const r = await rig(t);
+    const [cloudId] = await seedDue(r.db, { company: "fisio", n: 1, from: 60 });
+    const [evoId] = await seedDue(r.db, { company: "odonto", n: 1, from: 61 });
+    await r.runOnce();
+    assert.deepEqual([r.cloud.received.length, r.evo.received.length], [1, 1]);
+    r.clock.advance(60 * 60_000);
+    const again = { minHoursSinceSend: 0 };
+
+    const cloudResend = await resendFollowup(r.resendDeps, cloudId!, again);
+    assert.equal(cloudResend.outcome.kind, "sent");
+    assert.equal(r.cloud.received.length, 2);
+    assert.equal(r.cloud.received[1]!.type, "template", "outside the 24-hour window only the approved template may go");
+    assert.equal(r.cloud.received[1]!.templateName, "followup_reuniao");
+    await resendFollowup(r.resendDeps, evoId!, again);
+    assert.equal(r.evo.received.length, 2);
+    assert.match(r.evo.received[1]!.text, /Espero que tenha corrido tudo bem/);
+    assert.equal(r.wt.received.length, 0, "nothing through Whaticket");
+
+    await saveCompany(r.db, { id: "fisio", name: "Fisio Mar", cloudAccessToken: "EAAG-expired-0000" }, () => r.clock.now());
+    r.clock.advance(60 * 60_000);
+    await assert.rejects(resendFollowup(r.resendDeps, cloudId!, again), (err: unknown) => {
+      assert.ok(err instanceof ResendFailedError, String(err));
+      assert.match(err.message, /^The WhatsApp Cloud API refused company fisio's credentials or connection \(.+\): check the Cloud API access token.*--cloud-access-token TOKEN.*follow-up \d+ was not resent$/);
+      assert.doesNotMatch(err.message, /Whaticket|EAAG-expired/);
+      return true;
+    });
+    assert.equal((await getAppointment(r.db, cloudId!))!.followup_status, "sent", "the row is as it was");
+  });
+
+  test("Evolution's answers in the daemon are classified like Whaticket's: a number not on WhatsApp fails at once, a 500 is retried later, a refused key pauses only that company", T, async (t) => {
+    const r = await rig(t);
+    const [bad, flaky] = await seedDue(r.db, { company: "odonto", n: 2, from: 70 });
+    r.evo.markNotOnWhatsApp(phoneFor(70));
+    r.evo.failNumber(phoneFor(71), 500);
+    await r.runOnce();
+    const badRow = (await getAppointment(r.db, bad!))!;
+    assert.deepEqual([badRow.followup_status, badRow.followup_attempts], ["failed", 1], "permanent: no retry");
+    const flakyRow = (await getAppointment(r.db, flaky!))!;
+    assert.deepEqual([flakyRow.followup_status, flakyRow.followup_attempts], ["scheduled", 1], "transient: tried again later");
+    assert.ok(flakyRow.followup_next_scheduled! > r.clock.now().toISOString());
+
+    r.evo.rejectTokens();
+    const [paused] = await seedDue(r.db, { company: "odonto", n: 1, from: 72 });
+    await seedDue(r.db, { company: "fisio", n: 1, from: 73 });
+    await r.runOnce();
+    assert.ok((await getCompany(r.db, "odonto"))!.paused_reason, "odonto paused");
+    assert.equal((await getCompany(r.db, "fisio"))!.paused_reason, null, "the Cloud company is not");
+    const pausedRow = (await getAppointment(r.db, paused!))!;
+    assert.deepEqual([pausedRow.followup_status, pausedRow.followup_attempts], ["scheduled", 0], "nothing burned");
+    assert.equal(r.cloud.received.length, 1, "the Cloud company kept sending");
   });
 });
