@@ -163,13 +163,13 @@ export class DaemonMetrics implements DaemonEvents {
     });
     this.sendAttempts = new Counter({
       name: METRIC.sendAttempts,
-      help: "Whaticket send exchanges of this daemon (sends and API resends) per company and outcome (sent, transient, permanent, config).",
+      help: "Gateway send exchanges of this daemon (Whaticket, Evolution API or the Cloud API; sends and API resends) per company and outcome (sent, transient, permanent, config).",
       labelNames: ["company", "outcome"],
       registers,
     });
     this.sendDuration = new Histogram({
       name: METRIC.sendDuration,
-      help: "Duration of one Whaticket send exchange, per company and outcome (sent, transient, permanent, config).",
+      help: "Duration of one gateway send exchange, per company and outcome (sent, transient, permanent, config).",
       labelNames: ["company", "outcome"],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
@@ -193,7 +193,7 @@ export class DaemonMetrics implements DaemonEvents {
     });
     this.lastSend = new Gauge({
       name: METRIC.lastSend,
-      help: "Unix time of this daemon's last Whaticket exchange, whatever its outcome (0 before the first): a long tick draining a backlog is alive while this moves.",
+      help: "Unix time of this daemon's last gateway exchange, whatever its outcome (0 before the first): a long tick draining a backlog is alive while this moves.",
       registers,
     });
     this.ticksFailed = new Counter({
@@ -216,7 +216,7 @@ export class DaemonMetrics implements DaemonEvents {
     if (opts.tickIntervalSeconds !== undefined) tickInterval.set(opts.tickIntervalSeconds);
     this.companyPaused = new Gauge({
       name: METRIC.companyPaused,
-      help: "1 when the company's sending is paused because Whaticket refused its token or connection, else 0.",
+      help: "1 when the company's sending is paused because its gateway refused its token or connection, else 0.",
       labelNames: ["company"],
       registers,
       collect: () => this.syncPauses(),
@@ -259,7 +259,7 @@ export class DaemonMetrics implements DaemonEvents {
     return this.lastOkTick;
   }
 
-  /** When this daemon last finished a Whaticket exchange (null before the first). */
+  /** When this daemon last finished a gateway exchange (null before the first). */
   lastSendResultAt(): Date | null {
     return this.lastSendAt;
   }

@@ -16,7 +16,7 @@ import {
   type DeliveryReport, type RetrySettings,
 } from "../services/followup-service.js";
 import {
-  followupContent, gatewayConfigFix, GatewayRouter, missingCompanyTargetReason, resolveCompanyTarget, type GatewaySet, type RoutedTarget,
+  followupContent, gatewayConfigFix, gatewayName, GatewayRouter, missingCompanyTargetReason, resolveCompanyTarget, type GatewaySet, type RoutedTarget,
 } from "../services/gateway-service.js";
 import { writeAudit } from "../store/audit.js";
 import { listCompanies, type CompanyRow } from "../store/companies.js";
@@ -38,8 +38,9 @@ import { stopTimeoutFor } from "./shutdown.js";
  * across companies so a slow one never holds back the others. A send's slot is free as soon as
  * its HTTP exchange ends; the outcome goes to the OutcomeRecorder, which commits every outcome
  * finished meanwhile in one transaction. Claims and those commits go through a HotPathStore
- * (hot-path.ts): on SQLite a worker thread with its own connection, so they never stall the sends. What every message of a company shares (its Whaticket
- * target, quiet hours, the send day for "de hoje / de ontem") is computed once per tick.
+ * (hot-path.ts): on SQLite a worker thread with its own connection, so they never stall the sends.
+ * What every message of a company shares (its gateway target, quiet hours, the send day for
+ * "de hoje / de ontem") is computed once per tick.
  *
  * No send happens inside a company's quiet hours: a company in them is not claimed for, and a
  * claimed row whose send time falls in them (a batch that straddles 20:00) goes back to
@@ -214,7 +215,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
    */
   let abandoned = false;
   const abandonAC = new AbortController();
-  /** Rows whose request has started and whose outcome is not committed yet: Whaticket may have them. */
+  /** Rows whose request has started and whose outcome is not committed yet: the gateway may have them. */
   const requested = new Set<number>();
   /** Sends (and their waits for a reserved instant); a slot is free when its promise settles. */
   const inFlight = new Set<Promise<void>>();
@@ -304,7 +305,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         logger.info("followup_sent", base);
         if (lane.resumed) {
           lane.resumed = false;
-          logger.warn("company_resumed", { company: c.id, note: "Whaticket accepted its credentials again" });
+          logger.warn("company_resumed", { company: c.id, note: `${gatewayName(c)} accepted its credentials again` });
         }
         break;
       case "retry":
@@ -324,7 +325,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
             company: c.id,
             error: t.error,
             fix: gatewayConfigFix(c),
-            note: `no attempt was used; sending resumes by itself once Whaticket accepts it (probed every ${Math.round(retry.pauseMs / 1000)} s)`,
+            note: `no attempt was used; sending resumes by itself once ${gatewayName(c).replace(/^The /, "the ")} accepts it (probed every ${Math.round(retry.pauseMs / 1000)} s)`,
           });
           events.onCompanyPaused(c.id, t.error);
         }
@@ -393,7 +394,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     inFlight.add(p);
   }
 
-  /** Whaticket refused the company's setup: stop dealing its rows and give the queued ones back, nothing burned. */
+  /** The gateway refused the company's setup: stop dealing its rows and give the queued ones back, nothing burned. */
   function pauseLane(lane: Lane): void {
     if (lane.paused) return;
     lane.paused = true;
@@ -575,7 +576,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
             return;
           }
         }
-        // Whaticket may have these: giving them back now would send them again at once. They keep
+        // The gateway may have these: giving them back now would send them again at once. They keep
         // their lease and are claimed again when it runs out, as after a crash (at most one duplicate each).
         const unknown = [...requested];
         try {
