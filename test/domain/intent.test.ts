@@ -551,6 +551,28 @@ describe("polite and curt declines", () => {
     ]);
   });
 
+  test("round 7: out, enough, nothing for now, satisfied, moving away", () => {
+    check([
+      ["fora kkkk", N, "decline-idiom"],
+      ["Fora de brincadeira, quero marcar", P],
+      ["Já deu", N, "decline-idiom"],
+      ["Deu tudo certo", F],
+      ["Obrigado, só isso mesmo", N, "decline-idiom"],
+      ["Encerrado por aqui", N, "decline-idiom"],
+      ["Deixa como está", N, "decline-idiom"],
+      ["tô de boas", N, "decline-idiom"],
+      ["Por enquanto nada", N, "postponement"],
+      ["Nada a reclamar", F],
+      ["Satisfeito, obrigado", N, "content-as-is"],
+      ["Satisfeita com o atendimento", F],
+      ["Assim que puder eu marco, obrigada", N, "postponement"],
+      ["Quando puder, me manda o recibo", F],
+      ["Obrigado, mas vou me mudar de cidade", N, "decline-reason"],
+      ["haha nem", N, "explicit-no"],
+      ["Marcaí", P, "booking-request"],
+    ]);
+  });
+
   test("a reason after a contrast is the answer", () => {
     check([
       ["Queria, mas tô sem grana", N, "decline-reason"],
@@ -578,6 +600,19 @@ describe("contrasts and wishes for next time", () => {
       ["na próxima eu marco", N, "postponement"],
       ["fica pra próxima vez", N, "postponement"],
       ["Podiam ter horário no sábado?", P],
+    ]);
+  });
+
+  test("round 7: hopes and wishes with 'que', singular 'não atrasa', 'que tenha' after a yes", () => {
+    check([
+      ["Gostaria que fossem mais pontuais", F, "suggestion"],
+      ["Queria que a recepção fosse mais organizada", F, "suggestion"],
+      ["Na próxima vez eu queria que a dra explicasse mais devagar", F, "suggestion"],
+      ["Espero que da próxima vez não atrase", F, "suggestion"],
+      ["Queria que marcasse pra quinta", P],
+      ["Espero que sim", P],
+      ["Marca sim, mas da proxima vez nao atrasa", P],
+      ["Sim! Da próxima vez que tenha café kkk", P],
     ]);
   });
 });
@@ -625,7 +660,8 @@ describe("labeled sample data/replies-dev.jsonl", () => {
 // Replies written for issue 15 in rounds, grouped by kind (regional, slang, polite-decline,
 // curt-decline, emoji, contrast, general); each line {"text","intent","kind","round"}. Each round
 // was scored before the classifier was changed for it; those first-pass scores are the honest
-// estimate of accuracy on unseen replies. This test keeps the classifier at >= 97% on all of them.
+// estimate of accuracy on unseen replies (round 7, 358 replies: 337 = 94.1% before its rules,
+// 356 = 99.4% after). This test keeps the classifier at >= 97% on all of them.
 
 interface ExtraRow extends Labeled {
   kind: string;
