@@ -77,4 +77,25 @@ describe("contacts and customers (CLI)", () => {
     const after = JSON.parse((await cli("customers", "export", "--phone", PHONE)).stdout) as { appointments: unknown[] };
     assert.deepEqual(after.appointments, []);
   });
+
+  test("the daemon purges what clients wrote past its retention (an unmatched message: 30 days, or SECRETARIA_UNMATCHED_RETENTION_DAYS)", T, async () => {
+    const db = await seeded();
+    const at = (now: string, env: Record<string, string> = {}) => (...args: string[]) => runCli([...args, "--db", db], { env: { SECRETARIA_NOW: now, ...env } });
+    const sim = await at("2026-10-01T12:00:00.000Z")("reply", "simulate", "--phone", "+55 11 93333-2222", "--text", "quem fala? RETENTION-XYZ");
+    assert.equal(sim.code, 0, sim.stderr);
+    const unmatched = async () =>
+      (JSON.parse((await at(NOW)("replies", "list", "--unmatched", "--json")).stdout) as Array<{ text: string }>).map((r) => r.text);
+    assert.deepEqual(await unmatched(), ["quem fala? RETENTION-XYZ"]);
+
+    // 35 days later with a 60-day setting: kept.
+    const kept = await at("2026-11-05T12:00:00.000Z", { SECRETARIA_UNMATCHED_RETENTION_DAYS: "60" })("daemon", "--once");
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.doesNotMatch(kept.stderr, /inbound_texts_purged/);
+    assert.deepEqual(await unmatched(), ["quem fala? RETENTION-XYZ"]);
+    // With the default (30 days): blanked, and the daemon says so.
+    const purged = await at("2026-11-05T12:00:00.000Z")("daemon", "--once");
+    assert.equal(purged.code, 0, purged.stderr);
+    assert.match(purged.stderr, /inbound_texts_purged matched=0 unmatched=1 retention_days=180 unmatched_days=30/);
+    assert.deepEqual(await unmatched(), [""]);
+  });
 });
