@@ -105,9 +105,9 @@ export function explainIntent(text: string): IntentExplanation {
 }
 
 // Affection, praise, thanks and plain feelings: a clear feedback even without words (❤️ 💙 😍 🥰 😘 😊 ☺️ 🙏 👏 🤗
-// 🌹 💐 🌷 🌸 ✨ 🔥 ⭐ 🌟 🎉 😉 🙂 🤩 🥹 😌; sadness and anger 😢 😭 😔 😞 😡 😠 😤 🤬 are a complaint). Laughter
+// 🌹 💐 🌷 🌸 ✨ 🔥 ⭐ 🌟 🎉 😉 🙂 🤩 🥹 🫶 😌; sadness and anger 😢 😭 😔 😞 😡 😠 😤 🤬 are a complaint). Laughter
 // (😂 😅) and puzzlement (🤔 😐 🤷) are not: those are asked about.
-const EMOJI_AFFECTION = /[\u2764\u2763\u2665\u263A\u2728\u2B50\u{1F493}-\u{1F49F}\u{1F9E1}\u{1F90D}\u{1F90E}\u{1F5A4}\u{1F60D}\u{1F970}\u{1F618}\u{1F617}\u{1F619}\u{1F61A}\u{1F60A}\u{1F642}\u{1F609}\u{1F64F}\u{1F44F}\u{1F917}\u{1F339}\u{1F490}\u{1F337}\u{1F338}\u{1F33A}\u{1F525}\u{1F31F}\u{1F389}\u{1F38A}\u{1F48B}\u{1F63B}\u{1F929}\u{1F979}\u{1F60C}\u{1F622}\u{1F62D}\u{1F614}\u{1F61E}\u{1F621}\u{1F620}\u{1F624}\u{1F92C}]/u;
+const EMOJI_AFFECTION = /[\u2764\u2763\u2665\u263A\u2728\u2B50\u{1F493}-\u{1F49F}\u{1F9E1}\u{1F90D}\u{1F90E}\u{1F5A4}\u{1F60D}\u{1F970}\u{1F618}\u{1F617}\u{1F619}\u{1F61A}\u{1F60A}\u{1F642}\u{1F609}\u{1F64F}\u{1F44F}\u{1F917}\u{1F339}\u{1F490}\u{1F337}\u{1F338}\u{1F33A}\u{1F525}\u{1F31F}\u{1F389}\u{1F38A}\u{1F48B}\u{1F63B}\u{1F929}\u{1F979}\u{1FAF6}\u{1F60C}\u{1F622}\u{1F62D}\u{1F614}\u{1F61E}\u{1F621}\u{1F620}\u{1F624}\u{1F92C}]/u;
 // Words of confusion or a bare greeting: no evidence of any intent ("oi?", "como assim?", "quem é?").
 // A plain set, not words(): these must not join the typo corrector's vocabulary (no answer may change).
 const CONFUSION: ReadonlySet<string> = new Set(
@@ -324,7 +324,7 @@ const ABBREVIATIONS: ReadonlyMap<string, readonly string[]> = new Map(
 const REWRITES: ReadonlyArray<readonly [RegExp, string]> = [
   [phrases(["bom dia", "boa tarde", "boa noite", "buenos dias", "buenas tardes", "buenas noches", "good morning", "good afternoon", "good evening", "ate (?:amanha|logo|mais|breve|a proxima|proxima)"], "g"), " "],
   [phrases(["nao vejo (?:a|o) (?:hora|momento)(?: de)?", "to ansios[oa] (?:pra|para)"], "g"), "idiomquero"],
-  [phrases(["(?:por que|porque|por q|pq|por k) nao", "why not", "por que no", "porque no"], "g"), "idiomsim"],
+  [phrases(["(?:por que|porque|por q|pq|por k) nao(?= $| (?:sim|pode|marca|marcar|agenda|agendar|bora|vamos|ne|entao|uai|tche|k+|(?:rs)+|(?:ha)+) )", "why not", "por que no", "porque no"], "g"), "idiomsim"],
   [phrases(["(?:nao tenho|nao ha|sem) (?:nenhuma )?duvidas?", "com certeza", "com certeza absoluta", "certeza absoluta"], "g"), "certeza"],
   [phrases(["of course", "por supuesto", "desde luego", "claro que sim", "claro que si", "obvio que sim"], "g"), "claro sim"],
   [phrases(["com (?:muito )?prazer", "pode crer", "pode pa", "sounds (?:good|great|perfect|like a plan)", "acho que sim", "creio que sim", "espero que sim", "i think so"], "g"), "sim"],
@@ -571,6 +571,9 @@ const DECLINE = clausePhrases([
   "(?:preciso|precisamos|quero|vou precisar) de (?:um |uma )?(?:tempo|tempinho|pausa|respiro|descanso|folga)(?= $| pra| para| agora| obrigad| viu)",
   "nao (?:tem|tenho|ha|vai ter|teria|tera) (?:como|jeito)(?= $| agora| esse| este| essa| esta| no momento| por| nao| mesmo| infelizmente| nesse| neste| tche| viu| visse)",
   "nem vem", "nem inventa", "nada feito",
+  // "por ora passo", "dispensa", "sem precisão"
+  "(?:por ora|por enquanto|por agora|dessa vez|desta vez|agora|hoje) (?:eu )?passo(?= $| obrigad| valeu)",
+  "^ dispensa(?: obrigad[oa]| valeu)? $", "(?:sem|nao tem|nao ha) precisao",
   // out, enough, closed: "fora kkkk", "já deu", "só isso mesmo, obrigado", "encerrado por aqui", "deixa como está"
   "^ fora(?= $| k| rs| ha| obrigad| valeu)", "^ (?:ja )?deu(?: por (?:hoje|enquanto|agora|ora))?(?= $| obrigad| valeu)",
   "^ so isso(?: mesmo)?(?= $| obrigad| valeu| por (?:enquanto|hoje|agora|ora))",
@@ -647,6 +650,8 @@ const SUGGESTION = clausePhrases([
   "(?:faltou|faltaram|sentimos falta|senti falta)",
   "(?:sugiro|sugestao|sugeriria|recomendaria|recomendo que)", "(?:favor|por favor|pfv) (?:nao )?(?:confirmar|avisar|ligar|mandar|enviar|trazer|chegar|atualizar|lembrar|verificar|conferir|atrasar|esquecer)", "(?:seja|sejam|fosse|fossem|esteja|estivesse) (?:mais|menos|melhor)",
   "(?:quero|queria|gostaria de|espero) ser (?:atendid[oa]|chamad[oa]|avisad[oa]|recebid[oa]|tratad[oa])",
+  // next time I want to arrive and be seen on time: a wish about the visit, not about booking
+  `(?:proxima|next)(?: vez)? (?:eu )?(?:quero|queria|gostaria de|prefiro) ${WISH_VERB}`,
   "(?:espero|gostaria|queria|quero) que (?:voces|a recepcao|a equipe|seja|sejam|fosse|nao)",
   // a hope or wish about how things should be, not a booking: "espero que não atrase", "queria que a dra explicasse"
   "(?:espero|tomara|gostaria|queria|torco (?:pra|para)) que(?! (?:\\S+ ){0,2}(?:marc|agend|encaix|reserv|remarc))",

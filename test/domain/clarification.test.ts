@@ -26,7 +26,7 @@ describe("explainIntent's doubt (ask when unsure)", () => {
   });
 
   test("evidence is never a doubt: yes, no, praise, complaints, affection emoji", () => {
-    for (const text of ["Sim", "não", "quero marcar", "A doutora foi ótima", "atrasou 20 minutos", "❤️", "♥️", "🙏🏻", "👏👏", "😡", "kkkk obg", "muito bom", "mto bom", "Vocês aceitam cartão?"]) {
+    for (const text of ["Sim", "não", "quero marcar", "A doutora foi ótima", "atrasou 20 minutos", "❤️", "♥️", "🫶", "🙏🏻", "👏👏", "😡", "kkkk obg", "muito bom", "mto bom", "Vocês aceitam cartão?"]) {
       assert.equal(explainIntent(text).doubt, null, text);
     }
   });

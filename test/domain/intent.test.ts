@@ -573,6 +573,18 @@ describe("polite and curt declines", () => {
     ]);
   });
 
+  test("round 8: 'por ora passo', 'dispensa', 'sem precisão'; 'por que não' is a yes only when it ends the thought", () => {
+    check([
+      ["Valeu demais, mas por ora passo", N, "decline-idiom"],
+      ["Dispensa", N, "decline-idiom"],
+      ["Sem precisão", N, "decline-idiom"],
+      ["Por que não?", P, "positive-idiom"],
+      ["pq nao kkk", P, "positive-idiom"],
+      ["pq n me avisaram q ia atrasar?", F],
+      ["porque não consegui chegar a tempo", F],
+    ]);
+  });
+
   test("a reason after a contrast is the answer", () => {
     check([
       ["Queria, mas tô sem grana", N, "decline-reason"],
@@ -613,6 +625,7 @@ describe("contrasts and wishes for next time", () => {
       ["Espero que sim", P],
       ["Marca sim, mas da proxima vez nao atrasa", P],
       ["Sim! Da próxima vez que tenha café kkk", P],
+      ["Próxima vez quero chegar e ser atendida na hora", F, "suggestion"],
     ]);
   });
 });
@@ -661,7 +674,8 @@ describe("labeled sample data/replies-dev.jsonl", () => {
 // curt-decline, emoji, contrast, general); each line {"text","intent","kind","round"}. Each round
 // was scored before the classifier was changed for it; those first-pass scores are the honest
 // estimate of accuracy on unseen replies (round 7, 358 replies: 337 = 94.1% before its rules,
-// 356 = 99.4% after). This test keeps the classifier at >= 97% on all of them.
+// 356 = 99.4% after; round 8, 140 replies: 133 = 95.0% before, 138 = 98.6% after). This test keeps
+// the classifier at >= 97% on all of them.
 
 interface ExtraRow extends Labeled {
   kind: string;
