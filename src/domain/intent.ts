@@ -937,7 +937,10 @@ function desireSatisfied(keys: readonly string[], i: number): boolean {
   const k = at(keys, i);
   const m = skipFrom(keys, i + 1, DESIRE_SKIP);
   const o = at(keys, m);
-  const booking = isBookingWord(o) || BOOK_NOUN.has(o) || (BOOK_MOD.has(o) && (at(keys, m + 1) === "" || BOOK_NOUN.has(at(keys, m + 1)) || at(keys, m + 1) === "vez"));
+  // "quero outra", "quero mais uma (sessão)": a modifier that stands for the next meeting.
+  const nounOrEnd = (w: string) => w === "" || BOOK_NOUN.has(w) || w === "vez";
+  const booking = isBookingWord(o) || BOOK_NOUN.has(o) ||
+    (BOOK_MOD.has(o) && (nounOrEnd(at(keys, m + 1)) || (BOOK_MOD.has(at(keys, m + 1)) && nounOrEnd(at(keys, m + 2)))));
   if (DESIRE_NEEDS_BOOKING.has(k)) return booking || o === "sim" || (o === "novo" && at(keys, m - 1) === "de");
   if (booking) return true;
   if (o === "") return true;

@@ -577,6 +577,8 @@ describe("polite and curt declines", () => {
     check([
       ["Valeu demais, mas por ora passo", N, "decline-idiom"],
       ["Dispensa", N, "decline-idiom"],
+      ["Tri, quero mais uma", P, "desire"],
+      ["quero mais uma coisa: a receita", F],
       ["Sem precisão", N, "decline-idiom"],
       ["Por que não?", P, "positive-idiom"],
       ["pq nao kkk", P, "positive-idiom"],
@@ -674,8 +676,8 @@ describe("labeled sample data/replies-dev.jsonl", () => {
 // curt-decline, emoji, contrast, general); each line {"text","intent","kind","round"}. Each round
 // was scored before the classifier was changed for it; those first-pass scores are the honest
 // estimate of accuracy on unseen replies (round 7, 358 replies: 337 = 94.1% before its rules,
-// 356 = 99.4% after; round 8, 140 replies: 133 = 95.0% before, 138 = 98.6% after). This test keeps
-// the classifier at >= 97% on all of them.
+// 356 = 99.4% after; round 8, 140 replies: 133 = 95.0% before, 138 = 98.6% after; round 9, 118
+// replies: 117 = 99.2% before, 118 after). This test keeps the classifier at >= 97% on all of them.
 
 interface ExtraRow extends Labeled {
   kind: string;
