@@ -602,7 +602,7 @@ const POSTPONE = clausePhrases([
   "(?:por enquanto|por ora|por agora|por hora|no momento|nesse momento|neste momento|agora|hoje) nada(?= $| obrigad| valeu| nao)",
   "nada (?:por enquanto|por ora|por agora|por hora|no momento|nesse momento|neste momento|agora|hoje)(?= $| obrigad| valeu)",
   "(?:quando|assim que|logo que) (?:eu )?(?:puder|conseguir|tiver tempo|der) (?:eu |a gente )?(?:marco|agendo|volto|aviso|chamo|falo|retorno|ligo|procuro|marcamos|vejo)",
-  "mais tarde", "outra hora", "outro dia", "outra vez(?= $)", "(?:outro|outra) (?:momento|oportunidade|ocasiao|ocasion)",
+  "mais tarde", "outra hora", "outro dia", "(?<!da |na |que nem |como )outra vez(?= $)", "(?:outro|outra) (?:momento|oportunidade|ocasiao|ocasion)",
   "(?:deixa|deixo|deixar|deixamos|fica|ficar|vamos deixar|vou deixar) (?:pra|para|pro) (?:a |uma )?(?:proxima|outra|outro|frente|mais tarde|depois|futuro)",
   "mais (?:pra|para|a|pro) frente", "mais adiante", "futuramente", "no futuro",
   "em breve (?:eu|a gente|te|entro|marco|retorno|volto)", "um dia (?:eu|a gente)",
@@ -1173,9 +1173,11 @@ function decide(text: string): { intent: Intent; rule: IntentRule } {
   }
   // "Na próxima (vez)" postpones, unless it opens a wish: "da próxima vez podiam ter café",
   // "Sim! Mas na próxima, avisem se atrasar".
+  // A short hedge may stand between them: "Da próxima vez, se possível, me avisem do atraso".
   for (let i = 0; i < facts.length; i++) {
     const f = facts[i] as ClauseFacts;
-    if (f.nextTime && !f.suggestion && !facts[i + 1]?.suggestion) f.hard.add("postponement");
+    const hedgedWish = (clauses[i + 1]?.keys.length ?? 9) <= 3 && !!facts[i + 2]?.suggestion;
+    if (f.nextTime && !f.suggestion && !facts[i + 1]?.suggestion && !hedgedWish) f.hard.add("postponement");
   }
 
   let lastHard = -1;

@@ -628,6 +628,10 @@ describe("contrasts and wishes for next time", () => {
       ["Marca sim, mas da proxima vez nao atrasa", P],
       ["Sim! Da próxima vez que tenha café kkk", P],
       ["Próxima vez quero chegar e ser atendida na hora", F, "suggestion"],
+      ["Da próxima vez, se possível, me avisem do atraso", F, "suggestion"],
+      ["na próxima, tá?", N, "postponement"],
+      ["sim quero marcar sim pode ser na mesma hora da outra vez", P],
+      ["fica pra outra vez", N, "postponement"],
     ]);
   });
 });
@@ -677,7 +681,9 @@ describe("labeled sample data/replies-dev.jsonl", () => {
 // was scored before the classifier was changed for it; those first-pass scores are the honest
 // estimate of accuracy on unseen replies (round 7, 358 replies: 337 = 94.1% before its rules,
 // 356 = 99.4% after; round 8, 140 replies: 133 = 95.0% before, 138 = 98.6% after; round 9, 118
-// replies: 117 = 99.2% before, 118 after). This test keeps the classifier at >= 97% on all of them.
+// replies: 117 = 99.2% before, 118 after; round 10, 83 replies written first and scored once after
+// rounds 7-9 as a held-out check: 81 = 97.6%, then its two misses fixed). This test keeps the
+// classifier at >= 97% on all of them.
 
 interface ExtraRow extends Labeled {
   kind: string;
