@@ -166,7 +166,8 @@ export async function runAppointmentsImport(o: AppointmentsImportOptions, file: 
       const optedOut = summary.followups.opted_out ? `, ${summary.followups.opted_out} not followed up (opted out)` : "";
       print(`${name}: ${summary.inserted} inserted, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.invalid} invalid${optedOut}${linkedSummary(summary)}`);
       print(followupSummary(summary));
-      if (summary.all_past) {
+      // "In the past" is only a problem when nothing was scheduled: an appointment that ended an hour ago is followed up now.
+      if (summary.all_past && summary.followups.scheduled === 0) {
         process.stderr.write("warning: every appointment in this file is in the past: no follow-up goes out for them (an old export? check the dates, or SECRETARIA_NOW)\n");
       }
       if (o.saveMap && reading.mapping) print(`saved this mapping for company ${reading.company}: the next import with --company ${reading.company} uses it`);

@@ -1,4 +1,5 @@
 import { UsageError } from "../errors.js";
+import { count } from "../render/plural.js";
 import { oneLine } from "../render/safe-text.js";
 import type { FollowupResponse } from "../store/replies.js";
 import { commandContext, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
@@ -46,7 +47,7 @@ export async function runFollowupsSetResponse(o: FollowupsSetResponseOptions, id
     print(`follow-up ${r.appointment_id}: ${r.from ?? "no response"} → ${r.to} (corrected by the operator, audited)`);
     if (r.feedback !== null) print(`feedback: ${oneLine(r.feedback)}`);
     if (r.to === "positive") {
-      print(r.offered_slots.length ? `offered ${r.offered_slots.length} slot(s); the client's next message chooses one` : "no free slot to offer");
+      print(r.offered_slots.length ? `offered ${count(r.offered_slots.length, "slot")}; the client's next message chooses one` : "no free slot to offer");
       if (r.bot_reply_delivery === "sent") print("the offer was sent to the client");
       else if (r.bot_reply_delivery === "not_sent") print("the offer was recorded, not sent (--no-send)");
     }

@@ -105,14 +105,16 @@ export function explainIntent(text: string): IntentExplanation {
 }
 
 // Affection, praise, thanks and plain feelings: a clear feedback even without words (❤️ 💙 😍 🥰 😘 😊 ☺️ 🙏 👏 🤗
-// 🌹 💐 🌷 🌸 ✨ 🔥 ⭐ 🌟 🎉 😉 🙂 🤩 🥹 😌; sadness and anger 😢 😭 😔 😞 😡 😠 😤 🤬 are a complaint). Laughter
+// 🌹 💐 🌷 🌸 ✨ 🔥 ⭐ 🌟 🎉 😉 🙂 🤩 🥹 🫶 😌; sadness and anger 😢 😭 😔 😞 😡 😠 😤 🤬 are a complaint). Laughter
 // (😂 😅) and puzzlement (🤔 😐 🤷) are not: those are asked about.
-const EMOJI_AFFECTION = /[\u2764\u2763\u263A\u2728\u2B50\u{1F493}-\u{1F49F}\u{1F9E1}\u{1F90D}\u{1F90E}\u{1F5A4}\u{1F60D}\u{1F970}\u{1F618}\u{1F617}\u{1F619}\u{1F61A}\u{1F60A}\u{1F642}\u{1F609}\u{1F64F}\u{1F44F}\u{1F917}\u{1F339}\u{1F490}\u{1F337}\u{1F338}\u{1F33A}\u{1F525}\u{1F31F}\u{1F389}\u{1F38A}\u{1F48B}\u{1F63B}\u{1F929}\u{1F979}\u{1F60C}\u{1F622}\u{1F62D}\u{1F614}\u{1F61E}\u{1F621}\u{1F620}\u{1F624}\u{1F92C}]/u;
+const EMOJI_AFFECTION = /[\u2764\u2763\u2665\u263A\u2728\u2B50\u{1F493}-\u{1F49F}\u{1F9E1}\u{1F90D}\u{1F90E}\u{1F5A4}\u{1F60D}\u{1F970}\u{1F618}\u{1F617}\u{1F619}\u{1F61A}\u{1F60A}\u{1F642}\u{1F609}\u{1F64F}\u{1F44F}\u{1F917}\u{1F339}\u{1F490}\u{1F337}\u{1F338}\u{1F33A}\u{1F525}\u{1F31F}\u{1F389}\u{1F38A}\u{1F48B}\u{1F63B}\u{1F929}\u{1F979}\u{1FAF6}\u{1F60C}\u{1F622}\u{1F62D}\u{1F614}\u{1F61E}\u{1F621}\u{1F620}\u{1F624}\u{1F92C}]/u;
 // Words of confusion or a bare greeting: no evidence of any intent ("oi?", "como assim?", "quem é?").
 // A plain set, not words(): these must not join the typo corrector's vocabulary (no answer may change).
 const CONFUSION: ReadonlySet<string> = new Set(
   ["hm", "hum", "hmm", "ham", "han", "hein", "ue", "oi", "ola", "como", "assim", "quem", "e", "isso", "o", "que", "q", "ne", "eita", "opa"].map(squeeze),
 );
+
+const PRAISE_INTENSIFIER: ReadonlySet<string> = new Set(["muito", "demais", "bem", "super", "foi", "tao", "mt"].map(squeeze));
 
 /** Why a decision is a guess, or null (see IntentDoubt). Only the fallback rules can be guesses. */
 function doubtOf(text: string, rule: IntentRule): IntentDoubt | null {
@@ -123,6 +125,8 @@ function doubtOf(text: string, rule: IntentRule): IntentDoubt | null {
   }
   if (rule !== "fallback-feedback") return null;
   const clauses = toClauses(text);
+  // "muito bom", "mto bom", "bom demais": praise, though "bom" alone is also a filler ("bom, ...").
+  if (clauses.some((c) => c.keys.length >= 2 && c.keys.some((k) => k === "bom" || k === "boa") && c.keys.some((k) => PRAISE_INTENSIFIER.has(k)))) return null;
   if (contentCount(clauses, true) === 0) return "no-content";
   return clauses.every((c) => c.keys.every((k) => CONFUSION.has(k) || isFiller(k) || DIGITISH.test(k) || STOP.has(k))) ? "no-content" : null;
 }
@@ -310,7 +314,7 @@ const ABBREVIATIONS: ReadonlyMap<string, readonly string[]> = new Map(
       ["brigadu", "obrigado"], ["brigadao", "obrigado"], ["vo", "vou"], ["oce", "voce"], ["proce", "pra voce"],
       ["bao", "bom"], ["mermo", "mesmo"], ["memo", "mesmo"], ["nois", "nos"], ["vumbora", "bora"],
       ["demoro", "demorou"], ["fecho", "fechou"], ["tranquilao", "tranquilo"], ["tranks", "tranquilo"], ["belezinha", "beleza"],
-      ["ngm", "ninguem"], ["qlqr", "qualquer"], ["qlq", "qualquer"], ["qq", "qualquer"], ["qqr", "qualquer"], ["qer", "quero"], ["keru", "quero"], ["queru", "quero"], ["sussu", "sussa"],
+      ["ngm", "ninguem"], ["marcai", "marca ai"], ["agendai", "agenda ai"], ["qlqr", "qualquer"], ["qlq", "qualquer"], ["qq", "qualquer"], ["qqr", "qualquer"], ["qer", "quero"], ["keru", "quero"], ["queru", "quero"], ["sussu", "sussa"],
     ] as const
   ).map(([k, v]) => [squeeze(k), v.split(" ").map(squeeze)] as const),
 );
@@ -320,7 +324,7 @@ const ABBREVIATIONS: ReadonlyMap<string, readonly string[]> = new Map(
 const REWRITES: ReadonlyArray<readonly [RegExp, string]> = [
   [phrases(["bom dia", "boa tarde", "boa noite", "buenos dias", "buenas tardes", "buenas noches", "good morning", "good afternoon", "good evening", "ate (?:amanha|logo|mais|breve|a proxima|proxima)"], "g"), " "],
   [phrases(["nao vejo (?:a|o) (?:hora|momento)(?: de)?", "to ansios[oa] (?:pra|para)"], "g"), "idiomquero"],
-  [phrases(["(?:por que|porque|por q|pq|por k) nao", "why not", "por que no", "porque no"], "g"), "idiomsim"],
+  [phrases(["(?:por que|porque|por q|pq|por k) nao(?= $| (?:sim|pode|marca|marcar|agenda|agendar|bora|vamos|ne|entao|uai|tche|k+|(?:rs)+|(?:ha)+) )", "why not", "por que no", "porque no"], "g"), "idiomsim"],
   [phrases(["(?:nao tenho|nao ha|sem) (?:nenhuma )?duvidas?", "com certeza", "com certeza absoluta", "certeza absoluta"], "g"), "certeza"],
   [phrases(["of course", "por supuesto", "desde luego", "claro que sim", "claro que si", "obvio que sim"], "g"), "claro sim"],
   [phrases(["com (?:muito )?prazer", "pode crer", "pode pa", "sounds (?:good|great|perfect|like a plan)", "acho que sim", "creio que sim", "espero que sim", "i think so"], "g"), "sim"],
@@ -328,6 +332,7 @@ const REWRITES: ReadonlyArray<readonly [RegExp, string]> = [
   [phrases(["(?:tenho|tenhu|temos|tengo) (?:sim |muito |bastante )?interesse", "me interessa", "interessad[oa]s?", "(?:i|id|i would|would) (?:like|love) to", "id love", "me gustaria", "quisiera", "tengo interes", "me encantaria"], "g"), "quero"],
   [phrases(["(?:to|estou|tamo|estamos) dentro", "conta comigo", "count me in", "im in"], "g"), "topo"],
   // "tamo junto"; "não precisa se preocupar" is reassurance, a courtesy like thanks
+  [phrases(["de boas"], "g"), "de boa"],
   [phrases(["tamo junto", "estamos juntos", "(?:nao|nem) (?:precisa |precisam )?(?:se )?preocupar"], "g"), "valeu"],
   [phrases(["papo reto", "ta ligado", "meu deus", "(?:se|ce|voce) e louco", "pelo amor de deus"], "g"), "interjeicao"],
   [phrases(["(?:ta|esta|tá) (?:bom|bem|otimo|certo|joia|beleza|combinado)", "esta bien", "de acordo", "tudo certo entao"], "g"), "tabom"],
@@ -522,6 +527,7 @@ const CONTENT_STATE =
 const CONTENT_BARE = clausePhrases([
   `^ (?:eu )?${CONTENT_STATE}(?: (?:obrigad[oa]|valeu|gracias|mesmo|gracas a deus))? $`,
   "^ (?:ja )?(?:ta|esta|ficou|foi) (?:tudo )?resolvido $",
+  "^ (?:ja )?(?:satisfeit[oa]|bem servid[oa])(?: (?:obrigad[oa]|valeu|por enquanto|por ora|por agora))? $",
 ]);
 /** "De boa" alone may be "sure"; thanked ("de boa, obrigado") it is "I'm good". */
 const DE_BOA_BARE = clausePhrases(["^ (?:to |estou |ja to |ja estou |ta )?(?:de boa|sussa|tranquil[oa]|suave) $"]);
@@ -564,7 +570,15 @@ const DECLINE = clausePhrases([
   "(?<!nao )(?:vou|vamos|prefiro|preciso|quero|decidi|resolvi|melhor|acho melhor) (?:pausar|parar|dar uma pausa)(?= $| por (?:enquanto|agora|ora|um tempo))",
   "(?:preciso|precisamos|quero|vou precisar) de (?:um |uma )?(?:tempo|tempinho|pausa|respiro|descanso|folga)(?= $| pra| para| agora| obrigad| viu)",
   "nao (?:tem|tenho|ha|vai ter|teria|tera) (?:como|jeito)(?= $| agora| esse| este| essa| esta| no momento| por| nao| mesmo| infelizmente| nesse| neste| tche| viu| visse)",
-  "nem vem", "nem inventa", "nada feito", "dispensad[oa](?= $| obrigad| valeu)",
+  "nem vem", "nem inventa", "nada feito",
+  // "por ora passo", "dispensa", "sem precisão"
+  "(?:por ora|por enquanto|por agora|dessa vez|desta vez|agora|hoje) (?:eu )?passo(?= $| obrigad| valeu)",
+  "^ dispensa(?: obrigad[oa]| valeu)? $", "(?:sem|nao tem|nao ha) precisao",
+  // out, enough, closed: "fora kkkk", "já deu", "só isso mesmo, obrigado", "encerrado por aqui", "deixa como está"
+  "^ fora(?= $| k| rs| ha| obrigad| valeu)", "^ (?:ja )?deu(?: por (?:hoje|enquanto|agora|ora))?(?= $| obrigad| valeu)",
+  "^ so isso(?: mesmo)?(?= $| obrigad| valeu| por (?:enquanto|hoje|agora|ora))",
+  "(?:encerrad[oa]|finalizad[oa]|encerramos|finalizamos) (?:por aqui|aqui|por enquanto|por ora|por agora|por hoje)",
+  "deix(?:a|ar|o|e|amos|emos) (?:(?:tudo|isso) )?(?:como (?:esta|ta)|do jeito que (?:esta|ta))", "dispensad[oa](?= $| obrigad| valeu)",
   // only what I already have: "vou seguir só com os exercícios em casa"
   "(?:vou|vamos|prefiro|quero|posso|consigo|sigo|continuo|decidi|fico|vou ficar) (?:seguir |continuar |ficar )?(?:so|somente|apenas) com (?!(?:a |o )?(?:dra?|doutora?|mesm[oa]|ela|ele|voces?|senhora?|profissional) )(?:os |as |o |a |meu |minha |meus |minhas )?\\S+", "^ (?:ah |entao )?deixa(?: assim)? $",
   "(?<!nao )(?:vou|vamos|quero|prefiro|preferi|decidi|resolvi|optei por|acho melhor|melhor|preciso) (?:parar|encerrar|finalizar|pausar|interromper) (?:por aqui|aqui|as sessoes|o tratamento|o acompanhamento|as aulas|(?:por )?(?:um tempo|enquanto))", "esquece(?= $)", "esqueca(?= $)",
@@ -584,7 +598,11 @@ const POSTPONE = clausePhrases([
   "(?:talvez|quem sabe|deixa|deixo|deixar|deixamos|fica|ficar|vou deixar|vamos deixar|mais|so|somente) (?:pra |para |p )?depois",
   "depois (?:eu|te|a gente|vejo|marco|falo|aviso|retorno|chamo|agendo|confirmo|penso|resolvo|vemos|conversamos|combinamos|volto|entro|procuro|decido|respondo|mando|ligo)",
   "depois que",
-  "mais tarde", "outra hora", "outro dia", "outra vez(?= $)", "(?:outro|outra) (?:momento|oportunidade|ocasiao|ocasion)",
+  // "por enquanto nada", "nada no momento": nothing (to book) for now
+  "(?:por enquanto|por ora|por agora|por hora|no momento|nesse momento|neste momento|agora|hoje) nada(?= $| obrigad| valeu| nao)",
+  "nada (?:por enquanto|por ora|por agora|por hora|no momento|nesse momento|neste momento|agora|hoje)(?= $| obrigad| valeu)",
+  "(?:quando|assim que|logo que) (?:eu )?(?:puder|conseguir|tiver tempo|der) (?:eu |a gente )?(?:marco|agendo|volto|aviso|chamo|falo|retorno|ligo|procuro|marcamos|vejo)",
+  "mais tarde", "outra hora", "outro dia", "(?<!da |na |que nem |como )outra vez(?= $)", "(?:outro|outra) (?:momento|oportunidade|ocasiao|ocasion)",
   "(?:deixa|deixo|deixar|deixamos|fica|ficar|vamos deixar|vou deixar) (?:pra|para|pro) (?:a |uma )?(?:proxima|outra|outro|frente|mais tarde|depois|futuro)",
   "mais (?:pra|para|a|pro) frente", "mais adiante", "futuramente", "no futuro",
   "em breve (?:eu|a gente|te|entro|marco|retorno|volto)", "um dia (?:eu|a gente)",
@@ -632,7 +650,14 @@ const SUGGESTION = clausePhrases([
   "(?:faltou|faltaram|sentimos falta|senti falta)",
   "(?:sugiro|sugestao|sugeriria|recomendaria|recomendo que)", "(?:favor|por favor|pfv) (?:nao )?(?:confirmar|avisar|ligar|mandar|enviar|trazer|chegar|atualizar|lembrar|verificar|conferir|atrasar|esquecer)", "(?:seja|sejam|fosse|fossem|esteja|estivesse) (?:mais|menos|melhor)",
   "(?:quero|queria|gostaria de|espero) ser (?:atendid[oa]|chamad[oa]|avisad[oa]|recebid[oa]|tratad[oa])",
+  // next time I want to arrive and be seen on time: a wish about the visit, not about booking
+  `(?:proxima|next)(?: vez)? (?:eu )?(?:quero|queria|gostaria de|prefiro) ${WISH_VERB}`,
   "(?:espero|gostaria|queria|quero) que (?:voces|a recepcao|a equipe|seja|sejam|fosse|nao)",
+  // a hope or wish about how things should be, not a booking: "espero que não atrase", "queria que a dra explicasse"
+  "(?:espero|tomara|gostaria|queria|torco (?:pra|para)) que(?! (?:\\S+ ){0,2}(?:marc|agend|encaix|reserv|remarc))",
+  "(?:proxima|next)(?: vez)? (?:que |se )?(?:tenha|tenham|tivesse|tivessem|seja|sejam|fosse|fossem|esteja|estejam|haja|houvesse)",
+  "nao (?:atrasa|atrase|esquece|esqueca|demora|demore|cobra|cobre|muda|mude) (?:de novo|mais|tanto|assim|dessa|desta|o|a|os|as|meu|minha)",
+  "nao (?:atrasa|atrase|esquece|esqueca|demora|demore)(?= $)",
 ]);
 
 const DECLINE_REASON = clausePhrases([
@@ -641,7 +666,8 @@ const DECLINE_REASON = clausePhrases([
   "(?:agenda|semana|mes|rotina) (?:cheia|lotada|corrida|apertada|complicada|puxada)",
   "(?:financeiramente|financeiro|orcamento) (?:apertado|complicado|dificil)",
   "(?:ta|esta|anda) (?:puxado|complicado|dificil|apertado|corrido|corrida|osso) (?:pra mim|agora|esse mes|essa semana|ultimamente)",
-  "por (?:enquanto|ora|agora|hora)(?= $)", "no momento(?= $)", "busy", "no time", "vou viajar", "vou estar viajando",
+  "por (?:enquanto|ora|agora|hora)(?= $)", "no momento(?= $)", "busy", "no time", "vou viajar",
+  "(?:vou|vamos|estou|to|estamos|tamo) (?:me |nos )?mud(?:ar|ando) (?:de |pra |para )?(?:cidade|estado|pais|bairro|outra cidade|outro estado|outro pais|fora)", "vou estar viajando",
   // a bare "difícil", "complicado agora", "acho difícil": hard for me right now
   "^ (?:(?:ta|esta|fica|e|vai ser|seria|meio|muito|bem|super|bastante|anda|acho|eu acho|ai|agora|no momento|hoje|esse mes|essa semana|por enquanto|ai) )*(?:dificil|complicado|complicada|complica|complicou|inviavel|impossivel|osso|puxado|puxada|tenso|tensa)(?: (?:agora|no momento|pra mim|para mim|esse mes|este mes|essa semana|esta semana|por enquanto|por agora|ultimamente|demais|viu|hoje|amanha|visse|tche|uai|infelizmente))* $",
   "acho (?:meio |muito |bem )?(?:dificil|complicado|improvavel)",
@@ -824,7 +850,7 @@ function isTimeKey(k: string): boolean {
 
 function isNegation(keys: readonly string[], i: number): boolean {
   const k = at(keys, i);
-  if (NEG.has(k)) return !(k === "nem" && i === keys.length - 1 && i > 0);
+  if (NEG.has(k)) return !(k === "nem" && i === keys.length - 1 && i > 0 && !keys.slice(0, i).every(isFiller));
   // "num dá", "num quero" (spoken não); "num dia desses" is "em um".
   if (k === "num") return NUM_VERB.has(at(keys, i + 1));
   if (k !== "no") return false;
@@ -911,10 +937,15 @@ function desireSatisfied(keys: readonly string[], i: number): boolean {
   const k = at(keys, i);
   const m = skipFrom(keys, i + 1, DESIRE_SKIP);
   const o = at(keys, m);
-  const booking = isBookingWord(o) || BOOK_NOUN.has(o) || (BOOK_MOD.has(o) && (at(keys, m + 1) === "" || BOOK_NOUN.has(at(keys, m + 1)) || at(keys, m + 1) === "vez"));
+  // "quero outra", "quero mais uma (sessão)": a modifier that stands for the next meeting.
+  const nounOrEnd = (w: string) => w === "" || BOOK_NOUN.has(w) || w === "vez";
+  const booking = isBookingWord(o) || BOOK_NOUN.has(o) ||
+    (BOOK_MOD.has(o) && (nounOrEnd(at(keys, m + 1)) || (BOOK_MOD.has(at(keys, m + 1)) && nounOrEnd(at(keys, m + 2)))));
   if (DESIRE_NEEDS_BOOKING.has(k)) return booking || o === "sim" || (o === "novo" && at(keys, m - 1) === "de");
   if (booking) return true;
   if (o === "") return true;
+  // "quero que marque pra quinta" books; "queria que fossem mais pontuais" is a wish about the service.
+  if (o === "que") return [1, 2, 3].some((d) => /^(?:marc|agend|encaix|reserv|remarc)/.test(at(keys, m + d)));
   if (k === "vamos" || k === "lets" || k === "vamonos") {
     return YES_ALWAYS.has(o) || DESIRE_OK.has(o) || isTimeKey(o) || POLITE.has(o) || isFiller(o);
   }
@@ -1142,9 +1173,11 @@ function decide(text: string): { intent: Intent; rule: IntentRule } {
   }
   // "Na próxima (vez)" postpones, unless it opens a wish: "da próxima vez podiam ter café",
   // "Sim! Mas na próxima, avisem se atrasar".
+  // A short hedge may stand between them: "Da próxima vez, se possível, me avisem do atraso".
   for (let i = 0; i < facts.length; i++) {
     const f = facts[i] as ClauseFacts;
-    if (f.nextTime && !f.suggestion && !facts[i + 1]?.suggestion) f.hard.add("postponement");
+    const hedgedWish = (clauses[i + 1]?.keys.length ?? 9) <= 3 && !!facts[i + 2]?.suggestion;
+    if (f.nextTime && !f.suggestion && !facts[i + 1]?.suggestion && !hedgedWish) f.hard.add("postponement");
   }
 
   let lastHard = -1;

@@ -57,12 +57,20 @@ export async function customerRows(q: Q, phones: string[], companyId?: string): 
       ORDER BY id`,
     inParams,
   );
-  // The rows of these appointments, and any older row that wrote the number into its payload
-  // (e.g. inbound_unmatched): a full scan, but an erase is rare.
+  // The rows of these appointments, any older row that wrote the number into its payload
+  // (e.g. inbound_unmatched), and the rows about one of the person's messages that no follow-up
+  // matched (consent_granted after VOLTAR, the bot's confirmation): they name the message by
+  // inbound_message_id, never the phone. Payloads are JSON.stringify'd (no spaces). A full scan,
+  // but an export or erase is rare.
   const auditParams: Record<string, unknown> = { ...byIds };
   const likes = phones.map((p, i) => {
     auditParams[`l${i}`] = `%${p}%`;
     return `payload LIKE @l${i}`;
+  });
+  inbound.forEach((m, i) => {
+    auditParams[`m${i}a`] = `%"inbound_message_id":${Number(m.id)},%`;
+    auditParams[`m${i}b`] = `%"inbound_message_id":${Number(m.id)}}%`;
+    likes.push(`payload LIKE @m${i}a`, `payload LIKE @m${i}b`);
   });
   const audit = await q.all<CustomerRows["audit"][number]>(
     `SELECT * FROM audit_log WHERE appointment_id IN (${idList}) OR ${likes.join(" OR ")} ORDER BY id`,

@@ -6,9 +6,33 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { saveCompany } from "../../src/services/company-service.js";
 import { appointmentSaver } from "../../src/services/appointment-service.js";
-import { migratedDb, runCli, tempDb } from "../helpers/cli.js";
+import { spawn, spawnSync } from "node:child_process";
+import { BIN, migratedDb, runCli, tempDb } from "../helpers/cli.js";
 
 const T = { timeout: 120_000 };
+/** util-linux `script` gives a child a pseudo-terminal, so the interactive prompt runs as for a person. */
+const HAS_SCRIPT = spawnSync("script", ["--version"]).status === 0;
+
+/** Runs the CLI on a pseudo-terminal; when `prompt` shows, presses Enter (the default answer). */
+function onTerminalPressEnter(args: string[], prompt: RegExp): Promise<{ code: number | null; output: string }> {
+  const command = ["node", BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  const child = spawn("script", ["-qfec", command, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
+  let output = "";
+  let answered = false;
+  child.stdout.on("data", (d: Buffer) => {
+    output += d.toString("utf8");
+    if (!answered && prompt.test(output)) {
+      answered = true;
+      child.stdin.write("\r");
+    }
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  return new Promise((resolve) => child.on("close", (code) => {
+    clearTimeout(timer);
+    child.stdin.destroy();
+    resolve({ code, output });
+  }));
+}
 const NOW = "2026-11-30T12:00:00.000Z";
 const PHONE = "5511987651234";
 
@@ -76,5 +100,40 @@ describe("contacts and customers (CLI)", () => {
     assert.match(erased.stdout, /1 appointment anonymised/);
     const after = JSON.parse((await cli("customers", "export", "--phone", PHONE)).stdout) as { appointments: unknown[] };
     assert.deepEqual(after.appointments, []);
+  });
+
+  test("appointments add on a terminal asks for consent with No as the default: Enter means no follow-up", { ...T, skip: !HAS_SCRIPT && "util-linux script is not installed" }, async () => {
+    const db = await seeded();
+    const r = await onTerminalPressEnter(
+      ["--db", db, "appointments", "add", "--company", "clinica", "--external-id", "P1", "--client-name", "Prompt Cliente",
+        "--client-phone", "+55 11 98888-1111", "--start", "2026-12-03 10:00", "--end", "2026-12-03 11:00"],
+      /Consent to the WhatsApp follow-up.*\(y\/N\)/,
+    );
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /no follow-up \(no consent\)/);
+    const list = await runCli(["appointments", "list", "--json", "--db", db], { env: { SECRETARIA_NOW: NOW } });
+    const rows = JSON.parse(list.stdout) as Array<{ external_id: string; allow_followup: boolean | number }>;
+    assert.equal(Number(rows.find((a) => a.external_id === "P1")!.allow_followup), 0);
+  });
+
+  test("the daemon purges what clients wrote past its retention (an unmatched message: 30 days, or SECRETARIA_UNMATCHED_RETENTION_DAYS)", T, async () => {
+    const db = await seeded();
+    const at = (now: string, env: Record<string, string> = {}) => (...args: string[]) => runCli([...args, "--db", db], { env: { SECRETARIA_NOW: now, ...env } });
+    const sim = await at("2026-10-01T12:00:00.000Z")("reply", "simulate", "--phone", "+55 11 93333-2222", "--text", "quem fala? RETENTION-XYZ");
+    assert.equal(sim.code, 0, sim.stderr);
+    const unmatched = async () =>
+      (JSON.parse((await at(NOW)("replies", "list", "--unmatched", "--json")).stdout) as Array<{ text: string }>).map((r) => r.text);
+    assert.deepEqual(await unmatched(), ["quem fala? RETENTION-XYZ"]);
+
+    // 35 days later with a 60-day setting: kept.
+    const kept = await at("2026-11-05T12:00:00.000Z", { SECRETARIA_UNMATCHED_RETENTION_DAYS: "60" })("daemon", "--once");
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.doesNotMatch(kept.stderr, /inbound_texts_purged/);
+    assert.deepEqual(await unmatched(), ["quem fala? RETENTION-XYZ"]);
+    // With the default (30 days): blanked, and the daemon says so.
+    const purged = await at("2026-11-05T12:00:00.000Z")("daemon", "--once");
+    assert.equal(purged.code, 0, purged.stderr);
+    assert.match(purged.stderr, /inbound_texts_purged matched=0 unmatched=1 retention_days=180 unmatched_days=30/);
+    assert.deepEqual(await unmatched(), [""]);
   });
 });

@@ -108,6 +108,13 @@ describe("appointments import: a Brazilian clinic export (CLI)", () => {
     assert.equal(late.code, 0, late.stderr);
     assert.match(late.stdout, /follow-ups: 0 scheduled, 5 already past \(expired\)/);
     assert.match(late.stderr, /warning: every appointment in this file is in the past/);
+    // Ended an hour ago: in the past, but its follow-up goes out now, so no warning.
+    const recent = join(dir, "recent.jsonl");
+    writeFileSync(recent, JSON.stringify({ external_id: "R-1", client_name: "Recente", client_phone: "+55 92 99999-0000", start_time: "2027-01-10T10:00:00Z", end_time: "2027-01-10T11:00:00Z", allow_followup: "true" }) + "\n");
+    const fresh = await runCli(["appointments", "import", recent, "--company", "manaus", "--db", db], { env: { SECRETARIA_NOW: "2027-01-10T12:00:00Z" } });
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.match(fresh.stdout, /follow-ups: 1 scheduled/);
+    assert.doesNotMatch(fresh.stderr, /in the past/);
     const utf8 = await runCli(["appointments", "import", FIXTURE, "--company", "manaus", "--encoding", "utf-8", "--db", db], { env });
     assert.notEqual(utf8.code, 0);
     assert.match(utf8.stderr, /line 1\b/);

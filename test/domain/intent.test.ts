@@ -551,6 +551,42 @@ describe("polite and curt declines", () => {
     ]);
   });
 
+  test("round 7: out, enough, nothing for now, satisfied, moving away", () => {
+    check([
+      ["fora kkkk", N, "decline-idiom"],
+      ["Fora de brincadeira, quero marcar", P],
+      ["Já deu", N, "decline-idiom"],
+      ["Deu tudo certo", F],
+      ["Obrigado, só isso mesmo", N, "decline-idiom"],
+      ["Encerrado por aqui", N, "decline-idiom"],
+      ["Deixa como está", N, "decline-idiom"],
+      ["tô de boas", N, "decline-idiom"],
+      ["Por enquanto nada", N, "postponement"],
+      ["Nada a reclamar", F],
+      ["Satisfeito, obrigado", N, "content-as-is"],
+      ["Satisfeita com o atendimento", F],
+      ["Assim que puder eu marco, obrigada", N, "postponement"],
+      ["Quando puder, me manda o recibo", F],
+      ["Obrigado, mas vou me mudar de cidade", N, "decline-reason"],
+      ["haha nem", N, "explicit-no"],
+      ["Marcaí", P, "booking-request"],
+    ]);
+  });
+
+  test("round 8: 'por ora passo', 'dispensa', 'sem precisão'; 'por que não' is a yes only when it ends the thought", () => {
+    check([
+      ["Valeu demais, mas por ora passo", N, "decline-idiom"],
+      ["Dispensa", N, "decline-idiom"],
+      ["Tri, quero mais uma", P, "desire"],
+      ["quero mais uma coisa: a receita", F],
+      ["Sem precisão", N, "decline-idiom"],
+      ["Por que não?", P, "positive-idiom"],
+      ["pq nao kkk", P, "positive-idiom"],
+      ["pq n me avisaram q ia atrasar?", F],
+      ["porque não consegui chegar a tempo", F],
+    ]);
+  });
+
   test("a reason after a contrast is the answer", () => {
     check([
       ["Queria, mas tô sem grana", N, "decline-reason"],
@@ -578,6 +614,24 @@ describe("contrasts and wishes for next time", () => {
       ["na próxima eu marco", N, "postponement"],
       ["fica pra próxima vez", N, "postponement"],
       ["Podiam ter horário no sábado?", P],
+    ]);
+  });
+
+  test("round 7: hopes and wishes with 'que', singular 'não atrasa', 'que tenha' after a yes", () => {
+    check([
+      ["Gostaria que fossem mais pontuais", F, "suggestion"],
+      ["Queria que a recepção fosse mais organizada", F, "suggestion"],
+      ["Na próxima vez eu queria que a dra explicasse mais devagar", F, "suggestion"],
+      ["Espero que da próxima vez não atrase", F, "suggestion"],
+      ["Queria que marcasse pra quinta", P],
+      ["Espero que sim", P],
+      ["Marca sim, mas da proxima vez nao atrasa", P],
+      ["Sim! Da próxima vez que tenha café kkk", P],
+      ["Próxima vez quero chegar e ser atendida na hora", F, "suggestion"],
+      ["Da próxima vez, se possível, me avisem do atraso", F, "suggestion"],
+      ["na próxima, tá?", N, "postponement"],
+      ["sim quero marcar sim pode ser na mesma hora da outra vez", P],
+      ["fica pra outra vez", N, "postponement"],
     ]);
   });
 });
@@ -625,7 +679,11 @@ describe("labeled sample data/replies-dev.jsonl", () => {
 // Replies written for issue 15 in rounds, grouped by kind (regional, slang, polite-decline,
 // curt-decline, emoji, contrast, general); each line {"text","intent","kind","round"}. Each round
 // was scored before the classifier was changed for it; those first-pass scores are the honest
-// estimate of accuracy on unseen replies. This test keeps the classifier at >= 97% on all of them.
+// estimate of accuracy on unseen replies (round 7, 358 replies: 337 = 94.1% before its rules,
+// 356 = 99.4% after; round 8, 140 replies: 133 = 95.0% before, 138 = 98.6% after; round 9, 118
+// replies: 117 = 99.2% before, 118 after; round 10, 83 replies written first and scored once after
+// rounds 7-9 as a held-out check: 81 = 97.6%, then its two misses fixed). This test keeps the
+// classifier at >= 97% on all of them.
 
 interface ExtraRow extends Labeled {
   kind: string;

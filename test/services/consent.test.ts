@@ -279,11 +279,17 @@ describe("retention of inbound texts", () => {
       // 31 days later: only the unmatched one is past its time.
       assert.deepEqual(await purgeExpiredInbound(f.db, new Date(REPLY_AT.getTime() + 31 * day), { days: 180, unmatchedDays: 30 }), { matched: 0, unmatched: 1 });
       assert.deepEqual(await rows(), [{ message_id: "R-matched", body: "adorei o atendimento", phone: PHONE }, { message_id: "R-unmatched", body: "", phone: "" }]);
+      assert.deepEqual(await f.db.all("SELECT text FROM feedback_events"), [{ text: "adorei o atendimento" }], "a matched text's copies stay with it");
       // Keep forever (0): nothing.
       assert.deepEqual(await purgeExpiredInbound(f.db, new Date(REPLY_AT.getTime() + 400 * day), { days: 0, unmatchedDays: 0 }), { matched: 0, unmatched: 0 });
       // 181 days later: the matched one too; the row and its message id stay (de-duplication).
       assert.deepEqual(await purgeExpiredInbound(f.db, new Date(REPLY_AT.getTime() + 181 * day), { days: 180, unmatchedDays: 30 }), { matched: 1, unmatched: 0 });
       assert.deepEqual((await rows()).map((r) => [r.message_id, r.body]), [["R-matched", ""], ["R-unmatched", ""]]);
+      // Its copies go with it: the feedback kept for the operator and the audit row of the answer.
+      assert.deepEqual(await f.db.all("SELECT text FROM feedback_events"), [{ text: "" }]);
+      const answer = await f.db.get<{ payload: string }>("SELECT payload FROM audit_log WHERE action = 'followup_response'");
+      assert.deepEqual(JSON.parse(answer!.payload), { response: "feedback", feedback: null });
+      assert.equal((await f.db.get<{ response: string }>("SELECT followup_response AS response FROM appointments"))!.response, "feedback");
     } finally {
       await f.db.close();
     }

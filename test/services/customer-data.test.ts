@@ -91,6 +91,26 @@ describe("customers export and erase", () => {
     }
   });
 
+  test("export and erase reach the audit rows of an unmatched message by its id: VOLTAR's consent_granted and its confirmation", T, async () => {
+    const { f } = await seed();
+    try {
+      const service = createReplyService({ store: f.db, clock: f.clock.now, logger: silentLogger, sender: recordingSender() });
+      const r = await service.processInbound({ phone: PHONE, text: "VOLTAR", messageId: "W-4" });
+      assert.equal(r.outcome, "opted_in");
+      const doc = await exportCustomer(f.db, { phone: PHONE }, REPLY_AT);
+      const granted = doc.audit.find((a) => a.action === "consent_granted");
+      assert.ok(granted, "consent_granted (no appointment, no phone in it) is the person's too");
+      assert.equal((granted.payload as Record<string, unknown>).message_id, "W-4");
+      assert.ok(doc.messages_sent.some((m) => m.action === "followup_bot_reply" && (m.payload as Record<string, unknown>).reply_to === "opted_in"));
+
+      await eraseCustomer(f.db, { phone: PHONE }, REPLY_AT);
+      const row = await f.db.get<{ payload: string }>("SELECT payload FROM audit_log WHERE action = 'consent_granted'");
+      assert.deepEqual(JSON.parse(row!.payload), { source: "whatsapp", erased: true }, "cut to the keys that hold no personal data");
+    } finally {
+      await f.db.close();
+    }
+  });
+
   test("erase: no row (and on SQLite no byte of the file or WAL) holds the name, the phone or the texts; counters and the other client stay", T, async () => {
     const { f } = await seed();
     try {

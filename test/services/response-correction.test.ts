@@ -95,6 +95,12 @@ describe("followups set-response (an operator corrects a misread reply)", () => 
     const pos = await runCli(["--db", db, "followups", "set-response", String(b), "positive", "--no-send", "--json"], { env });
     assert.equal(pos.code, 0, pos.stderr);
     assert.equal((JSON.parse(pos.stdout) as Record<string, unknown>).bot_reply_delivery, "not_sent");
+    // In words: the count of slots offered, no hand-made plural.
+    const posText = await runCli(["--db", db, "followups", "set-response", String(a), "positive", "--no-send"], { env });
+    assert.equal(posText.code, 0, posText.stderr);
+    assert.match(posText.stdout, /negative → positive/);
+    assert.match(posText.stdout, /^offered [1-9]\d* slots?; the client's next message chooses one$/m);
+    assert.doesNotMatch(posText.stdout, /\(s\)/);
 
     const bad = await runCli(["--db", db, "followups", "set-response", String(b), "maybe"], { env });
     assert.equal(bad.code, 2);
@@ -104,12 +110,12 @@ describe("followups set-response (an operator corrects a misread reply)", () => 
 
     const stats = await runCli(["--db", db, "stats", "--json"], { env });
     const s = JSON.parse(stats.stdout) as Record<string, number>;
-    assert.deepEqual([s.positive, s.negative, s.feedback], [1, 1, 0]);
+    assert.deepEqual([s.positive, s.negative, s.feedback], [2, 0, 0]);
     const store = await openStore(db);
     t.after(() => store.close());
     const fbText = await store.all<{ text: string }>("SELECT text FROM feedback_events WHERE appointment_id = ?", [b]);
     assert.deepEqual(fbText.map((r) => r.text), ["ligou e elogiou a equipe"]);
     const corrected = await store.all<{ n: number }>("SELECT count(*) AS n FROM audit_log WHERE action = 'response_corrected'");
-    assert.equal(Number(corrected[0]!.n), 3);
+    assert.equal(Number(corrected[0]!.n), 4);
   });
 });
