@@ -1,6 +1,9 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+/** A string that starts like an SQL statement (upper case, as every statement of src/store/ is written). */
+const SQL_TEXT = String.raw`/^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|PRAGMA|VACUUM|CREATE|DROP|ALTER|TRUNCATE|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|LOCK|ANALYZE)\s/`;
+
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "coverage/**", ".tmp/**", "bench/data/**"] },
   js.configs.recommended,
@@ -25,6 +28,11 @@ export default tseslint.config(
           { name: "pg", message: "PostgreSQL is an engine of src/store/: use the Store interface (src/store/store.ts)." },
         ],
       }],
+      // SQL lives under src/store/ only: a statement written elsewhere (services, commands, daemon, demo) belongs in a repository.
+      "no-restricted-syntax": ["error",
+        { selector: `Literal[value=${SQL_TEXT}]`, message: "SQL lives under src/store/ only: add a repository function there and call it." },
+        { selector: `TemplateElement[value.raw=${SQL_TEXT}]`, message: "SQL lives under src/store/ only: add a repository function there and call it." },
+      ],
     },
   },
   {

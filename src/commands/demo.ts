@@ -5,6 +5,7 @@ import { UsageError, UserError } from "../errors.js";
 import { terminalChalk } from "../render/chart.js";
 import { outputWidth } from "../render/fitted-table.js";
 import { getDaemonState } from "../store/daemons.js";
+import { dropPostgresTables, postgresDemoContents } from "../store/demo-database.js";
 import { isPostgresUrl, openStore } from "../store/open.js";
 import { print, type GlobalOptions } from "./context.js";
 import { count } from "../render/plural.js";
@@ -46,6 +47,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   print(`Done in ${seconds} s: ${count(summary.sent, "follow-up")} sent (${summary.retried} retried), ${count(summary.replies, "reply", "replies")} read, ${count(summary.booked, "meeting")} booked.`);
   print("");
   print("Explore the demo database:");
+  if (pg) print("  export SECRETARIA_DB='postgres://…'   # the URL given to --db (not printed: it holds the password)");
   print(`  npx secretaria --db ${db} followups list --status pending`);
   print(`  npx secretaria --db ${db} stats --company clinica-sol`);
   print(`  npx secretaria --db ${db} audit list --limit 20`);
@@ -65,15 +67,11 @@ export async function runDemo(o: DemoOptions): Promise<void> {
 async function clearPostgresDemo(url: string): Promise<void> {
   const store = await openStore(url);
   try {
-    const tables = await store.all<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()");
-    if (!tables.length) return;
-    if (!(await getDaemonState(store).then((s) => s.demo === "1").catch(() => false))) {
+    const contents = await postgresDemoContents(store);
+    if (contents === "other") {
       throw new UserError(`${store.location} is not empty and not a demo database: the demo only writes an empty database; pass another --db URL`);
     }
-    await store.tx(async (t) => {
-      for (const { name } of tables) await t.exec(`DROP TABLE IF EXISTS "${name.replaceAll('"', '""')}" CASCADE`);
-      await t.exec("DROP FUNCTION IF EXISTS audit_log_followup_counters() CASCADE");
-    });
+    if (contents === "demo") await dropPostgresTables(store);
   } finally {
     await store.close();
   }
