@@ -6,9 +6,8 @@ import { mixedZones, utcOffset } from "../render/followup-format.js";
 import { csvStyle, cutNote, listFormat, MAX_PAGE_ROWS, toCsvText, type ListOutputOptions } from "../render/list-output.js";
 import { count } from "../render/plural.js";
 import { APPOINTMENT_SOURCES, getAppointment, listAppointments, type AppointmentRow, type AppointmentSource } from "../store/appointments.js";
-import { writeAudit } from "../store/audit.js";
 import { getCompany, listCompanies } from "../store/companies.js";
-import { appointmentSaver, validateAppointment, type RawAppointment } from "../services/appointment-service.js";
+import { addManualAppointment, validateAppointment, type RawAppointment } from "../services/appointment-service.js";
 import { companyFilter } from "../services/company-service.js";
 import { importStream, openImportSource, type ImportReading, type ImportSummary } from "../services/import-service.js";
 import { parseEncodingOption } from "../services/import-decode.js";
@@ -72,16 +71,7 @@ export async function runAppointmentsAdd(o: AppointmentsAddOptions): Promise<voi
     };
     const v = validateAppointment(raw, (id) => companies.find((c) => c.id === id));
     if (!v.ok) throw new UsageError(v.problems.map(asFlags).join("; "));
-    const { result, id } = await db.tx(async (t) => {
-      const r = await appointmentSaver(t, ctx.clock)({ ...v.data, source: "manual" }, v.company);
-      if (r.result !== "unchanged") {
-        await writeAudit(t, {
-          action: r.result === "inserted" ? "appointment_created" : "appointment_updated",
-          appointment_id: r.id, company_id: v.data.company_id, payload: { external_id: v.data.external_id }, created_at: ctx.clock().toISOString(),
-        });
-      }
-      return r;
-    });
+    const { result, id } = await addManualAppointment(db, ctx.clock, v.data, v.company);
     const row = (await getAppointment(db, id)) as AppointmentRow;
     if (o.json) return printJson(publicAppointment(row));
     print(`${result} appointment ${row.id} (${oneLine(row.external_id)}) for ${oneLine(row.client_name)}: ${describeFollowup(row, v.company.timezone)}`);

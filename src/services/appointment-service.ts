@@ -3,7 +3,7 @@ import type { Clock } from "../clock.js";
 import { replanFollowup, planFollowup, type AppointmentStatus } from "../domain/lifecycle.js";
 import { normalizePhone } from "../domain/phone.js";
 import { appointmentWriter, type AppointmentData, type ResolvedAppointment, type StoredAppointmentData } from "../store/appointments.js";
-import type { Q } from "../store/store.js";
+import type { Q, Store } from "../store/store.js";
 import { doNotContactPhones } from "../store/consent.js";
 import { writeAudit } from "../store/audit.js";
 import type { CompanyRow } from "../store/companies.js";
@@ -131,6 +131,23 @@ export function appointmentSaver(q: Q, clock: Clock) {
   const upsert = appointmentUpserter(q, clock);
   return async (data: AppointmentData, company: CompanyRow): Promise<SaveOutcome> =>
     upsert.save(data, company, await upsert.find(data));
+}
+
+/**
+ * `appointments add`: one appointment saved by hand (source manual) with the scheduling rules, and
+ * audited `appointment_created` / `appointment_updated` in the same transaction (nothing when unchanged).
+ */
+export function addManualAppointment(store: Store, clock: Clock, data: Omit<AppointmentData, "source">, company: CompanyRow): Promise<SaveOutcome> {
+  return store.tx(async (t) => {
+    const r = await appointmentSaver(t, clock)({ ...data, source: "manual" }, company);
+    if (r.result !== "unchanged") {
+      await writeAudit(t, {
+        action: r.result === "inserted" ? "appointment_created" : "appointment_updated",
+        appointment_id: r.id, company_id: data.company_id, payload: { external_id: data.external_id }, created_at: clock().toISOString(),
+      });
+    }
+    return r;
+  });
 }
 
 export type ExistingAppointment = StoredAppointmentData | undefined;
