@@ -4,9 +4,8 @@ import { join, resolve } from "node:path";
 import { UsageError, UserError } from "../errors.js";
 import { terminalChalk } from "../render/chart.js";
 import { outputWidth } from "../render/fitted-table.js";
-import { getDaemonState } from "../store/daemons.js";
-import { dropPostgresTables, postgresDemoContents } from "../store/demo-database.js";
-import { isPostgresUrl, openStore } from "../store/open.js";
+import { isPostgresUrl } from "../store/open.js";
+import { clearPostgresDemo, isDemoDatabase } from "../demo/fresh-database.js";
 import { print, type GlobalOptions } from "./context.js";
 import { count } from "../render/plural.js";
 
@@ -58,34 +57,4 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   print("  npx secretaria companies add --id minha-clinica --name 'Minha Clínica' --whaticket-url https://whaticket.example.com.br --whaticket-token \"$TOKEN\"");
   print("  npx secretaria appointments import agenda.csv");
   print("  SECRETARIA_WEBHOOK_TOKEN=... npx secretaria daemon     # see README: Run it as a service");
-}
-
-/**
- * A PostgreSQL --db must be empty, or hold an earlier demo (its tables are dropped and made anew);
- * any other database is refused.
- */
-async function clearPostgresDemo(url: string): Promise<void> {
-  const store = await openStore(url);
-  try {
-    const contents = await postgresDemoContents(store);
-    if (contents === "other") {
-      throw new UserError(`${store.location} is not empty and not a demo database: the demo only writes an empty database; pass another --db URL`);
-    }
-    if (contents === "demo") await dropPostgresTables(store);
-  } finally {
-    await store.close();
-  }
-}
-
-async function isDemoDatabase(path: string): Promise<boolean> {
-  try {
-    const db = await openStore(path, { readonly: true });
-    try {
-      return (await getDaemonState(db)).demo === "1";
-    } finally {
-      await db.close();
-    }
-  } catch {
-    return false;
-  }
 }

@@ -4,16 +4,18 @@ import { ESLint } from "eslint";
 
 /**
  * The lint config keeps the storage engines behind the Store interface: driver imports and SQL text
- * are errors anywhere under src/ but src/store/, and the tree as it is obeys both rules. (No database:
- * the same on both engines' runs.)
+ * are errors anywhere under src/ but src/store/; a command reaches repositories only through services
+ * (from src/store/ it takes opening the database and types); the tree as it is obeys all three.
+ * (No database: the same on both engines' runs.)
  */
 
 const eslint = new ESLint({ cwd: process.cwd() });
+const LAYERING_RULES = ["no-restricted-imports", "@typescript-eslint/no-restricted-imports", "no-restricted-syntax"];
 
 /** The messages of the two layering rules for `code` linted as if it were the file `path`. */
 async function layeringProblems(path: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: path });
-  return result!.messages.filter((m) => m.ruleId === "no-restricted-imports" || m.ruleId === "no-restricted-syntax").map((m) => `${m.line}: ${m.message}`);
+  return result!.messages.filter((m) => LAYERING_RULES.includes(m.ruleId ?? "")).map((m) => `${m.line}: ${m.message}`);
 }
 
 const OUTSIDE = ["src/commands/example.ts", "src/services/example.ts", "src/daemon/example.ts", "src/demo/example.ts", "src/domain/example.ts"];
@@ -48,10 +50,32 @@ describe("layering: drivers and SQL under src/store/ only", { timeout: 120_000 }
     assert.deepEqual(await layeringProblems("src/commands/example.ts", prose), []);
   });
 
-  test("the source tree follows both rules", async () => {
+  test("a command reaches repositories through services: value imports (static or lazy) of src/store/ are errors, but opening the database and types", async () => {
+    const code = [
+      'import { getCompany } from "../store/companies.js";',
+      'import type { CompanyRow } from "../store/companies.js";',
+      'import { listAppointments, type AppointmentRow } from "../store/appointments.js";',
+      'import { openStore } from "../store/open.js";',
+      'import { assertMigrated } from "../store/migrator.js";',
+      'import type { Store } from "../store/store.js";',
+      'import { companyOverview } from "../services/company-service.js";',
+      'export async function f(s: Store, r: AppointmentRow, c: CompanyRow) {',
+      '  const lazy = await import("../store/replies.js");',
+      '  const fine = await import("../store/open.js");',
+      '  return [getCompany, listAppointments, openStore, assertMigrated, companyOverview, lazy, fine, s, r, c];',
+      "}",
+    ].join("\n");
+    const problems = await layeringProblems("src/commands/example.ts", code);
+    assert.deepEqual(problems.map((p) => p.split(":")[0]), ["1", "3", "9"], problems.join("\n"));
+    for (const p of problems) assert.match(p, /A command calls a service/);
+    // Elsewhere (a service) the same imports are how repositories are reached.
+    assert.deepEqual(await layeringProblems("src/services/example.ts", code), []);
+  });
+
+  test("the source tree follows every layering rule", async () => {
     const results = await eslint.lintFiles(["src"]);
     const broken = results.flatMap((r) =>
-      r.messages.filter((m) => m.ruleId === "no-restricted-imports" || m.ruleId === "no-restricted-syntax").map((m) => `${r.filePath}:${m.line} ${m.message}`),
+      r.messages.filter((m) => LAYERING_RULES.includes(m.ruleId ?? "")).map((m) => `${r.filePath}:${m.line} ${m.message}`),
     );
     assert.deepEqual(broken, []);
   });
