@@ -10,7 +10,7 @@ import { pauseUnconfiguredCompanies, type GatewaySet } from "../services/gateway
 import { EvolutionClient } from "../gateway/evolution-client.js";
 import { CloudClient } from "../gateway/cloud-client.js";
 import { hostname } from "node:os";
-import { forgetDaemons, markDaemonStopped, recordDaemonTick, registerDaemon } from "../store/daemons.js";
+import { forgetDaemons, markDaemonStopped, recordDaemonTick, registerDaemon } from "../services/daemon-registry-service.js";
 import { assertMigrated } from "../store/migrator.js";
 import { openStore } from "../store/open.js";
 import { clockProblem } from "../domain/setup-checks.js";

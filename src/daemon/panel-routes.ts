@@ -9,9 +9,11 @@ import { confirmPage, csvOf, dashboardPage, loginPage, page, esc } from "../rend
 import { FollowupNotFoundError, ResendFailedError, ResendRefusedError, resendFollowup } from "../services/followup-service.js";
 import { computeStats } from "../services/stats-service.js";
 import { verifyApiToken, type TokenScope } from "../services/token-service.js";
-import { getAppointment, type AppointmentRow } from "../store/appointments.js";
-import { listCompanies } from "../store/companies.js";
-import { STATUS_FILTERS, type StatusFilter } from "../store/followup-queries.js";
+import type { AppointmentRow } from "../store/appointments.js";
+import type { StatusFilter } from "../store/followup-queries.js";
+import { getAppointment } from "../services/appointment-service.js";
+import { listCompanies } from "../services/company-service.js";
+import { STATUS_FILTERS } from "../services/followup-list-service.js";
 import type { Store } from "../store/store.js";
 import { listPage } from "./api-routes.js";
 import type { HttpRoutes } from "./http-server.js";

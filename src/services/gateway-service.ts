@@ -5,6 +5,8 @@ import { EvolutionClient, type EvolutionGateway, type EvolutionTarget } from "..
 import type { OutgoingMessage, SendOutcome, WhaticketGateway, WhaticketTarget } from "../gateway/whaticket.js";
 import type { AppointmentRow } from "../store/appointments.js";
 import type { GatewayKind } from "../store/company-gateways.js";
+/** Which company an inbound gateway webhook is for (Cloud API phone number id, Evolution instance). */
+export { cloudCompanies, companyByCloudPhoneNumberId, companyByEvolutionInstance } from "../store/company-gateways.js";
 import { listCompanies, type CompanyRow } from "../store/companies.js";
 import { pauseCompany, unpauseCompany } from "../store/followups.js";
 import type { Q } from "../store/store.js";
