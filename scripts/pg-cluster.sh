@@ -41,7 +41,7 @@ start)
   password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
   printf '%s\n' "$password" >"$dir/pwfile"
   [ "$(id -u)" -ne 0 ] || chown postgres: "$dir/pwfile"
-  as_pg "$bin/initdb" -D "$dir/data" -U postgres --pwfile="$dir/pwfile" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  as_pg "$bin/initdb" -D "$dir/data" -U postgres --pwfile="$dir/pwfile" --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
   rm -f "$dir/pwfile"
   for _ in 1 2 3 4 5; do # a port found free may be taken before the server binds it: retry with another
     port=$(shuf -i 15432-29999 -n 1)

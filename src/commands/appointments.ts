@@ -5,15 +5,14 @@ import { oneLine, stripControl } from "../render/safe-text.js";
 import { mixedZones, utcOffset } from "../render/followup-format.js";
 import { csvStyle, cutNote, listFormat, MAX_PAGE_ROWS, toCsvText, type ListOutputOptions } from "../render/list-output.js";
 import { count } from "../render/plural.js";
-import { APPOINTMENT_SOURCES, getAppointment, listAppointments, type AppointmentRow, type AppointmentSource } from "../store/appointments.js";
-import { writeAudit } from "../store/audit.js";
-import { getCompany, listCompanies } from "../store/companies.js";
-import { appointmentSaver, validateAppointment, type RawAppointment } from "../services/appointment-service.js";
-import { companyFilter } from "../services/company-service.js";
-import { importStream, openImportSource, type ImportReading, type ImportSummary } from "../services/import-service.js";
+import type { AppointmentRow, AppointmentSource } from "../store/appointments.js";
+import {
+  addManualAppointment, aliasesOf, APPOINTMENT_SOURCES, appointmentByRef, getAppointment, listAppointments, validateAppointment, type RawAppointment,
+} from "../services/appointment-service.js";
+import { companyFilter, getCompany, listCompanies } from "../services/company-service.js";
+import { getImportMapping, importStream, openImportSource, type ImportReading, type ImportSummary } from "../services/import-service.js";
 import { parseEncodingOption } from "../services/import-decode.js";
 import { parseMapOption, type ColumnMapping } from "../domain/import-mapping.js";
-import { getImportMapping } from "../store/import-mappings.js";
 import type { Q } from "../store/store.js";
 import { commandContext, intOption, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
 
@@ -72,16 +71,7 @@ export async function runAppointmentsAdd(o: AppointmentsAddOptions): Promise<voi
     };
     const v = validateAppointment(raw, (id) => companies.find((c) => c.id === id));
     if (!v.ok) throw new UsageError(v.problems.map(asFlags).join("; "));
-    const { result, id } = await db.tx(async (t) => {
-      const r = await appointmentSaver(t, ctx.clock)({ ...v.data, source: "manual" }, v.company);
-      if (r.result !== "unchanged") {
-        await writeAudit(t, {
-          action: r.result === "inserted" ? "appointment_created" : "appointment_updated",
-          appointment_id: r.id, company_id: v.data.company_id, payload: { external_id: v.data.external_id }, created_at: ctx.clock().toISOString(),
-        });
-      }
-      return r;
-    });
+    const { result, id } = await addManualAppointment(db, ctx.clock, v.data, v.company);
     const row = (await getAppointment(db, id)) as AppointmentRow;
     if (o.json) return printJson(publicAppointment(row));
     print(`${result} appointment ${row.id} (${oneLine(row.external_id)}) for ${oneLine(row.client_name)}: ${describeFollowup(row, v.company.timezone)}`);
@@ -309,20 +299,7 @@ export async function runAppointmentsShow(o: GlobalOptions & { company?: string;
   const ctx = commandContext(o);
   const db = await openMigrated(ctx, { readonly: true });
   try {
-    const { aliasesOf, findAllByAlias, findAllByExternalId } = await import("../store/appointments.js");
-    let row: AppointmentRow | undefined;
-    let byExternal = (await findAllByExternalId(db, ref)).filter((r) => !o.company || r.company_id === o.company);
-    // A clinic's id linked to an appointment booked under another id (import).
-    if (!byExternal.length) byExternal = (await findAllByAlias(db, ref)).filter((r) => !o.company || r.company_id === o.company);
-    if (byExternal.length > 1) {
-      throw new UsageError(`"${ref}" is an external id of ${byExternal.length} companies (${byExternal.map((r) => r.company_id).join(", ")}): pass --company`);
-    }
-    row = byExternal[0];
-    if (!row && /^\d+$/.test(ref)) {
-      const byId = await getAppointment(db, Number(ref));
-      if (byId && (!o.company || byId.company_id === o.company)) row = byId;
-    }
-    if (!row) throw new UserError(`no appointment "${ref}"${o.company ? ` in company ${o.company}` : ""}: give its id or external id (see secretaria appointments list)`);
+    const row = await appointmentByRef(db, ref, o.company);
     if (o.json) return printJson(publicAppointment(row));
     const zone = (await getCompany(db, row.company_id))?.timezone ?? "America/Sao_Paulo";
     const { maskPhone } = await import("../domain/phone.js");

@@ -5,10 +5,11 @@ import { UsageError } from "../errors.js";
 import { outputWidth, renderFittedTable } from "../render/fitted-table.js";
 import { mixedZones, shortLocal } from "../render/followup-format.js";
 import { csvStyle, cutNote, listFormat, MAX_PAGE_ROWS, toCsvText } from "../render/list-output.js";
-import { auditActions, listAudit, type AuditRow, type CreatedSince } from "../store/audit-queries.js";
-import { listCompanies, type CompanyRow } from "../store/companies.js";
+import type { AuditRow, CreatedSince } from "../store/audit-queries.js";
+import type { CompanyRow } from "../store/companies.js";
+import { auditActions, listAudit } from "../services/audit-service.js";
 import { commandContext, intOption, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
-import { companyFilter } from "../services/company-service.js";
+import { companyFilter, listCompanies } from "../services/company-service.js";
 import { count } from "../render/plural.js";
 
 export interface AuditListOptions extends GlobalOptions {

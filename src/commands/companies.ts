@@ -2,10 +2,9 @@ import { count } from "../render/plural.js";
 import { UsageError, UserError } from "../errors.js";
 import { renderTable } from "../render/table.js";
 import { csvStyle, listFormat, toCsvText, type ListOutputOptions } from "../render/list-output.js";
-import { listCompanies } from "../store/companies.js";
-import { publicCompany, saveCompany, type CompanyOptions } from "../services/company-service.js";
+import { companyOverview, getCompany, listCompanies, publicCompany, saveCompany, type CompanyOptions } from "../services/company-service.js";
 import { commandContext, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
-import { getCompany, type CompanyRow } from "../store/companies.js";
+import type { CompanyRow } from "../store/companies.js";
 import { whaticketFromEnv } from "../config.js";
 import { plainHttpWarning } from "../domain/gateway-url.js";
 import { missingCompanyTargetReason } from "../services/gateway-service.js";
@@ -177,14 +176,7 @@ export async function runCompaniesShow(o: GlobalOptions & { json?: boolean }, id
   const ctx = commandContext(o);
   const db = await openMigrated(ctx, { readonly: true });
   try {
-    const company = await getCompany(db, id);
-    if (!company) throw new UserError(`unknown company "${id}": see secretaria companies list`);
-    const { countPendingFollowups } = await import("../store/status-queries.js");
-    const { getImportMapping } = await import("../store/import-mappings.js");
-    const { deliverySummary } = await import("../store/booking-deliveries.js");
-    const pending = await countPendingFollowups(db, id);
-    const mapping = await getImportMapping(db, id);
-    const deliveries = await deliverySummary(db, id);
+    const { company, pending, mapping, deliveries } = await companyOverview(db, id);
     if (o.json) return printJson({ ...publicCompany(company), pending_followups: pending, import_mapping: mapping ?? null, booking_deliveries: deliveries });
     print(`company ${company.id} (${company.name}), ${company.timezone}`);
     print(`  business hours ${company.business_hours}; quiet hours ${company.quiet_hours}; follow-up ${company.followup_delay_minutes} min after the end; rate limit ${company.rate_limit ? `${company.rate_limit} msg/s` : "off"}`);

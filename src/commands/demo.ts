@@ -4,8 +4,8 @@ import { join, resolve } from "node:path";
 import { UsageError, UserError } from "../errors.js";
 import { terminalChalk } from "../render/chart.js";
 import { outputWidth } from "../render/fitted-table.js";
-import { getDaemonState } from "../store/daemons.js";
-import { isPostgresUrl, openStore } from "../store/open.js";
+import { isPostgresUrl } from "../store/open.js";
+import { clearPostgresDemo, isDemoDatabase } from "../demo/fresh-database.js";
 import { print, type GlobalOptions } from "./context.js";
 import { count } from "../render/plural.js";
 
@@ -46,6 +46,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   print(`Done in ${seconds} s: ${count(summary.sent, "follow-up")} sent (${summary.retried} retried), ${count(summary.replies, "reply", "replies")} read, ${count(summary.booked, "meeting")} booked.`);
   print("");
   print("Explore the demo database:");
+  if (pg) print("  export SECRETARIA_DB='postgres://…'   # the URL given to --db (not printed: it holds the password)");
   print(`  npx secretaria --db ${db} followups list --status pending`);
   print(`  npx secretaria --db ${db} stats --company clinica-sol`);
   print(`  npx secretaria --db ${db} audit list --limit 20`);
@@ -56,38 +57,4 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   print("  npx secretaria companies add --id minha-clinica --name 'Minha Clínica' --whaticket-url https://whaticket.example.com.br --whaticket-token \"$TOKEN\"");
   print("  npx secretaria appointments import agenda.csv");
   print("  SECRETARIA_WEBHOOK_TOKEN=... npx secretaria daemon     # see README: Run it as a service");
-}
-
-/**
- * A PostgreSQL --db must be empty, or hold an earlier demo (its tables are dropped and made anew);
- * any other database is refused.
- */
-async function clearPostgresDemo(url: string): Promise<void> {
-  const store = await openStore(url);
-  try {
-    const tables = await store.all<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()");
-    if (!tables.length) return;
-    if (!(await getDaemonState(store).then((s) => s.demo === "1").catch(() => false))) {
-      throw new UserError(`${store.location} is not empty and not a demo database: the demo only writes an empty database; pass another --db URL`);
-    }
-    await store.tx(async (t) => {
-      for (const { name } of tables) await t.exec(`DROP TABLE IF EXISTS "${name.replaceAll('"', '""')}" CASCADE`);
-      await t.exec("DROP FUNCTION IF EXISTS audit_log_followup_counters() CASCADE");
-    });
-  } finally {
-    await store.close();
-  }
-}
-
-async function isDemoDatabase(path: string): Promise<boolean> {
-  try {
-    const db = await openStore(path, { readonly: true });
-    try {
-      return (await getDaemonState(db)).demo === "1";
-    } finally {
-      await db.close();
-    }
-  } catch {
-    return false;
-  }
 }

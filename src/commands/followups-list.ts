@@ -5,14 +5,11 @@ import { csvStyle, cutNote, MAX_PAGE_ROWS, toCsvText, type CsvStyle } from "../r
 import { oneLine, stripControl } from "../render/safe-text.js";
 import { outputWidth, renderFittedTable, type FittedColumn } from "../render/fitted-table.js";
 import { compactPhone, mixedZones, nonTextAnswer, relativeTime, shortLocal, statusLabel } from "../render/followup-format.js";
-import { listCompanies } from "../store/companies.js";
-import {
-  FOLLOWUP_SORTS, KEYSET_SORTS, STATUS_FILTERS, STATUS_FILTER_STATES, endRangesFor, followupPages, listFollowups, type FollowupItem, type FollowupSort,
-  type StatusFilter,
-} from "../store/followup-queries.js";
+import type { FollowupItem, FollowupSort, StatusFilter } from "../store/followup-queries.js";
+import { FOLLOWUP_SORTS, KEYSET_SORTS, STATUS_FILTERS, STATUS_FILTER_STATES, endRangesFor, followupPages, listFollowups } from "../services/followup-list-service.js";
 import { DEFAULT_TIMEZONE } from "../domain/hours.js";
 import { commandContext, intOption, openMigrated, print, printJson, terminalSafeJson, type GlobalOptions } from "./context.js";
-import { companyFilter } from "../services/company-service.js";
+import { companyFilter, listCompanies } from "../services/company-service.js";
 import { count } from "../render/plural.js";
 
 export interface FollowupsListOptions extends GlobalOptions {

@@ -26,9 +26,9 @@ export async function runFollowupsResend(o: FollowupsResendOptions, rawId: strin
   const db = await openMigrated(ctx);
   const { WhaticketClient } = await import("../gateway/whaticket-client.js");
   const { whaticketFromEnv } = await import("../config.js");
-  const { getAppointment } = await import("../store/appointments.js");
+  const { getAppointment } = await import("../services/appointment-service.js");
   const { FollowupNotFoundError, ResendRefusedError, resendFollowup, resendHoldFor, resendRefusalFor, isPhoneOptedOut } = await import("../services/followup-service.js");
-  const { getCompany } = await import("../store/companies.js");
+  const { getCompany } = await import("../services/company-service.js");
   const gateway = new WhaticketClient();
   try {
     if (!o.yes) {

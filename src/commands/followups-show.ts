@@ -4,7 +4,7 @@ import { outputWidth, renderFittedTable, type FittedColumn } from "../render/fit
 import { compactPhone, nonTextAnswer } from "../render/followup-format.js";
 import { oneLine, stripControl } from "../render/safe-text.js";
 import { followupStory, type StoryEvent } from "../services/followup-story.js";
-import { getCompany } from "../store/companies.js";
+import { getCompany } from "../services/company-service.js";
 import { commandContext, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
 import { localTime } from "./replies.js";
 

@@ -7,9 +7,9 @@ import { compactPhone, mixedZones, utcOffset } from "../render/followup-format.j
 import { outputWidth, renderFittedTable, type FittedColumn } from "../render/fitted-table.js";
 import { csvStyle, listFormat, type CsvStyle } from "../render/list-output.js";
 import { oneLine, stripControl } from "../render/safe-text.js";
-import { companyFilter } from "../services/company-service.js";
-import { listCompanies } from "../store/companies.js";
-import { listInbound, type InboxRow } from "../store/inbox.js";
+import { companyFilter, listCompanies } from "../services/company-service.js";
+import { listInbound } from "../services/inbox-service.js";
+import type { InboxRow } from "../store/inbox.js";
 import { commandContext, intOption, openMigrated, print, printJson, type GlobalOptions } from "./context.js";
 
 /**

@@ -120,7 +120,7 @@ export async function runReplySimulate(o: ReplySimulateOptions): Promise<void> {
   const { whaticketFromEnv } = await import("../config.js");
   const { createReplyService, whaticketReplySender } = await import("../services/reply-service.js");
   const { requireCompany } = await import("../services/company-service.js");
-  const { getAppointment } = await import("../store/appointments.js");
+  const { getAppointment } = await import("../services/appointment-service.js");
 
   const ctx = commandContext(o);
   const db = await openMigrated(ctx);
@@ -168,7 +168,7 @@ async function completeInteractively(
     const missing = [o.phone === undefined ? "--phone" : null, o.text === undefined ? "--text" : null].filter(Boolean).join(" and ");
     throw new UsageError(`missing ${missing} (e.g. reply simulate --phone 5511999990000 --text "Sim, quero marcar"; prompts only run on a terminal)`);
   }
-  const { listOpenFollowups } = await import("../store/replies.js");
+  const { listOpenFollowups } = await import("../services/inbox-service.js");
   const { default: inquirer } = await import("inquirer");
   let phone = o.phone;
   if (phone === undefined) {

@@ -10,14 +10,14 @@ import type { Logger } from "../logger.js";
 import {
   FollowupNotFoundError, ResendFailedError, ResendRefusedError, resendFollowup,
 } from "../services/followup-service.js";
-import { getAppointment, type AppointmentRow } from "../store/appointments.js";
-import { getCompany, listCompanies } from "../store/companies.js";
+import type { AppointmentRow } from "../store/appointments.js";
+import { getAppointment } from "../services/appointment-service.js";
+import { getCompany, listCompanies } from "../services/company-service.js";
 import { isLocalDate } from "../domain/local-days.js";
 import type { Store } from "../store/store.js";
 import { verifyApiToken, type TokenScope } from "../services/token-service.js";
-import {
-  FOLLOWUP_SORTS, endRangesFor, listFollowups, STATUS_FILTER_STATES, STATUS_FILTERS, type FollowupItem, type FollowupSort, type StatusFilter,
-} from "../store/followup-queries.js";
+import type { FollowupItem, FollowupSort, StatusFilter } from "../store/followup-queries.js";
+import { FOLLOWUP_SORTS, endRangesFor, listFollowups, STATUS_FILTER_STATES, STATUS_FILTERS } from "../services/followup-list-service.js";
 import type { DaemonEvents } from "./events.js";
 import type { HttpRoutes } from "./http-server.js";
 

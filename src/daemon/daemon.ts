@@ -6,14 +6,11 @@ import { UsageError, UserError } from "../errors.js";
 import { WhaticketClient } from "../gateway/whaticket-client.js";
 import type { WhaticketGateway } from "../gateway/whaticket.js";
 import type { Logger } from "../logger.js";
-import { missingCompanyTargetReason, type GatewaySet } from "../services/gateway-service.js";
+import { pauseUnconfiguredCompanies, type GatewaySet } from "../services/gateway-service.js";
 import { EvolutionClient } from "../gateway/evolution-client.js";
 import { CloudClient } from "../gateway/cloud-client.js";
 import { hostname } from "node:os";
-import { listCompanies, type CompanyRow } from "../store/companies.js";
-import { pauseCompany, unpauseCompany } from "../store/followups.js";
-import type { WhaticketDefaults } from "../config.js";
-import { forgetDaemons, markDaemonStopped, recordDaemonTick, registerDaemon } from "../store/daemons.js";
+import { forgetDaemons, markDaemonStopped, recordDaemonTick, registerDaemon } from "../services/daemon-registry-service.js";
 import { assertMigrated } from "../store/migrator.js";
 import { openStore } from "../store/open.js";
 import { clockProblem } from "../domain/setup-checks.js";
@@ -79,33 +76,6 @@ export function assertDaemonTokens(env: NodeJS.ProcessEnv): void {
   if (hook && env.SECRETARIA_API_TOKEN?.trim() === hook) {
     throw new UserError("SECRETARIA_API_TOKEN equals SECRETARIA_WEBHOOK_TOKEN: whoever has the webhook URL could use the API; give each its own random value");
   }
-}
-
-/**
- * A pause reason written for missing gateway settings or a secret that cannot be decrypted (so a
- * restart with the settings or the key in place lifts it).
- */
-const CONFIG_PAUSE = /^company \S+ (has no |uses .* but lacks settings)|^company \S+'s .* (is encrypted but|was encrypted with another key|does not decrypt|is stored in a form)/;
-
-/**
- * At start: each company without a usable gateway target is paused with the reason (logged once);
- * one paused for that reason earlier whose settings are now complete (e.g. WHATICKET_URL set) is
- * resumed. Returns the ids paused.
- */
-export async function pauseUnconfiguredCompanies(store: Store, companies: CompanyRow[], defaults: WhaticketDefaults, now: string, logger: Logger): Promise<string[]> {
-  const paused: string[] = [];
-  for (const c of companies) {
-    const reason = missingCompanyTargetReason(c, defaults);
-    if (reason) {
-      if (c.paused_reason !== reason) await pauseCompany(store, { companyId: c.id, reason, now });
-      logger.warn("company_paused", { company: c.id, reason });
-      paused.push(c.id);
-    } else if (c.paused_reason && CONFIG_PAUSE.test(c.paused_reason)) {
-      await unpauseCompany(store, c.id);
-      logger.info("company_resumed", { company: c.id, reason: "gateway settings complete" });
-    }
-  }
-  return paused;
 }
 
 /** Throws a UsageError unless `expr` is a schedule node-cron accepts. */
@@ -192,7 +162,7 @@ export class Daemon {
       await assertMigrated(store);
       const defaults = whaticketFromEnv(env);
       // A company that cannot send is paused with the reason; the others run (no crash loop for all).
-      await pauseUnconfiguredCompanies(store, await listCompanies(store), defaults, iso(o.clock()), logger);
+      await pauseUnconfiguredCompanies(store, defaults, iso(o.clock()), logger);
 
       const concurrency = o.concurrency ?? 8;
       const sendTimeoutMs = o.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;

@@ -9,7 +9,7 @@ import { parseEvolutionWebhook } from "../gateway/evolution-inbound.js";
 import type { Logger } from "../logger.js";
 import { companySecretOrNull } from "../services/company-secrets.js";
 import type { InboundInput, ReplyResult, ReplyService } from "../services/reply-service.js";
-import { cloudCompanies, companyByCloudPhoneNumberId, companyByEvolutionInstance } from "../store/company-gateways.js";
+import { cloudCompanies, companyByCloudPhoneNumberId, companyByEvolutionInstance } from "../services/gateway-service.js";
 import type { CompanyRow } from "../store/companies.js";
 import type { Store } from "../store/store.js";
 import type { HttpRoutes } from "./http-server.js";

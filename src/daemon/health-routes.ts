@@ -1,9 +1,8 @@
 import cron from "node-cron";
 import type { WriteHealth } from "./write-health.js";
 import type { Clock } from "../clock.js";
-import { iso } from "../clock.js";
-import { listDaemons } from "../store/daemons.js";
-import { pingDatabase } from "../store/metrics-queries.js";
+import { pingDatabase } from "../services/metrics-service.js";
+import { daemonsSeen } from "../services/status-service.js";
 import type { Store } from "../store/store.js";
 import type { HttpRoutes } from "./http-server.js";
 import type { DaemonMetrics } from "./metrics.js";
@@ -84,12 +83,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
 /** The health verdict at `now`. Pure apart from the database reads. */
 export async function healthReport(opts: HealthRoutesOptions & { startedAt: Date }, now: Date): Promise<{ httpStatus: 200 | 503; body: HealthReport }> {
   const databaseOk = await withTimeout(pingDatabase(opts.store), PING_TIMEOUT_MS, false);
-  const seenSince = iso(new Date(now.getTime() - STALLED_AFTER_INTERVALS * opts.tickIntervalSeconds * 1000));
-  const rows = databaseOk ? await withTimeout(listDaemons(opts.store, iso(new Date(now.getTime() - 86_400_000))).catch(() => []), PING_TIMEOUT_MS, []) : [];
-  const daemons = rows.map((d) => ({
-    id: d.id, host: d.host, pid: d.pid, last_tick_at: d.last_tick_at, heartbeat_at: d.heartbeat_at,
-    alive: !d.stopped_at && d.heartbeat_at >= seenSince,
-  }));
+  const rows = databaseOk ? await withTimeout(daemonsSeen(opts.store, now).catch(() => []), PING_TIMEOUT_MS, []) : [];
+  const daemons = rows.map((d) => ({ id: d.id, host: d.host, pid: d.pid, last_tick_at: d.last_tick_at, heartbeat_at: d.heartbeat_at, alive: d.alive }));
   const last = opts.metrics.lastSuccessfulTickAt();
   const lastSend = opts.metrics.lastSendResultAt();
   const age = last ? Math.max(0, (now.getTime() - last.getTime()) / 1000) : null;

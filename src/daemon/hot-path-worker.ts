@@ -1,8 +1,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { isUserError } from "../errors.js";
-import { applyOutcomes, type PlannedOutcome } from "../services/followup-service.js";
+import { applyOutcomes, claimRows, type PlannedOutcome } from "../services/followup-service.js";
 import type { CompanyRow } from "../store/companies.js";
-import { claimRows, type ClaimParams } from "../store/followups.js";
+import type { ClaimParams } from "../store/followups.js";
 import { openStore } from "../store/open.js";
 import type { Q, Store } from "../store/store.js";
 

@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { UserError } from "../errors.js";
-import { applyOutcomes, type PlannedOutcome } from "../services/followup-service.js";
-import { claimDue, type ClaimedRow, type ClaimParams } from "../store/followups.js";
+import { applyOutcomes, claimDue, type PlannedOutcome } from "../services/followup-service.js";
+import type { ClaimedRow, ClaimParams } from "../store/followups.js";
 import type { Store } from "../store/store.js";
 import type { HotPathReply, HotPathRequest, RecordedOutcome } from "./hot-path-worker.js";
 

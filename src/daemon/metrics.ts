@@ -4,8 +4,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import { FOLLOWUP_STATUSES } from "../domain/lifecycle.js";
 import type { SendOutcome } from "../gateway/whaticket.js";
 import { silentLogger, type Logger } from "../logger.js";
-import { listDaemons } from "../store/daemons.js";
-import { companyPauses, followupCounters, followupStateCounts } from "../store/metrics-queries.js";
+import { companyPauses, followupCounters, followupStateCounts } from "../services/metrics-service.js";
+import { daemonsSeen } from "../services/status-service.js";
 import type { Store } from "../store/store.js";
 import type { DaemonEvents, SendInfo, TickSummary } from "./events.js";
 
@@ -343,10 +343,9 @@ export class DaemonMetrics implements DaemonEvents {
   private syncDaemons(): Promise<void> {
     return this.guard(async () => {
       const now = this.clock();
-      const rows = await listDaemons(this.store, new Date(now.getTime() - 86_400_000).toISOString());
-      const aliveSince = new Date(now.getTime() - 3 * this.tickIntervalSeconds * 1000).toISOString();
+      const rows = await daemonsSeen(this.store, now);
       this.daemonUp.reset();
-      for (const d of rows) this.daemonUp.set({ daemon: d.id, host: d.host }, !d.stopped_at && d.heartbeat_at >= aliveSince ? 1 : 0);
+      for (const d of rows) this.daemonUp.set({ daemon: d.id, host: d.host }, d.alive ? 1 : 0);
     });
   }
 

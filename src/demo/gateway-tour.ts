@@ -12,7 +12,7 @@ import { WhaticketClient } from "../gateway/whaticket-client.js";
 import { silentLogger } from "../logger.js";
 import { appointmentSaver } from "../services/appointment-service.js";
 import { saveCompany } from "../services/company-service.js";
-import { getAppointment } from "../store/appointments.js";
+import { findByExternalId } from "../store/appointments.js";
 import { getCompany, type CompanyRow } from "../store/companies.js";
 import { setDaemonState } from "../store/daemons.js";
 import { migrate } from "../store/migrator.js";
@@ -156,8 +156,7 @@ export async function runGatewayTour(o: GatewayTourOptions): Promise<{ sent: num
 }
 
 async function findRow(db: Store, externalId: string) {
-  const row = await db.get<{ id: number }>("SELECT id FROM appointments WHERE company_id = ? AND external_id = ?", [COMPANY, externalId]);
-  return (await getAppointment(db, row!.id))!;
+  return (await findByExternalId(db, COMPANY, externalId))!;
 }
 
 function listRows(body: unknown): { id: string; title: string }[] {

@@ -2,12 +2,40 @@ import { DateTime } from "luxon";
 import type { Clock } from "../clock.js";
 import { replanFollowup, planFollowup, type AppointmentStatus } from "../domain/lifecycle.js";
 import { normalizePhone } from "../domain/phone.js";
-import { appointmentWriter, type AppointmentData, type ResolvedAppointment, type StoredAppointmentData } from "../store/appointments.js";
-import type { Q } from "../store/store.js";
+import {
+  aliasesOf, appointmentWriter, findAllByAlias, findAllByExternalId, getAppointment, type AppointmentData, type AppointmentRow, type ResolvedAppointment,
+  type StoredAppointmentData,
+} from "../store/appointments.js";
+import { UsageError, UserError } from "../errors.js";
+import type { Q, Store } from "../store/store.js";
 import { doNotContactPhones } from "../store/consent.js";
 import { writeAudit } from "../store/audit.js";
 import type { CompanyRow } from "../store/companies.js";
 import { schedulingPolicy } from "./company-service.js";
+
+/** The appointment reads commands use as they are (the store answers; no rule to apply). */
+export { aliasesOf, getAppointment };
+export { APPOINTMENT_SOURCES, listAppointments } from "../store/appointments.js";
+
+/**
+ * `appointments show REF [--company C]`: REF is an external id (of one company, or pass --company), a
+ * clinic's id linked to an appointment booked under another (import), or else a row id.
+ */
+export async function appointmentByRef(q: Q, ref: string, companyId: string | undefined): Promise<AppointmentRow> {
+  const inCompany = (r: AppointmentRow) => !companyId || r.company_id === companyId;
+  let byExternal = (await findAllByExternalId(q, ref)).filter(inCompany);
+  if (!byExternal.length) byExternal = (await findAllByAlias(q, ref)).filter(inCompany);
+  if (byExternal.length > 1) {
+    throw new UsageError(`"${ref}" is an external id of ${byExternal.length} companies (${byExternal.map((r) => r.company_id).join(", ")}): pass --company`);
+  }
+  let row = byExternal[0];
+  if (!row && /^\d+$/.test(ref)) {
+    const byId = await getAppointment(q, Number(ref));
+    if (byId && inCompany(byId)) row = byId;
+  }
+  if (!row) throw new UserError(`no appointment "${ref}"${companyId ? ` in company ${companyId}` : ""}: give its id or external id (see secretaria appointments list)`);
+  return row;
+}
 
 /** A record as it arrives from flags, a CSV row or a JSON line: every value still untrusted. */
 export type RawAppointment = Record<string, unknown>;
@@ -131,6 +159,23 @@ export function appointmentSaver(q: Q, clock: Clock) {
   const upsert = appointmentUpserter(q, clock);
   return async (data: AppointmentData, company: CompanyRow): Promise<SaveOutcome> =>
     upsert.save(data, company, await upsert.find(data));
+}
+
+/**
+ * `appointments add`: one appointment saved by hand (source manual) with the scheduling rules, and
+ * audited `appointment_created` / `appointment_updated` in the same transaction (nothing when unchanged).
+ */
+export function addManualAppointment(store: Store, clock: Clock, data: Omit<AppointmentData, "source">, company: CompanyRow): Promise<SaveOutcome> {
+  return store.tx(async (t) => {
+    const r = await appointmentSaver(t, clock)({ ...data, source: "manual" }, company);
+    if (r.result !== "unchanged") {
+      await writeAudit(t, {
+        action: r.result === "inserted" ? "appointment_created" : "appointment_updated",
+        appointment_id: r.id, company_id: data.company_id, payload: { external_id: data.external_id }, created_at: clock().toISOString(),
+      });
+    }
+    return r;
+  });
 }
 
 export type ExistingAppointment = StoredAppointmentData | undefined;

@@ -11,6 +11,9 @@ import type { Q, Store } from "../store/store.js";
 import { writeAudit } from "../store/audit.js";
 import { getCompany, listCompanies, upsertCompany, type CompanyInput, type CompanyRow } from "../store/companies.js";
 import { GATEWAY_SECRET_COLUMNS } from "../store/company-gateways.js";
+import { countPendingFollowups } from "../store/status-queries.js";
+import { getImportMapping } from "../store/import-mappings.js";
+import { deliverySummary } from "../store/booking-deliveries.js";
 import { secretToStore } from "./company-secrets.js";
 import { checkGatewaySettings, gatewaySecretsSet, publicGateway, saveGatewaySettings, withoutGatewaySecrets, type GatewayOptions, type GatewaySecret } from "./gateway-settings.js";
 
@@ -112,6 +115,17 @@ export function saveCompany(store: Store, o: CompanyOptions, clock: Clock): Prom
     await writeAudit(t, { action: "company_saved", company_id: input.id, payload: { result, ...shown, whaticket_token_set: !!input.whaticket_token, ...publicGateway(gateway) }, created_at: now });
     return { company: (await getCompany(t, o.id)) as CompanyRow, result };
   });
+}
+
+/** The company reads commands use as they are (the store answers; no rule to apply). */
+export { getCompany, listCompanies };
+
+/** `companies show`: the company with what is still to be sent, its saved import mapping and its booking deliveries. */
+export async function companyOverview(q: Q, id: string) {
+  const company = await getCompany(q, id);
+  if (!company) throw new UserError(`unknown company "${id}": see secretaria companies list`);
+  const [pending, mapping, deliveries] = [await countPendingFollowups(q, id), await getImportMapping(q, id), await deliverySummary(q, id)];
+  return { company, pending, mapping, deliveries };
 }
 
 export async function requireCompany(q: Q, id: string): Promise<CompanyRow> {

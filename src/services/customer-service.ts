@@ -2,7 +2,7 @@ import { phoneVariants } from "../domain/phone.js";
 import { UserError } from "../errors.js";
 import { writeAudit } from "../store/audit.js";
 import { getCompany } from "../store/companies.js";
-import { customerRows, eraseCustomerRows, scrubSqliteFile, vacuumPostgres, type EraseCounts } from "../store/customer-data.js";
+import { customerRows, eraseCustomerRows, scrubSqliteFile, vacuumPostgres, zeroFreedPages, type EraseCounts } from "../store/customer-data.js";
 import type { Store } from "../store/store.js";
 
 /**
@@ -77,7 +77,7 @@ export async function eraseScope(store: Store, q: CustomerQuery): Promise<{ appo
  */
 export async function eraseCustomer(store: Store, q: CustomerQuery, now: Date): Promise<EraseResult> {
   await checkCompany(store, q.companyId);
-  if (store.dialect === "sqlite") await store.exec("PRAGMA secure_delete = ON");
+  await zeroFreedPages(store);
   const counts = await store.tx(async (t) => {
     const rows = await customerRows(t, phoneVariants(q.phone), q.companyId);
     const c = await eraseCustomerRows(t, rows, now.toISOString());

@@ -50,6 +50,13 @@ export function leaseOwner(kind: "daemon" | "resend"): string {
   return `${kind}:${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 }
 
+/**
+ * The delivery claim: a batch of due follow-ups leased to `owner` (its own transaction, or inside
+ * the caller's: the SQLite hot-path thread commits it with the outcomes that wait). The SQL and its
+ * index are in store/followups.ts.
+ */
+export { claimDue, claimRows } from "../store/followups.js";
+
 // ── Whaticket target (whaticket-target.ts; re-exported for existing callers) ─────────────────
 
 export { missingTargetReason, resolveTarget } from "./whaticket-target.js";

@@ -5,7 +5,12 @@ import { EvolutionClient, type EvolutionGateway, type EvolutionTarget } from "..
 import type { OutgoingMessage, SendOutcome, WhaticketGateway, WhaticketTarget } from "../gateway/whaticket.js";
 import type { AppointmentRow } from "../store/appointments.js";
 import type { GatewayKind } from "../store/company-gateways.js";
-import type { CompanyRow } from "../store/companies.js";
+/** Which company an inbound gateway webhook is for (Cloud API phone number id, Evolution instance). */
+export { cloudCompanies, companyByCloudPhoneNumberId, companyByEvolutionInstance } from "../store/company-gateways.js";
+import { listCompanies, type CompanyRow } from "../store/companies.js";
+import { pauseCompany, unpauseCompany } from "../store/followups.js";
+import type { Q } from "../store/store.js";
+import type { Logger } from "../logger.js";
 import { missingTargetReason, resolveTarget } from "./whaticket-target.js";
 import { companySecretOrNull, secretProblem } from "./company-secrets.js";
 import type { ReplySender } from "./reply-service.js";
@@ -224,4 +229,31 @@ export function gatewayReplySender(router: GatewayRouter, defaults: WhaticketDef
       return router.sendText(target, { number: phone, body });
     },
   };
+}
+
+/**
+ * A pause reason written for missing gateway settings or a secret that cannot be decrypted (so a
+ * restart with the settings or the key in place lifts it).
+ */
+const CONFIG_PAUSE = /^company \S+ (has no |uses .* but lacks settings)|^company \S+'s .* (is encrypted but|was encrypted with another key|does not decrypt|is stored in a form)/;
+
+/**
+ * At a daemon's start: each company without a usable gateway target is paused with the reason (logged once);
+ * one paused for that reason earlier whose settings are now complete (e.g. WHATICKET_URL set) is
+ * resumed. Returns the ids paused.
+ */
+export async function pauseUnconfiguredCompanies(store: Q, defaults: WhaticketDefaults, now: string, logger: Logger): Promise<string[]> {
+  const paused: string[] = [];
+  for (const c of await listCompanies(store)) {
+    const reason = missingCompanyTargetReason(c, defaults);
+    if (reason) {
+      if (c.paused_reason !== reason) await pauseCompany(store, { companyId: c.id, reason, now });
+      logger.warn("company_paused", { company: c.id, reason });
+      paused.push(c.id);
+    } else if (c.paused_reason && CONFIG_PAUSE.test(c.paused_reason)) {
+      await unpauseCompany(store, c.id);
+      logger.info("company_resumed", { company: c.id, reason: "gateway settings complete" });
+    }
+  }
+  return paused;
 }

@@ -10,6 +10,8 @@ import { writeAudit } from "../store/audit.js";
 import { listCompanies, type CompanyRow } from "../store/companies.js";
 import type { Q, Store } from "../store/store.js";
 import { saveImportMapping } from "../store/import-mappings.js";
+/** A company's saved --map (`appointments import --save-map`). */
+export { getImportMapping } from "../store/import-mappings.js";
 import { DuplicateTracker } from "../domain/import-dedupe.js";
 import { mapHeader, recordFromRow, type ColumnMapping, type HeaderPlan } from "../domain/import-mapping.js";
 import { parseAppointmentStatus, parseConsent, parseImportDateTime, parseImportEndTime, parseImportPhone } from "../domain/import-values.js";

@@ -37,17 +37,27 @@ export function isAlive(d: DaemonRow, now: Date): boolean {
 }
 
 /**
+ * Every daemon heard from in the last day, each with whether it is alive by its own interval: the one
+ * list `status`, `/healthz` and `secretaria_daemon_up` show (a daemon ticking every 5 minutes is not dead to
+ * one ticking every minute).
+ */
+export async function daemonsSeen(q: Q, now: Date): Promise<(DaemonRow & { alive: boolean })[]> {
+  const rows = await listDaemons(q, new Date(now.getTime() - 24 * 3600_000).toISOString());
+  return rows.map((d) => ({ ...d, alive: isAlive(d, now) }));
+}
+
+/**
  * What `secretaria status` shows, all from the database: daemons seen in the last day (host, pid,
  * last tick and its age, alive), the backlog due now, sends in the last hour (audit), paused
  * companies and why, and whether a live daemon serves the webhook or the API.
  */
 export async function systemStatus(q: Q, now: Date): Promise<SystemStatus> {
   const nowIso = now.toISOString();
-  const rows = await listDaemons(q, new Date(now.getTime() - 24 * 3600_000).toISOString());
+  const rows = await daemonsSeen(q, now);
   const daemons = rows.map((d): DaemonStatus => ({
     id: d.id, host: d.host, pid: d.pid, started_at: d.started_at, last_tick_at: d.last_tick_at,
     tick_age_s: Math.max(0, Math.round((now.getTime() - Date.parse(d.last_tick_at ?? d.started_at)) / 1000)),
-    heartbeat_at: d.heartbeat_at, alive: isAlive(d, now), webhook_on: d.webhook_on === 1, api_on: d.api_on === 1,
+    heartbeat_at: d.heartbeat_at, alive: d.alive, webhook_on: d.webhook_on === 1, api_on: d.api_on === 1,
     http_url: d.http_url, last_error: d.last_error,
   }));
   const paused = (await listCompanies(q))

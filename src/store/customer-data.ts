@@ -140,6 +140,11 @@ function safePayload(text: string): Record<string, unknown> {
   return out;
 }
 
+/** SQLite: pages freed from now on are zeroed (the erase's own deletes included); nothing to do on PostgreSQL. */
+export async function zeroFreedPages(q: Q): Promise<void> {
+  if (q.dialect === "sqlite") await q.exec("PRAGMA secure_delete = ON");
+}
+
 /** SQLite: freed pages zeroed, the file rebuilt and the WAL emptied, so no erased byte survives on disk. */
 export async function scrubSqliteFile(q: Q): Promise<void> {
   await q.exec("PRAGMA wal_checkpoint(TRUNCATE)");

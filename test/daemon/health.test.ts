@@ -8,7 +8,8 @@ import { startHttpServer, type RunningHttpServer } from "../../src/daemon/http-s
 import { DaemonMetrics, METRIC } from "../../src/daemon/metrics.js";
 import { startFakeWhaticket } from "../../src/gateway/fake-whaticket.js";
 import { silentLogger } from "../../src/logger.js";
-import { listDaemons } from "../../src/store/daemons.js";
+import { listDaemons, markDaemonStopped, registerDaemon } from "../../src/store/daemons.js";
+import { systemStatus } from "../../src/services/status-service.js";
 import { saveCompany } from "../../src/services/company-service.js";
 import type { Store } from "../../src/store/store.js";
 import { migratedDb, tempDb } from "../helpers/cli.js";
@@ -110,6 +111,30 @@ describe("/healthz", () => {
     const h = await healthz(server);
     assert.equal(h.status, 503);
     assert.equal(h.body.status, "stalled");
+  });
+
+  test("daemons on one database: /healthz, secretaria_daemon_up and `status` agree on who is alive, each by its own interval", T, async () => {
+    // Seen by a daemon that ticks every second: another ticking every 5 minutes, heard from 4 minutes ago, is
+    // alive (three of its own ticks: 15 minutes); one ticking every minute, heard from 200 s ago, is not
+    // (three minutes); a stopped one is not.
+    const { db, clock, metrics, server } = await setup(1);
+    const base = { schedule: "* * * * *", http_url: null, webhook_on: 0, api_on: 0, simulated_clock: 0 };
+    const ago = (s: number) => new Date(START.getTime() - s * 1000).toISOString();
+    await registerDaemon(db, { ...base, id: "slow", host: "h1", pid: 1, started_at: ago(240), schedule: "*/5 * * * *", interval_s: 300 });
+    await registerDaemon(db, { ...base, id: "late", host: "h2", pid: 2, started_at: ago(200), interval_s: 60 });
+    await registerDaemon(db, { ...base, id: "gone", host: "h3", pid: 3, started_at: ago(30), interval_s: 60 });
+    await markDaemonStopped(db, "gone", ago(10));
+    metrics.onTick(true, clock.now(), 5, summary);
+    const expected = { slow: true, late: false, gone: false };
+    const h = await healthz(server);
+    assert.deepEqual(Object.fromEntries(h.body.daemons.map((d) => [d.id, d.alive])), expected);
+    const m = parseExposition((await request(`${server.url}/metrics`)).text);
+    assert.deepEqual(
+      { slow: valueOf(m, METRIC.daemonUp, { daemon: "slow", host: "h1" }), late: valueOf(m, METRIC.daemonUp, { daemon: "late", host: "h2" }), gone: valueOf(m, METRIC.daemonUp, { daemon: "gone", host: "h3" }) },
+      { slow: 1, late: 0, gone: 0 },
+    );
+    const status = await systemStatus(db, clock.now());
+    assert.deepEqual(Object.fromEntries(status.daemons.map((d) => [d.id, d.alive])), expected);
   });
 
   test("an unreachable database is 503; /metrics still answers", T, async () => {

@@ -47,6 +47,25 @@ test("TimeoutStopSec covers the daemon's stop wait for the send timeout the unit
 });
 
 /**
+ * Issue 11: several hosts on one PostgreSQL database run this same unit with SECRETARIA_DB set to the URL in
+ * the environment file (which overrides the unit's Environment= default). A --db in the commands would win
+ * over that variable and keep each host on its own SQLite file, so neither the unit nor the drop-in passes one.
+ */
+test("the unit takes its database from SECRETARIA_DB: a SQLite default the environment file overrides, no --db in its commands", () => {
+  const envLines = unit.split("\n").filter((l) => l.startsWith("Environment="));
+  assert.ok(envLines.includes("Environment=SECRETARIA_DB=/var/lib/secretaria/secretaria.db"), envLines.join("\n"));
+  assert.equal(directive("EnvironmentFile"), "/etc/secretaria/secretaria.env");
+  const dropIn = readFileSync(join(REPO_ROOT, "deploy", "secretaria.service.d", "node-in-home.conf.example"), "utf8");
+  const commands = [...unit.split("\n"), ...dropIn.split("\n")].filter((l) => /^ExecStart(Pre)?=\S/.test(l));
+  assert.equal(commands.length, 4, commands.join("\n"));
+  for (const c of commands) assert.doesNotMatch(c, /--db\b/, `${c}: a --db here overrides SECRETARIA_DB`);
+  const example = readFileSync(join(REPO_ROOT, "deploy", "secretaria.env.example"), "utf8");
+  assert.match(example, /^#SECRETARIA_DB=postgres:\/\/\S+$/m, "the environment file shows where the URL goes");
+  const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+  assert.match(readme, /in \/etc\/secretaria\/secretaria\.env, mode 0600/, "README names the unit's environment file");
+});
+
+/**
  * Issue 18: the systemd unit with Node under /home or /root. The drop-in example replaces the
  * unit's commands by node + the program by full path and relaxes ProtectHome to read-only;
  * `systemd-analyze verify` (offline, no systemd running) loads the unit with the drop-in and checks
