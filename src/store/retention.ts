@@ -11,8 +11,8 @@ import { bySql, type Q } from "./store.js";
  * The same words have two copies that go with the matched text: the feedback kept for the operator
  * (feedback_events.text) and the `feedback` of the audit rows that recorded the answer
  * (followup_response, response_corrected). Both are blanked at the matched cut-off; the rows, the
- * response and the counts stay. feedback_events has no index on created_at: a scan at most hourly
- * of a table that grows by one row per feedback answer.
+ * response and the counts stay. Indexes (migration 012): partial ones holding only rows that still
+ * carry text, so a run reads what it blanks.
  */
 const DEDUPE_ID_CLEARED = "CASE WHEN message_id LIKE 'dedupe:%' THEN NULL ELSE message_id END";
 
@@ -30,12 +30,13 @@ export async function purgeInboundTexts(q: Q, p: { matchedBefore: string; unmatc
   await q.run("UPDATE feedback_events SET text = '' WHERE created_at < @matchedBefore AND text <> ''", { matchedBefore: p.matchedBefore });
   await q.run(
     bySql(q, {
-      sqlite: `UPDATE audit_log SET payload = json_set(payload, '$.feedback', NULL)
+      // Without statistics SQLite would pick audit_log_action (every answer audit): told which index.
+      sqlite: `UPDATE audit_log INDEXED BY audit_log_feedback_created SET payload = json_set(payload, '$.feedback', NULL)
         WHERE action IN ('followup_response', 'response_corrected') AND created_at < @matchedBefore
           AND json_extract(payload, '$.feedback') IS NOT NULL`,
       postgres: `UPDATE audit_log SET payload = jsonb_set(payload::jsonb, '{feedback}', 'null'::jsonb)::text
         WHERE action IN ('followup_response', 'response_corrected') AND created_at < @matchedBefore
-          AND payload::jsonb ->> 'feedback' IS NOT NULL`,
+          AND (payload::jsonb ->> 'feedback') IS NOT NULL`,
     }),
     { matchedBefore: p.matchedBefore },
   );
