@@ -13,7 +13,7 @@ import { writeAudit, type AuditAction } from "../store/audit.js";
 import { getCompany, type CompanyRow } from "../store/companies.js";
 import type { Q, Store } from "../store/store.js";
 import {
-  findOpenFollowup, insertFeedback, insertInbound, recentBotReplies, recordResponse, setInboundResult,
+  findOpenFollowup, followupSendInFlight, insertFeedback, insertInbound, recentBotReplies, recordResponse, setInboundResult,
   type FollowupResponse, type InboundOutcome,
 } from "../store/replies.js";
 import { reserveSendSlots } from "../store/followups.js";
@@ -150,6 +150,8 @@ export const BOT_REPLY_CAP = 3;
 export const BOT_REPLY_WINDOW_MS = 60 * 60 * 1000;
 /** Loop guard: an inbound text equal to one of our own messages of the last 10 minutes is an echo. */
 export const OWN_TEXT_WINDOW_MS = 10 * 60 * 1000;
+/** A reply waits at most this long for a follow-up to its phone being sent right now to be recorded. */
+const SEND_IN_FLIGHT_WAIT_MS = 2_000;
 /** A bot answer waits at most this long for the company's send budget; beyond it, it is not sent (failed). */
 const BOT_REPLY_BUDGET_WAIT_MS = 60_000;
 
@@ -349,6 +351,20 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
     return offeredSlots ? { result, company, phone: row.client_phone, offeredSlots } : { result, company, phone: row.client_phone };
   }
 
+  /**
+   * A reply racing its own follow-up: the gateway delivered it and the customer (or an
+   * auto-responder) answered before the daemon's group commit recorded it as sent (milliseconds).
+   * Matched now, the reply would find no open follow-up and stay unmatched for good; it waits,
+   * bounded, for the send's outcome to be committed. No lock is held meanwhile.
+   */
+  async function waitForSendInFlight(input: InboundInput, now: Date): Promise<void> {
+    const phones = phoneVariants(input.phone);
+    const until = Date.now() + SEND_IN_FLIGHT_WAIT_MS;
+    while ((await followupSendInFlight(store, phones, now, input.companyId)) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   async function processInbound(input: InboundInput, opts: { dryRun?: boolean } = {}): Promise<ReplyResult> {
     const now = clock();
     let applied: Applied;
@@ -363,6 +379,7 @@ export function createReplyService(deps: ReplyServiceDeps): ReplyService {
         applied = err.result;
       }
     } else {
+      await waitForSendInFlight(input, now);
       applied = await store.tx((t) => apply(t, input, now));
     }
     const { result, company } = applied;

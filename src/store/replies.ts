@@ -54,6 +54,26 @@ export async function findOpenFollowup(q: Q, phones: string[], now: Date, compan
   return q.get<AppointmentRow>(sql, params);
 }
 
+/**
+ * Whether a follow-up to any of `phones` is being sent right now (claimed, its lease live): the
+ * gateway may already have delivered it while its outcome waits for the daemon's group commit.
+ * Index: appointments_phone (client_phone).
+ */
+export async function followupSendInFlight(q: Q, phones: string[], now: Date, companyId?: string): Promise<boolean> {
+  if (phones.length === 0) return false;
+  const params: Record<string, unknown> = { now: now.toISOString() };
+  const names = phones.map((p, i) => {
+    params[`p${i}`] = p;
+    return `@p${i}`;
+  });
+  let sql = `SELECT 1 AS x FROM appointments WHERE client_phone IN (${names.join(", ")}) AND followup_status = 'sending' AND lease_expires_at > @now`;
+  if (companyId !== undefined) {
+    sql += " AND company_id = @company";
+    params.company = companyId;
+  }
+  return (await q.get<{ x: number }>(`${sql} LIMIT 1`, params)) !== undefined;
+}
+
 /** Every open follow-up (newest first): what `reply simulate` offers to pick on a terminal. */
 export function listOpenFollowups(q: Q, now: Date, opts: { companyId?: string; limit?: number } = {}): Promise<AppointmentRow[]> {
   const params: Record<string, unknown> = { since: new Date(now.getTime() - REPLY_WINDOW_MS).toISOString(), limit: opts.limit ?? 50 };

@@ -76,6 +76,35 @@ describe("matching a phone to its open follow-up", () => {
     assert.equal(r2.appointment_id, older);
   });
 
+  test("a reply racing its own follow-up (delivered, its outcome not yet committed) waits for the commit and matches it", async (t) => {
+    const f = await fixture(t);
+    const id = await addSentFollowup(f, { externalId: "A-1" });
+    const sentAt = (await row(f, id)).followup_sent_at;
+    // The gateway has it, the daemon's group commit has not recorded it yet: still claimed, lease live.
+    await f.db.run("UPDATE appointments SET followup_status = 'sending', followup_sent_at = NULL, lease_owner = 'd', lease_expires_at = ? WHERE id = ?",
+      [new Date(REPLY_AT.getTime() + 60_000).toISOString(), id]);
+    const { svc } = service(f);
+    const pending = svc.processInbound({ phone: PHONE, text: "não, obrigado" });
+    await new Promise((r) => setTimeout(r, 150));
+    // The commit lands (what markSent writes).
+    await f.db.run("UPDATE appointments SET followup_status = 'sent', followup_sent_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ?", [sentAt, id]);
+    const r = await pending;
+    assert.equal(r.appointment_id, id, "matched to the follow-up it answers, not kept as unmatched");
+    assert.equal(r.response, "negative");
+    assert.equal((await row(f, id)).followup_status, "negative");
+  });
+
+  test("a send that stays in flight (a crashed daemon's live lease) delays a reply a bounded moment, then it is handled as before", async (t) => {
+    const f = await fixture(t);
+    const id = await addSentFollowup(f, { externalId: "A-1" });
+    await f.db.run("UPDATE appointments SET followup_status = 'sending', followup_sent_at = NULL, lease_owner = 'd', lease_expires_at = ? WHERE id = ?",
+      [new Date(REPLY_AT.getTime() + 60_000).toISOString(), id]);
+    const { svc } = service(f);
+    const r = await svc.processInbound({ phone: PHONE, text: "não, obrigado" });
+    assert.equal(r.outcome, "unmatched");
+    assert.equal((await row(f, id)).followup_status, "sending", "the claimed row is left to its daemon");
+  });
+
   test("the number without the Brazilian ninth digit (old JIDs) matches, and the answer goes to the stored number", async (t) => {
     const f = await fixture(t);
     const id = await addSentFollowup(f, { externalId: "A-1" });
