@@ -185,8 +185,10 @@ describe("Prometheus and Grafana files against the real tools", () => {
       /^Restart=on-failure$/m,
       /^EnvironmentFile=\/etc\/secretaria\/secretaria\.env$/m,
       /^StateDirectory=secretaria$/m,
-      /^ExecStartPre=\S+\/secretaria migrate --db \/var\/lib\/secretaria\/secretaria\.db$/m,
-      /^ExecStart=\S+\/secretaria daemon --db \/var\/lib\/secretaria\/secretaria\.db --host 127\.0\.0\.1 --port 9464$/m,
+      // The database comes from SECRETARIA_DB (a SQLite default the env file may override with a URL): no --db.
+      /^Environment=SECRETARIA_DB=\/var\/lib\/secretaria\/secretaria\.db$/m,
+      /^ExecStartPre=\S+\/secretaria migrate$/m,
+      /^ExecStart=\S+\/secretaria daemon --host 127\.0\.0\.1 --port 9464$/m,
       /^User=secretaria$/m,
       /^NoNewPrivileges=yes$/m,
       /^ProtectSystem=strict$/m,
