@@ -40,10 +40,8 @@ export default tseslint.config(
   },
   {
     // Commands and the daemon call services, not repositories: from src/store/ they take only opening the
-    // database (open, migrator) and types. What they read or write goes through src/services/. The
-    // scheduler still calls its sweep, lease and budget repositories directly (not yet moved).
+    // database (open, migrator) and types. What they read or write goes through src/services/.
     files: ["src/commands/**/*.ts", "src/daemon/**/*.ts"],
-    ignores: ["src/daemon/scheduler.ts"],
     rules: {
       "@typescript-eslint/no-restricted-imports": ["error", {
         patterns: [{

@@ -12,16 +12,16 @@ import { maskPhone } from "../domain/phone.js";
 import type { SendOutcome, WhaticketGateway } from "../gateway/whaticket.js";
 import { silentLogger, type Logger } from "../logger.js";
 import {
-  DEFAULT_LEASE_MS, leaseOwner, planOutcome, retrySettings,
-  type DeliveryReport, type RetrySettings,
+  DEFAULT_LEASE_MS, deferClaim, leaseOwner, planOutcome, reclaimExpiredLeases, releaseAllClaims, releaseClaim, reserveSendSlots, retrySettings,
+  sweepUnsendableFollowups, type DeliveryReport, type RetrySettings,
 } from "../services/followup-service.js";
 import {
   followupContent, gatewayConfigFix, gatewayName, GatewayRouter, missingCompanyTargetReason, resolveCompanyTarget, type GatewaySet, type RoutedTarget,
 } from "../services/gateway-service.js";
-import { writeAudit } from "../store/audit.js";
-import { listCompanies, type CompanyRow } from "../store/companies.js";
-import { recordDaemonTick } from "../store/daemons.js";
-import { deferClaim, reclaimExpiredLeases, releaseAllClaims, releaseClaim, reserveSendSlots, sweepUnsendable, type ClaimedRow } from "../store/followups.js";
+import { listCompanies } from "../services/company-service.js";
+import { recordDaemonTick } from "../services/daemon-registry-service.js";
+import type { CompanyRow } from "../store/companies.js";
+import type { ClaimedRow } from "../store/followups.js";
 import type { Store } from "../store/store.js";
 import { noDaemonEvents, type DaemonEvents, type TickSummary } from "./events.js";
 import { inProcessHotPath, type HotPathStore } from "./hot-path.js";
@@ -240,11 +240,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     }
     summary.reclaimed = await reclaimExpiredLeases(store, iso(now));
     if (summary.reclaimed) logger.warn("leases_reclaimed", { count: summary.reclaimed, note: "rows of a daemon that stopped mid-send are claimed again" });
-    const skipped = await sweepUnsendable(store, { now: iso(now), expiryCutoff: iso(new Date(now.getTime() - EXPIRY_MS)) }, async (t, rows) => {
-      for (const r of rows) {
-        await writeAudit(t, { action: "followup_skipped", appointment_id: r.id, company_id: r.company_id, payload: { reason: r.followup_skip_reason }, created_at: iso(now) });
-      }
-    });
+    const skipped = await sweepUnsendableFollowups(store, now, EXPIRY_MS);
     const counts = new Map<string, number>();
     for (const r of skipped) {
       if (r.followup_skip_reason === "expired") summary.expired++;

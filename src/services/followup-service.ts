@@ -17,7 +17,8 @@ import { findDoNotContact } from "../store/consent.js";
 import { getCompany, type CompanyRow } from "../store/companies.js";
 import type { Q, Store } from "../store/store.js";
 import {
-  abortResend, completeResend, leaseForResend, reserveSendSlots, markFailed, markSent, markSentBatch, pauseCompany, releaseClaim, rescheduleRetry, unpauseCompany, type ClaimedRow,
+  abortResend, completeResend, leaseForResend, reserveSendSlots, markFailed, markSent, markSentBatch, pauseCompany, releaseClaim, rescheduleRetry,
+  sweepUnsendable, unpauseCompany, type ClaimedRow, type SkippedRow,
 } from "../store/followups.js";
 
 /**
@@ -52,10 +53,25 @@ export function leaseOwner(kind: "daemon" | "resend"): string {
 
 /**
  * The delivery claim: a batch of due follow-ups leased to `owner` (its own transaction, or inside
- * the caller's: the SQLite hot-path thread commits it with the outcomes that wait). The SQL and its
- * index are in store/followups.ts.
+ * the caller's: the SQLite hot-path thread commits it with the outcomes that wait), and the lease's
+ * other moves (given back, deferred past quiet hours, reclaimed after a crash, all given back on
+ * stop) and the company's shared send budget. The SQL and its indexes are in store/followups.ts.
  */
-export { claimDue, claimRows } from "../store/followups.js";
+export { claimDue, claimRows, deferClaim, reclaimExpiredLeases, releaseAllClaims, releaseClaim, reserveSendSlots } from "../store/followups.js";
+
+/**
+ * The tick's sweep: due follow-ups that can no longer be sent (12 h past due, consent withdrawn,
+ * opted out, cancelled) become skipped with their reason, each audited `followup_skipped`, in one
+ * transaction. Returns the rows it changed.
+ */
+export function sweepUnsendableFollowups(store: Store, now: Date, expiryMs: number): Promise<SkippedRow[]> {
+  const at = iso(now);
+  return sweepUnsendable(store, { now: at, expiryCutoff: iso(new Date(now.getTime() - expiryMs)) }, async (t, rows) => {
+    for (const r of rows) {
+      await writeAudit(t, { action: "followup_skipped", appointment_id: r.id, company_id: r.company_id, payload: { reason: r.followup_skip_reason }, created_at: at });
+    }
+  });
+}
 
 // ── Whaticket target (whaticket-target.ts; re-exported for existing callers) ─────────────────
 
