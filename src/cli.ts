@@ -431,6 +431,7 @@ or awaiting a reply. Colors only on a terminal; NO_COLOR turns them off, FORCE_C
     .option("--csv-delimiter <char>", "CSV separator: , (default), ; (Excel pt-BR), tab or |")
     .option("--bom", "start the CSV with a byte-order mark (Excel opens accents right)")
     .option("--json", "same as --format json: an array of {company_id, phone, since, reason, message, message_id}")
+    .option("--show-phones", "the table shows phones unmasked (masked by default; csv and json always carry the full phone)")
     .action(act(async (o) => (await import("./commands/contacts.js")).runContactsList(o)));
   contacts
     .command("show")

@@ -14,6 +14,7 @@ export interface ContactsOptions extends GlobalOptions {
   phone?: string;
   note?: string;
   json?: boolean;
+  showPhones?: boolean;
 }
 
 function required(o: ContactsOptions, sub: string): { company: string; phone: string } {
@@ -28,10 +29,11 @@ function entryJson(r: DoNotContactRow) {
   return { company_id: r.company_id, phone: r.phone, since: r.since, reason: r.reason, message: r.message, message_id: r.message_id };
 }
 
-function table(rows: DoNotContactRow[]): string {
+/** The table masks phones like every other table (`--show-phones` unmasks); csv and json carry them whole. */
+function table(rows: DoNotContactRow[], showPhones: boolean): string {
   return renderTable(
     ["company", "phone", "since (UTC)", "reason", "message"],
-    rows.map((r) => [r.company_id, r.phone, r.since.slice(0, 16).replace("T", " "), r.reason, oneLine(r.message ?? "").slice(0, 60)]),
+    rows.map((r) => [r.company_id, showPhones ? r.phone : maskPhone(r.phone), r.since.slice(0, 16).replace("T", " "), r.reason, oneLine(r.message ?? "").slice(0, 60)]),
   );
 }
 
@@ -45,7 +47,7 @@ export async function runContactsList(o: ContactsOptions & ListOutputOptions): P
     if (format === "json") return printJson(rows.map(entryJson));
     if (format === "csv") return void process.stdout.write(toCsvText(CONTACT_FIELDS, rows.map(entryJson), style));
     if (!rows.length) return print(o.company ? `no phone on company ${o.company}'s do-not-contact list` : "the do-not-contact list is empty");
-    print(table(rows));
+    print(table(rows, o.showPhones === true));
   } finally {
     await db.close();
   }

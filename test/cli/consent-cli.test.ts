@@ -4,6 +4,7 @@
  */
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
+import { maskPhone } from "../../src/domain/phone.js";
 import { saveCompany } from "../../src/services/company-service.js";
 import { appointmentSaver } from "../../src/services/appointment-service.js";
 import { spawn, spawnSync } from "node:child_process";
@@ -67,7 +68,10 @@ describe("contacts and customers (CLI)", () => {
 
     const list = await cli("contacts", "list");
     assert.equal(list.code, 0, list.stderr);
-    assert.match(list.stdout, new RegExp(`clinica.*${PHONE}.*operator`));
+    // Masked in the table like every other list; --show-phones (and csv/json) give it whole.
+    assert.ok(!list.stdout.includes(PHONE), list.stdout);
+    assert.match(list.stdout, new RegExp(`clinica.*${maskPhone(PHONE).replace(/\*/g, "\\*")}.*operator`));
+    assert.match((await cli("contacts", "list", "--show-phones")).stdout, new RegExp(`clinica.*${PHONE}.*operator`));
     const show = await cli("contacts", "show", "--company", "clinica", "--phone", PHONE, "--json");
     assert.equal((JSON.parse(show.stdout) as { opted_out: boolean }).opted_out, true);
 
