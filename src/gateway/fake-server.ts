@@ -111,6 +111,25 @@ export abstract class FakeHttpServer {
     }, latency);
     this.timers.add(timer);
   }
+
+  /** Requests answered 2xx (respondWith counts them). */
+  deliveredCount = 0;
+
+  /** Answers `decision` after the latency: drop, hold (timeout), or the status with `bodyFor(status)`; `entry.status` records it. */
+  protected respondWith(req: http.IncomingMessage, res: http.ServerResponse, decision: { failure: ProgrammedFailure; retryAfter?: string }, entry: { status: number }, bodyFor: (status: number) => unknown): void {
+    this.afterLatency(() => {
+      if (res.destroyed || res.writableEnded) return;
+      if (decision.failure === "drop") {
+        req.socket.destroy();
+        return;
+      }
+      if (decision.failure === "timeout") return; // held: the client gives up, or stop() destroys the socket
+      entry.status = decision.failure;
+      if (decision.retryAfter !== undefined) res.setHeader("Retry-After", decision.retryAfter);
+      if (decision.failure >= 200 && decision.failure < 300) this.deliveredCount++;
+      reply(res, decision.failure, bodyFor(decision.failure));
+    });
+  }
 }
 
 const MAX_REQUEST_BYTES = 256 * 1024;
@@ -138,7 +157,6 @@ export interface ProgrammedAnswer {
 export abstract class ProgrammableFake extends FakeHttpServer {
   /** Requests that reached the send route, and those answered 2xx. */
   requestCount = 0;
-  deliveredCount = 0;
   protected readonly nextFailures: ProgrammedAnswer[] = [];
   protected readonly numberFailures = new Map<string, ProgrammedAnswer>();
   protected rejectAll = false;
@@ -180,22 +198,6 @@ export abstract class ProgrammableFake extends FakeHttpServer {
     this.requestCount = 0;
     this.deliveredCount = 0;
     this.connectionsSeen = this.sockets.size;
-  }
-
-  /** Answers `decision` after the latency: drop, hold (timeout), or the status with `bodyFor(status)`; `entry.status` records it. */
-  protected respondWith(req: http.IncomingMessage, res: http.ServerResponse, decision: ProgrammedAnswer, entry: { status: number }, bodyFor: (status: number) => unknown): void {
-    this.afterLatency(() => {
-      if (res.destroyed || res.writableEnded) return;
-      if (decision.failure === "drop") {
-        req.socket.destroy();
-        return;
-      }
-      if (decision.failure === "timeout") return; // held: the client gives up, or stop() destroys the socket
-      entry.status = decision.failure;
-      if (decision.retryAfter !== undefined) res.setHeader("Retry-After", decision.retryAfter);
-      if (decision.failure >= 200 && decision.failure < 300) this.deliveredCount++;
-      reply(res, decision.failure, bodyFor(decision.failure));
-    });
   }
 
   private programmed(failure: ProgrammedFailure, body: unknown, opts: ProgrammedFailOptions): ProgrammedAnswer {

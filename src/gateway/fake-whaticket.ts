@@ -66,7 +66,6 @@ export class FakeWhaticket extends FakeHttpServer {
   readonly received: ReceivedMessage[] = [];
   /** Requests that reached the send route, and those answered 2xx. */
   requestCount = 0;
-  deliveredCount = 0;
 
   private readonly countsByNumber = new Map<string, number>();
   private readonly deliveredByNumber = new Map<string, number>();
@@ -167,30 +166,11 @@ export class FakeWhaticket extends FakeHttpServer {
     if (this.options.record !== false) this.received.push(entry);
 
     const decision = this.decide(token, raw, parsed, number, body);
-    const respond = (): void => {
-      if (res.destroyed || res.writableEnded) return;
-      if (decision.failure === "drop") {
-        req.socket.destroy();
-        return;
-      }
-      if (decision.failure === "timeout") return; // held: the client gives up, or stop() destroys the socket
-      entry.status = decision.failure;
-      if (decision.failure >= 200 && decision.failure < 300) {
-        this.deliveredCount++;
-        this.deliveredByNumber.set(number, (this.deliveredByNumber.get(number) ?? 0) + 1);
-        if (this.options.emptyBody) {
-          reply(res, decision.failure, null);
-        } else {
-          const id = `fake-${this.nextId++}`;
-          reply(res, decision.failure, { id, ack: 0, fromMe: true, body, number, mediaType: "chat", timestamp: Math.floor(entry.at / 1000) });
-        }
-        return;
-      }
-      if (decision.retryAfter !== undefined) res.setHeader("Retry-After", decision.retryAfter);
-      reply(res, decision.failure, { error: decision.errorCode ?? defaultErrorCode(decision.failure) });
-    };
-
-    this.afterLatency(respond);
+    this.respondWith(req, res, decision, entry, (status) => {
+      if (status < 200 || status >= 300) return { error: decision.errorCode ?? defaultErrorCode(status) };
+      this.deliveredByNumber.set(number, (this.deliveredByNumber.get(number) ?? 0) + 1);
+      return this.options.emptyBody ? null : { id: `fake-${this.nextId++}`, ack: 0, fromMe: true, body, number, mediaType: "chat", timestamp: Math.floor(entry.at / 1000) };
+    });
   }
 
   /** Order: programmed next failures, random faults, auth, validation, per-number failures, success. */
