@@ -16,7 +16,7 @@
  * files removed, also on Ctrl-C.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -348,13 +348,15 @@ const ENGINE_NAME: Record<Engine, string> = { sqlite: "SQLite", postgres: "Postg
  * One `daemon --once --rate-limit 0` draining the burst on `db` (a file, or a database URL);
  * throughput = rows / the pass's own duration (the daemon's `tick` line).
  */
-async function drainOnce(ctx: Context, fake: FakeWhaticket, db: string, concurrency: number, what: string): Promise<{ rate: number; rssKb: number | null; cpuPerMsg: number | null }> {
+async function drainOnce(ctx: Context, fake: FakeWhaticket, db: string, concurrency: number, what: string): Promise<{ rate: number; rssKb: number | null; cpuPerMsg: number | null; fakeCpuPerMsg: number }> {
   const { burst } = ctx.cfg;
   const target = dbTarget(db);
   const before = fake.deliveredCount;
   // The daemon's CPU (user + sys, whole process: start, open, the pass, close) from this process's
   // reaped children's times: nothing else of ours runs while it does (the fake is in process).
   const cpu0 = childrenCpuMs();
+  // The fake gateway's CPU: this process's own while the daemon runs (it does little else meanwhile).
+  const own0 = process.cpuUsage();
   const r = ok(
     await runCli([...target.args, "daemon", "--once", "--concurrency", String(concurrency), "--rate-limit", "0"], {
       env: { ...ctx.env, ...target.env }, sampleRss: true, timeoutMs: 10 * 60_000,
@@ -363,11 +365,12 @@ async function drainOnce(ctx: Context, fake: FakeWhaticket, db: string, concurre
   );
   const delivered = fake.deliveredCount - before;
   if (delivered !== burst) throw new Error(`burst (${what}): the fake took ${delivered} messages, expected ${burst}; ${r.stderr.slice(-500)}`);
+  const own = process.cpuUsage(own0);
   const cpu1 = childrenCpuMs();
   const cpuPerMsg = cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / burst : null;
   const seconds = (tickMs(r.stderr) ?? r.ms) / 1000;
   progress(`  ${what}: ${Math.round(burst / seconds)} msg/s (pass ${seconds.toFixed(1)} s, process ${(r.ms / 1000).toFixed(1)} s${cpuPerMsg === null ? "" : `, CPU ${cpuPerMsg.toFixed(3)} ms/msg`})`);
-  return { rate: burst / seconds, rssKb: r.peakRssKb, cpuPerMsg };
+  return { rate: burst / seconds, rssKb: r.peakRssKb, cpuPerMsg, fakeCpuPerMsg: (own.user + own.system) / 1000 / burst };
 }
 
 /** The BullMQ peer's redis-server (Debian's package, installed when missing); null with a printed note when it cannot run. */
@@ -398,12 +401,12 @@ function bullmqVersion(): string {
  * the daemon commits at concurrency 20) against a transaction per outcome. Bytes written do not
  * depend on the machine's load, so they compare across runs and machines.
  */
-async function storePathFigures(ctx: Context, template: string): Promise<void> {
+async function storePathFigures(ctx: Context, template: string): Promise<{ cpuMsPerRow: number; bestCpuMsPerRow: number; bestRowsPerTx: number }> {
   const copy = join(ctx.tmp, "store-path.db");
-  const once = async (group: number) => {
+  const once = async (group: number, claim = 40) => {
     copyDb(template, copy);
     try {
-      return await measureStorePath(copy, NOW, { claim: 40, group });
+      return await measureStorePath(copy, NOW, { claim, group });
     } finally {
       removeDb(copy);
     }
@@ -411,6 +414,8 @@ async function storePathFigures(ctx: Context, template: string): Promise<void> {
   progress("store path (claim + record as sent, no HTTP, SQLite): a transaction per outcome, then groups of 25");
   const single = await once(1);
   const grouped = await once(25);
+  // The store's best case, for the CPU budget: 256 claimed and recorded per transaction (a crash window far wider than the daemon's).
+  const best = await once(256, 256);
   progress(`  ${single.kbPerRow?.toFixed(1) ?? "?"} → ${grouped.kbPerRow?.toFixed(1) ?? "?"} KiB written per message; CPU ${single.cpuMsPerRow.toFixed(3)} → ${grouped.cpuMsPerRow.toFixed(3)} ms/msg`);
   if (single.kbPerRow !== null && grouped.kbPerRow !== null) {
     ctx.figures.push(
@@ -421,6 +426,7 @@ async function storePathFigures(ctx: Context, template: string): Promise<void> {
       }),
     );
   }
+  return { cpuMsPerRow: grouped.cpuMsPerRow, bestCpuMsPerRow: best.cpuMsPerRow, bestRowsPerTx: best.rowsPerTx };
 }
 
 async function benchBurst(ctx: Context): Promise<void> {
@@ -451,7 +457,7 @@ async function benchBurst(ctx: Context): Promise<void> {
     ctx.pgFacts.generate_seconds = Math.round(pgTemplate.generateMs / 100) / 10;
     progress(`  PostgreSQL template ready (agenda generated in ${(pgTemplate.generateMs / 1000).toFixed(1)} s); each run works on a CREATE DATABASE … TEMPLATE copy`);
   }
-  await storePathFigures(ctx, template);
+  const storePath = await storePathFigures(ctx, template);
   const engines: Engine[] = pgTemplate ? ["sqlite", "postgres"] : ["sqlite"];
   const memory: { engine: Engine; tag: string; value: number[] }[] = [];
   const copyMs: number[] = [];
@@ -480,11 +486,14 @@ async function benchBurst(ctx: Context): Promise<void> {
   /** One BullMQ worker process draining the burst through the same fake (see BULLMQ_PEER). */
   const peerOnce = async (concurrency: number, what: string) => {
     const before = fake.deliveredCount;
-    const { out } = await runFloor<{ done: number; failed: number; rate: number; cpuMs: number }>(BULLMQ_PEER, [String(redis!.port), url, WHATICKET_TOKEN, String(concurrency), String(burst)], { timeoutMs: 10 * 60_000 });
+    const own0 = process.cpuUsage();
+    const { out } = await runFloor<{ done: number; failed: number; rate: number; cpuMs: number; redisCpuMs: number | null }>(BULLMQ_PEER, [String(redis!.port), url, WHATICKET_TOKEN, String(concurrency), String(burst), String(redis!.pid)], { timeoutMs: 10 * 60_000 });
     const delivered = fake.deliveredCount - before;
     if (out.failed || delivered !== burst) throw new Error(`BullMQ peer (${what}): ${out.done} done, ${out.failed} failed, the fake took ${delivered}, expected ${burst}`);
-    progress(`  ${what}: ${Math.round(out.rate)} jobs/s, worker CPU ${(out.cpuMs / burst).toFixed(3)} ms/job`);
-    return { rate: out.rate, cpuPerMsg: out.cpuMs / burst };
+    const own = process.cpuUsage(own0);
+    const redisCpuPerMsg = out.redisCpuMs === null ? null : out.redisCpuMs / burst;
+    progress(`  ${what}: ${Math.round(out.rate)} jobs/s, worker CPU ${(out.cpuMs / burst).toFixed(3)} ms/job${redisCpuPerMsg === null ? "" : `, Redis ${redisCpuPerMsg.toFixed(3)}`}`);
+    return { rate: out.rate, cpuPerMsg: out.cpuMs / burst, redisCpuPerMsg, fakeCpuPerMsg: (own.user + own.system) / 1000 / burst };
   };
 
   for (const c of ctx.cfg.burstConfigs) {
@@ -495,12 +504,14 @@ async function benchBurst(ctx: Context): Promise<void> {
     const tag = `${latencyMs} ms, concurrency ${concurrency}`;
     progress(`burst ${tag}: bare HTTP clients (node:http, undici) × ${ctx.cfg.reps.httpFloor}, daemon --once × ${reps}${pgTemplate ? " on each engine" : ""}${peer ? ", BullMQ worker" : ""}${pgTemplate || peer ? ", interleaved" : ""}`);
     const floorRates: Record<"http" | "undici", number[]> = { http: [], undici: [] };
+    const clientCpu: number[] = [];
     for (let i = 0; i < ctx.cfg.reps.httpFloor + 1; i++) {
       const ms = i === 0 ? "1000" : "2000";
       for (const [kind, code] of [["http", HTTP_FLOOR], ["undici", UNDICI_FLOOR]] as const) {
-        const { out } = await runFloor<{ rate: number; failed: number }>(code, [url, WHATICKET_TOKEN, String(concurrency), String(burst), ms]);
+        const { out } = await runFloor<{ rate: number; failed: number; requests: number; cpuMs?: number }>(code, [url, WHATICKET_TOKEN, String(concurrency), String(burst), ms]);
         if (out.failed) throw new Error(`the bare ${kind} client saw ${out.failed} failures from the fake`);
         if (i > 0) floorRates[kind].push(out.rate); // the first run warms the fake (JIT, sockets)
+        if (i > 0 && out.cpuMs !== undefined && out.requests) clientCpu.push(out.cpuMs / out.requests);
       }
     }
     const rates: Record<Engine, number[]> = { sqlite: [], postgres: [] };
@@ -508,17 +519,22 @@ async function benchBurst(ctx: Context): Promise<void> {
     const cpu: Record<Engine, number[]> = { sqlite: [], postgres: [] };
     const peerRates: number[] = [];
     const peerCpu: number[] = [];
+    /** CPU per message of what ran beside the daemon or the peer: the fake (this process), Redis. */
+    const fakeCpu: number[] = [];
+    const peerMachineCpu: number[] = [];
     for (let i = 0; i < reps; i++) {
       for (const engine of engines) {
         const r = await drain(engine, concurrency, `run ${i + 1}, ${ENGINE_NAME[engine]}`);
         rates[engine].push(r.rate);
         if (r.rssKb !== null) rss[engine].push(mib(r.rssKb));
         if (r.cpuPerMsg !== null) cpu[engine].push(r.cpuPerMsg);
+        if (engine === "sqlite") fakeCpu.push(r.fakeCpuPerMsg);
       }
       if (peer) {
         const p = await peerOnce(concurrency, `run ${i + 1}, BullMQ worker`);
         peerRates.push(p.rate);
         peerCpu.push(p.cpuPerMsg);
+        if (p.redisCpuPerMsg !== null) peerMachineCpu.push(p.cpuPerMsg + p.redisCpuPerMsg + p.fakeCpuPerMsg);
       }
     }
     const undici = summarize(floorRates.undici);
@@ -560,6 +576,12 @@ async function benchBurst(ctx: Context): Promise<void> {
       });
       ctx.figures.push(engine === "sqlite" && peer ? withTarget(f, "value", "<=", 0.3) : f);
     }
+    if (peer && peerRates.length && cpu.sqlite.length && clientCpu.length) {
+      ctx.figures.push(cpuBudgetFigure({
+        tag, concurrency, latencyMs, peerRate: summarize(peerRates).median, fake: summarize(fakeCpu).median, client: summarize(clientCpu).median,
+        store: storePath.cpuMsPerRow, storeBest: storePath.bestCpuMsPerRow, storeBestRows: storePath.bestRowsPerTx, daemon: summarize(cpu.sqlite).median, peerMachine: peerMachineCpu.length ? summarize(peerMachineCpu).median : null,
+      }));
+    }
     for (const engine of engines) if (rss[engine].length) memory.push({ engine, tag, value: rss[engine] });
   }
   if (redis) {
@@ -592,6 +614,37 @@ async function benchBurst(ctx: Context): Promise<void> {
   }
   await fake.stop();
   ctx.fake = null;
+}
+
+/**
+ * Whether 1.5× BullMQ's rate fits this machine at all. Every process of a burst shares its cores,
+ * so at that rate each message may cost at most cores / (1.5 × BullMQ's rate) of CPU, all processes
+ * together. Three parts of that no daemon can skip, each measured in this run: the fake gateway
+ * answering (this process, while the daemon runs), a bare undici client posting (the HTTP floor's own
+ * CPU), and SQLite's claim + record as sent (the store path, no HTTP). Their sum against the budget
+ * says how much is left for everything else a daemon does (scheduling, message text, logging, GC,
+ * handing rows between threads).
+ */
+function cpuBudgetFigure(m: {
+  tag: string; concurrency: number; latencyMs: number; peerRate: number; fake: number; client: number;
+  store: number; storeBest: number; storeBestRows: number; daemon: number; peerMachine: number | null;
+}): Figure {
+  const cores = availableParallelism();
+  const budget = (cores * 1000) / (1.5 * m.peerRate);
+  const floor = m.fake + m.client + m.storeBest;
+  const ms = (v: number) => v.toFixed(3);
+  const pct = (v: number) => `${Math.round((100 * v) / budget)}%`;
+  const note = `budget ${ms(budget)} ms = ${cores} cores / (1.5 × ${Math.round(m.peerRate)} msg/s); floors: fake gateway ${ms(m.fake)} + bare undici client ${ms(m.client)} `
+    + `+ SQLite claim and record in ${Math.round(m.storeBestRows)}-row transactions ${ms(m.storeBest)} = ${ms(floor)} (${pct(floor)} of the budget; `
+    + `with the daemon's group size, ${ms(m.store)}: ${pct(m.fake + m.client + m.store)}); left for everything else a daemon does: ${ms(Math.max(0, budget - floor))}; `
+    + `the daemon's measured CPU ${ms(m.daemon)} + the fake = ${ms(m.daemon + m.fake)}${m.peerMachine === null ? "" : `; BullMQ worker + Redis + the fake: ${ms(m.peerMachine)}`}`;
+  progress(`  CPU budget at 1.5× BullMQ, ${m.tag}: ${note}`);
+  return figure({
+    id: `cpu.budget.${m.latencyMs}ms.c${m.concurrency}`, section: "CPU", engine: "sqlite",
+    label: `CPU per message of the parts no daemon can skip, ${m.tag}, SQLite`, unit: "ms/msg", value: summarize([floor]),
+    baseline: { label: "the whole machine's CPU per message at 1.5× BullMQ's rate", unit: "ms/msg", value: summarize([budget]) },
+    note,
+  });
 }
 
 // ── Import ──────────────────────────────────────────────────────────────────────────────────

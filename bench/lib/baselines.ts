@@ -119,6 +119,7 @@ const headers = { "content-type": "application/json", authorization: "Bearer " +
 const body = JSON.stringify({ number: "5511900000000", body: "Espero que tenha corrido tudo bem na reunião de hoje, Ana. 😊\\nGostaria de marcar o próximo encontro?\\n\\n✅ Sim, quero marcar\\n❌ Não, obrigado" });
 let started = 0, done = 0, failed = 0;
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const deadline = t0 + maxMs;
 async function lane() {
   while (started < maxRequests && performance.now() < deadline) {
@@ -132,8 +133,9 @@ async function lane() {
 }
 Promise.all(Array.from({ length: concurrency }, lane)).then(async () => {
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   await pool.close();
-  process.stdout.write(JSON.stringify({ requests: done, failed, ms, rate: done / (ms / 1000) }) + "\\n");
+  process.stdout.write(JSON.stringify({ requests: done, failed, ms, rate: done / (ms / 1000), cpuMs: (cpu.user + cpu.system) / 1000 }) + "\\n");
 });
 `;
 
@@ -143,14 +145,21 @@ Promise.all(Array.from({ length: concurrency }, lane)).then(async () => {
  * undici's keep-alive Pool (the daemon's kind of client). The jobs are enqueued first (addBulk, as
  * the daemon's rows are due before it starts); the figure is jobs / (worker start → last job
  * completed), and the worker's CPU over that window. Completed jobs are removed (BullMQ's cheapest
- * setting). Redis's own CPU is not counted.
- * argv: redisPort url token concurrency jobs
+ * setting). Redis's own CPU over the same window is read from /proc (reported apart).
+ * argv: redisPort url token concurrency jobs redisPid
  */
 export const BULLMQ_PEER = `
 const { Queue, Worker } = require("bullmq");
 const { Pool } = require("undici");
-const [redisPort, url, token, concurrencyArg, jobsArg] = process.argv.slice(1);
+const [redisPort, url, token, concurrencyArg, jobsArg, redisPid] = process.argv.slice(1);
 const concurrency = Number(concurrencyArg), jobs = Number(jobsArg);
+const redisCpu = () => {
+  try {
+    const s = require("node:fs").readFileSync("/proc/" + redisPid + "/stat", "utf8");
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch { return null; }
+};
 const connection = { host: "127.0.0.1", port: Number(redisPort), maxRetriesPerRequest: null };
 const name = "burst" + process.pid;
 const text = "Espero que tenha corrido tudo bem na reunião de hoje, Ana. 😊\\nGostaria de marcar o próximo encontro?\\n\\n✅ Sim, quero marcar\\n❌ Não, obrigado";
@@ -168,6 +177,7 @@ const headers = { "content-type": "application/json", authorization: "Bearer " +
   let done = 0, failed = 0, resolveAll;
   const all = new Promise((r) => (resolveAll = r));
   const cpu0 = process.cpuUsage();
+  const redis0 = redisCpu();
   const t0 = performance.now();
   const worker = new Worker(name, async (job) => {
     const res = await pool.request({ path: "/api/messages/send", method: "POST", headers, body: JSON.stringify(job.data) });
@@ -179,11 +189,13 @@ const headers = { "content-type": "application/json", authorization: "Bearer " +
   await all;
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const redis1 = redisCpu();
   await worker.close();
   await queue.obliterate({ force: true }).catch(() => {});
   await queue.close();
   await pool.close();
-  process.stdout.write(JSON.stringify({ done, failed, ms, rate: done / (ms / 1000), cpuMs: (cpu.user + cpu.system) / 1000 }) + "\\n");
+  process.stdout.write(JSON.stringify({ done, failed, ms, rate: done / (ms / 1000), cpuMs: (cpu.user + cpu.system) / 1000,
+    redisCpuMs: redis0 === null || redis1 === null ? null : redis1 - redis0 }) + "\\n");
 })().catch((err) => { process.stderr.write(String(err && err.stack || err) + "\\n"); process.exit(1); });
 `;
 

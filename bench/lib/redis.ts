@@ -14,6 +14,8 @@ import { track } from "./processes.js";
 export interface RedisServer {
   port: number;
   version: string;
+  /** The server's process (its CPU is read from /proc). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -93,5 +95,5 @@ export async function startRedis(log: (msg: string) => void): Promise<RedisServe
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { port, version: have.version, stop };
+  return { port, version: have.version, pid: child.pid!, stop };
 }
