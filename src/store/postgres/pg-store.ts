@@ -138,6 +138,9 @@ class PgQ implements Q {
   async run(sql: string, params?: Params): Promise<number> {
     return (await this.query(sql, params)).rowCount ?? 0;
   }
+  async insert(sql: string, params?: Params): Promise<number> {
+    return (await this.query<{ id: number }>(`${sql} RETURNING id`, params)).rows[0]!.id;
+  }
   async exec(sql: string): Promise<void> {
     try {
       await this.client.query(sql);

@@ -160,6 +160,10 @@ class SqliteRunner {
     const s = this.stmt(sql);
     return (params === undefined ? s.run() : Array.isArray(params) ? s.run(...params) : s.run(params)).changes;
   }
+  insert(sql: string, params?: Params): number {
+    const s = this.stmt(sql);
+    return Number((params === undefined ? s.run() : Array.isArray(params) ? s.run(...params) : s.run(params)).lastInsertRowid);
+  }
   exec(sql: string): void {
     this.db.exec(sql);
   }
@@ -184,6 +188,9 @@ class SqliteTx implements Q {
   }
   run(sql: string, params?: Params): Promise<number> {
     return this.wrap(() => this.r.run(sql, params));
+  }
+  insert(sql: string, params?: Params): Promise<number> {
+    return this.wrap(() => this.r.insert(sql, params));
   }
   exec(sql: string): Promise<void> {
     return this.wrap(() => this.r.exec(sql));
@@ -243,6 +250,9 @@ class SqliteStore implements Store {
   }
   run(sql: string, params?: Params): Promise<number> {
     return this.auto(() => this.r.run(sql, params));
+  }
+  insert(sql: string, params?: Params): Promise<number> {
+    return this.auto(() => this.r.insert(sql, params));
   }
   exec(sql: string): Promise<void> {
     return this.auto(() => this.r.exec(sql));
