@@ -208,20 +208,39 @@ export function appointmentUpserter(q: Q, clock: Clock) {
   };
   let lastNow = 0;
   let lastNowIso = "";
+  const nowOf = () => {
+    const now = clock();
+    // A fixed or coarse clock gives the same instant row after row: format it once.
+    if (now.getTime() !== lastNow || !lastNowIso) {
+      lastNow = now.getTime();
+      lastNowIso = now.toISOString();
+    }
+    return { now, nowIso: lastNowIso };
+  };
+  const inputOf = async (data: AppointmentData) => {
+    const opted = data.allow_followup && data.status === "booked" && (await optedOut(data.company_id, data.client_phone));
+    return { opted, input: { allow_followup: data.allow_followup, status: data.status, end_time: new Date(data.end_time), opted_out: opted } };
+  };
   return {
     find: (data: AppointmentData): Promise<ExistingAppointment> => writer.find(q, data.company_id, data.external_id),
-    /** find, plus a link made earlier or the same client at the same start under another id (import). */
-    resolve: (data: AppointmentData): Promise<ResolvedAppointment> => writer.resolve(q, data),
+    /**
+     * resolve, and a row found nowhere inserted at once (import: one round trip a new row on
+     * PostgreSQL). "inserted" carries save's outcome; anything found is the caller's to save.
+     */
+    async resolveOrInsert(data: AppointmentData, company: CompanyRow): Promise<ResolvedAppointment | { via: "inserted"; saved: SaveOutcome }> {
+      let opted = false;
+      const found = await writer.resolveOrInsert(q, data, async () => {
+        const { now, nowIso } = nowOf();
+        const i = await inputOf(data);
+        opted = i.opted;
+        return { plan: planFollowup(i.input, policyOf(company), now), nowIso };
+      });
+      if (found.via !== "inserted") return found;
+      return { via: "inserted", saved: { result: "inserted", id: found.id, optedOut: opted } };
+    },
     async save(data: AppointmentData, company: CompanyRow, existing: ExistingAppointment): Promise<SaveOutcome> {
-      const now = clock();
-      // A fixed or coarse clock gives the same instant row after row: format it once.
-      if (now.getTime() !== lastNow || !lastNowIso) {
-        lastNow = now.getTime();
-        lastNowIso = now.toISOString();
-      }
-      const nowIso = lastNowIso;
-      const opted = data.allow_followup && data.status === "booked" && (await optedOut(data.company_id, data.client_phone));
-      const input = { allow_followup: data.allow_followup, status: data.status, end_time: new Date(data.end_time), opted_out: opted };
+      const { now, nowIso } = nowOf();
+      const { opted, input } = await inputOf(data);
       if (!existing) {
         const id = await writer.insert(q, data, planFollowup(input, policyOf(company), now), nowIso);
         return { result: "inserted", id, optedOut: opted };

@@ -233,11 +233,16 @@ class ImportRun {
       return;
     }
     const now = this.opts.clock();
-    const found = await this.upsert.resolve(d);
-    const existing = found.via === "none" ? undefined : found.row;
+    const found = await this.upsert.resolveOrInsert(d, v.company);
+    const existing = found.via === "none" || found.via === "inserted" ? undefined : found.row;
     let data = d;
     let optedOut: boolean;
-    if (found.via === "alias" || found.via === "slot") {
+    if (found.via === "inserted") {
+      optedOut = found.saved.optedOut;
+      this.counts.inserted += 1;
+      this.valid++;
+      if (Date.parse(data.end_time) < now.getTime()) this.past++;
+    } else if (found.via === "alias" || found.via === "slot") {
       // One appointment under two ids: the clinic's status and consent apply to it; its time, client
       // and follow-up plan stay as they are (no second follow-up, none moved).
       const e = found.row;
@@ -328,7 +333,7 @@ async function runImport(store: Store, opts: Omit<ImportOptions, "onProgress">, 
       const run = new ImportRun(t, companies, opts);
       await feed(run);
       return run.finish();
-    }, { growsTable: true });
+    }, { growsTable: "appointments" });
   } catch (err) {
     if (err instanceof ImportRefused) return err.summary;
     throw err;

@@ -102,6 +102,28 @@ const LINK_SQL = `SELECT 1 AS via, 0 AS pref, ${RESOLVE_COLUMNS.split(", ").map(
   SELECT 2 AS via, CASE WHEN source = 'whatsapp' THEN 0 ELSE 1 END AS pref, ${RESOLVE_COLUMNS}
     FROM appointments WHERE company_id = ? AND start_time = ? AND client_phone = ? AND external_id <> ?
   ORDER BY via, pref, id LIMIT 1`;
+// PostgreSQL: LINK_SQL's lookups and the insert of a row nobody has, in one statement (an import of
+// new rows makes one round trip a row instead of three). The insert's CTE sees the snapshot the
+// lookups see; it runs only when they found nothing.
+const INSERT_COLUMNS = "company_id, external_id, client_name, client_phone, start_time, end_time, status, allow_followup, followup_status, followup_skip_reason, followup_next_scheduled, followup_due_at, source, created_at, updated_at";
+const RESOLVE_OR_INSERT_PG = `WITH found AS (
+    SELECT 0 AS via, 0 AS pref, ${RESOLVE_COLUMNS} FROM appointments WHERE company_id = @company_id AND external_id = @external_id
+    UNION ALL
+    SELECT 1 AS via, 0 AS pref, ${RESOLVE_COLUMNS.split(", ").map((c) => `a.${c}`).join(", ")}
+      FROM appointment_aliases l JOIN appointments a ON a.id = l.appointment_id WHERE l.company_id = @company_id AND l.external_id = @external_id
+    UNION ALL
+    SELECT 2 AS via, CASE WHEN source = 'whatsapp' THEN 0 ELSE 1 END AS pref, ${RESOLVE_COLUMNS}
+      FROM appointments WHERE company_id = @company_id AND start_time = @start_time AND client_phone = @client_phone AND external_id <> @external_id
+    ORDER BY via, pref, id LIMIT 1
+  ), inserted AS (
+    INSERT INTO appointments (${INSERT_COLUMNS})
+    SELECT @company_id, @external_id, @client_name, @client_phone, @start_time, @end_time, @status, CAST(@allow_followup AS integer),
+           @followup_status, @followup_skip_reason, @followup_next_scheduled, @followup_due_at, @source, @now, @now
+     WHERE NOT EXISTS (SELECT 1 FROM found)
+    RETURNING id
+  )
+  SELECT (SELECT row_to_json(found) FROM found) AS found, (SELECT id FROM inserted) AS inserted_id`;
+
 const UPDATE_DATA_SQL = `UPDATE appointments SET client_name = ?, client_phone = ?, start_time = ?, end_time = ?,
     status = ?, allow_followup = ?, updated_at = ? WHERE id = ?`;
 // Only touches rows still before sending: the WHERE guards against a daemon that claimed the row meanwhile.
@@ -146,6 +168,34 @@ export const appointmentWriter = {
     if (!found) return { via: "none" };
     const { via, pref: _pref, ...row } = found;
     return { via: Number(via) === 1 ? "alias" : "slot", row };
+  },
+  /**
+   * resolve, and when nothing is found, insert the row `newRow` plans (called only then on SQLite,
+   * where a lookup costs no round trip; before the one statement on PostgreSQL).
+   */
+  async resolveOrInsert(q: Q, data: AppointmentData, newRow: () => Promise<{ plan: FollowupPlan; nowIso: string }>): Promise<ResolvedAppointment | { via: "inserted"; id: number }> {
+    if (q.dialect !== "postgres") {
+      const found = await this.resolve(q, data);
+      if (found.via !== "none") return found;
+      const { plan, nowIso } = await newRow();
+      return { via: "inserted", id: await this.insert(q, data, plan, nowIso) };
+    }
+    const { plan, nowIso } = await newRow();
+    type Found = StoredAppointmentData & Pick<AppointmentRow, "external_id" | "source"> & { via: number; pref: number };
+    const r = await q.get<{ found: Found | null; inserted_id: number | null }>(RESOLVE_OR_INSERT_PG, {
+      company_id: data.company_id, external_id: data.external_id, client_name: data.client_name, client_phone: data.client_phone,
+      start_time: data.start_time, end_time: data.end_time, status: data.status, allow_followup: data.allow_followup ? 1 : 0,
+      followup_status: plan.followup_status, followup_skip_reason: plan.followup_skip_reason,
+      followup_next_scheduled: isoOrNull(plan.followup_next_scheduled), followup_due_at: isoOrNull(plan.followup_due_at),
+      source: data.source ?? "import", now: nowIso,
+    });
+    if (r?.inserted_id != null) return { via: "inserted", id: Number(r.inserted_id) };
+    const found = r?.found;
+    if (!found) throw new Error("resolveOrInsert: neither found nor inserted");
+    const { via, pref: _pref, ...row } = found;
+    row.id = Number(row.id);
+    if (via === 0) return { via: "own", row };
+    return { via: via === 1 ? "alias" : "slot", row };
   },
   /** Records `externalId` as another name of appointment `id` (a re-import finds it; nothing if already there). */
   async link(q: Q, companyId: string, externalId: string, id: number, nowIso: string): Promise<void> {

@@ -40,11 +40,12 @@ export interface TxOptions {
    */
   readOnly?: boolean;
   /**
-   * A long transaction that writes many rows of a table while querying it (an import): PostgreSQL
-   * plans each statement for its values instead of reusing a generic plan made while the table was
-   * still empty (that plan scans the company's rows per row: quadratic). SQLite has no plan cache.
+   * The table a long transaction fills while querying it (an import): PostgreSQL plans statements
+   * for their values until the table's statistics have been refreshed within the transaction (a
+   * generic plan made while the table was still empty scans the company's rows per row: quadratic),
+   * then reuses plans built on them. SQLite has no plan cache.
    */
-  growsTable?: boolean;
+  growsTable?: string;
 }
 
 export interface Store extends Q {

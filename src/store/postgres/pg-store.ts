@@ -118,13 +118,17 @@ export function pgUserError(err: unknown, where: string): unknown {
 class PgQ implements Q {
   readonly dialect = "postgres" as const;
   constructor(private readonly client: pg.Pool | pg.PoolClient, private readonly where: string) {}
+  /** Called after each statement (a transaction that grows a table: GrowingTableQ). */
+  protected async ran(): Promise<void> {}
 
   private async query<T>(sql: string, params?: Params): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
     const conv = toPositional(sql);
     try {
       // Parameterised statements are prepared (named): the hot path and imports run the same few thousands of times.
       const vals = values(conv, params);
-      return await this.client.query<T & pg.QueryResultRow>(vals.length ? { name: conv.name, text: conv.text, values: vals } : conv.text);
+      const r = await this.client.query<T & pg.QueryResultRow>(vals.length ? { name: conv.name, text: conv.text, values: vals } : conv.text);
+      await this.ran();
+      return r;
     } catch (err) {
       throw pgUserError(err, this.where);
     }
@@ -150,6 +154,43 @@ class PgQ implements Q {
   }
 }
 
+/** The first ANALYZE of a growing table after this many statements, then at each doubling. */
+export const FIRST_ANALYZE_AT = 2_000;
+
+/**
+ * A transaction that writes many rows of a table while querying it (an import). PostgreSQL's
+ * generic plan for a prepared statement is made from the table's statistics, which an uncommitted
+ * import does not update: made while the table was still empty, it may pick any index that matches
+ * (the external-id lookup took (company_id, start_time) and read every row of the company: quadratic;
+ * 60k rows took 137 s). So: custom plans (planned for each call's values: ~3× the time of a reused
+ * plan) until FIRST_ANALYZE_AT statements have run, then ANALYZE of the table (it counts the
+ * transaction's own rows; the plans made on the old statistics are dropped) and plans reused; ANALYZE
+ * again at every doubling, so the statistics keep up with the table.
+ */
+class GrowingTableQ extends PgQ {
+  private statements = 0;
+  private nextAnalyze = FIRST_ANALYZE_AT;
+  private analyzing = false;
+  constructor(private readonly conn: pg.PoolClient, where: string, private readonly table: string) {
+    super(conn, where);
+    if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`growsTable: not a table name: ${table}`);
+  }
+  async begin(): Promise<void> {
+    await this.conn.query("SET LOCAL plan_cache_mode = force_custom_plan");
+  }
+  protected override async ran(): Promise<void> {
+    if (this.analyzing || ++this.statements < this.nextAnalyze) return;
+    this.nextAnalyze *= 2;
+    this.analyzing = true;
+    try {
+      await this.conn.query(`ANALYZE ${this.table}`);
+      await this.conn.query("SET LOCAL plan_cache_mode = auto");
+    } finally {
+      this.analyzing = false;
+    }
+  }
+}
+
 class PgStore extends PgQ implements Store {
   private closed = false;
   constructor(private readonly pool: pg.Pool, readonly location: string) {
@@ -166,8 +207,13 @@ class PgStore extends PgQ implements Store {
       }
       try {
         await client.query(opts.readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
-        if (opts.growsTable) await client.query("SET LOCAL plan_cache_mode = force_custom_plan");
-        const result = await fn(new PgQ(client, this.location));
+        let q: PgQ = new PgQ(client, this.location);
+        if (opts.growsTable) {
+          const growing = new GrowingTableQ(client, this.location, opts.growsTable);
+          await growing.begin();
+          q = growing;
+        }
+        const result = await fn(q);
         await client.query("COMMIT");
         return result;
       } catch (err) {
