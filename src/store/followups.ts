@@ -27,21 +27,23 @@ export const FOLLOWUP_SQL = {
    * Up to @limit due follow-ups of one company: scheduled → sending with this daemon's lease.
    * Consent, a booked appointment and the 12 h window are checked in the claim itself, so a row
    * that lost consent or was cancelled after the tick's sweep is never sent.
-   * Index: appointments_followup_company_due (company_id, followup_next_scheduled) WHERE scheduled;
-   * the outer UPDATE finds the chosen rows by primary key (no other condition there, or SQLite
-   * scans every scheduled row to test the IN list).
+   * Index: appointments_followup_company_due (company_id, followup_next_scheduled) WHERE scheduled.
+   *
+   * SQLite picks, then marks each picked row by its key (claimMark) in the same transaction, which
+   * holds the write lock from its BEGIN IMMEDIATE: nothing can take a row in between. One
+   * UPDATE … RETURNING of the whole batch made SQLite keep a statement journal of every page it
+   * touched: claim + record as sent cost 16% more CPU (the store path on 1M appointments).
    */
-  claimDue: `
-    UPDATE appointments
-       SET followup_status = 'sending', lease_owner = @owner, lease_expires_at = @leaseUntil, updated_at = @now
-     WHERE id IN (SELECT id FROM appointments
-                   WHERE company_id = @companyId AND followup_status = 'scheduled' AND followup_next_scheduled <= @now
-                     AND allow_followup = 1 AND status = 'booked'
-                     AND COALESCE(followup_due_at, followup_next_scheduled) >= @expiryCutoff
-                     AND ${NOT_OPTED_OUT}
-                   ORDER BY followup_next_scheduled
-                   LIMIT @limit)
-    RETURNING ${CLAIMED_COLUMNS}`,
+  claimPick: `
+    SELECT ${CLAIMED_COLUMNS} FROM appointments
+     WHERE company_id = @companyId AND followup_status = 'scheduled' AND followup_next_scheduled <= @now
+       AND allow_followup = 1 AND status = 'booked'
+       AND COALESCE(followup_due_at, followup_next_scheduled) >= @expiryCutoff
+       AND ${NOT_OPTED_OUT}
+     ORDER BY followup_next_scheduled
+     LIMIT @limit`,
+  /** One picked row: scheduled → sending with this daemon's lease. Index: primary key. */
+  claimMark: "UPDATE appointments SET followup_status = 'sending', lease_owner = ?, lease_expires_at = ?, updated_at = ? WHERE id = ?",
   /**
    * The same claim on PostgreSQL: rows another daemon is claiming right now are skipped, not waited for.
    * The pick is a MATERIALIZED CTE: as a plain IN subquery the planner may rescan it, and each rescan
@@ -208,11 +210,19 @@ export function claimDue(store: Store, p: ClaimParams): Promise<ClaimedRow[]> {
   return store.tx((t) => claimRows(t, p));
 }
 
-/** The claim inside the caller's transaction (the SQLite hot-path thread commits it with the outcomes that wait). */
-export function claimRows(t: Q, p: ClaimParams): Promise<ClaimedRow[]> {
-  let sql: string = t.dialect === "postgres" ? FOLLOWUP_SQL.claimDuePg : FOLLOWUP_SQL.claimDue;
-  if (UNSAFE_NO_LEASE) sql = ignoringLeases(sql);
-  return t.all<ClaimedRow>(sql, p);
+/**
+ * The claim inside the caller's transaction (the SQLite hot-path thread commits it with the outcomes
+ * that wait). On SQLite `t` must be a write transaction: the pick and the marks rely on its lock.
+ */
+export async function claimRows(t: Q, p: ClaimParams): Promise<ClaimedRow[]> {
+  const unsafe = (sql: string) => (UNSAFE_NO_LEASE ? ignoringLeases(sql) : sql);
+  if (t.dialect === "postgres") return t.all<ClaimedRow>(unsafe(FOLLOWUP_SQL.claimDuePg), p);
+  const rows = await t.all<ClaimedRow>(unsafe(FOLLOWUP_SQL.claimPick), p);
+  for (const r of rows) {
+    await t.run(FOLLOWUP_SQL.claimMark, [p.owner, p.leaseUntil, p.now, r.id]);
+    r.lease_expires_at = p.leaseUntil;
+  }
+  return rows;
 }
 
 export function reclaimExpiredLeases(q: Q, now: string): Promise<number> {

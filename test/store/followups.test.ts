@@ -5,7 +5,7 @@ import { getAppointment } from "../../src/store/appointments.js";
 import { getCompany } from "../../src/store/companies.js";
 import { getDaemonState, setDaemonState } from "../../src/store/daemons.js";
 import {
-  abortResend, nextDueAt, claimDue, completeResend, leaseForResend, markFailed, markSent, pauseCompany, reclaimExpiredLeases,
+  FOLLOWUP_SQL, abortResend, nextDueAt, claimDue, completeResend, leaseForResend, markFailed, markSent, pauseCompany, reclaimExpiredLeases,
   releaseAllClaims, releaseClaim, rescheduleRetry, sweepUnsendable, unpauseCompany,
 } from "../../src/store/followups.js";
 import { openStore } from "../../src/store/open.js";
@@ -256,10 +256,12 @@ describe("companies and daemon_state", () => {
       const rows = await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${stmt.sql}`, stmt.params);
       return rows.map((r) => r.detail).join(" | ");
     };
+    // The pick (the recorder finds no row, so no mark follows it), then the mark of one picked row.
     const claimPlan = await plan((s) => claimDue(s, { owner: "o", leaseUntil: "x", now: "x", companyId: "a", expiryCutoff: "x", limit: 5 }));
     assert.match(claimPlan, /appointments_followup_company_due \(company_id=\? AND followup_next_scheduled<\?\)/);
-    assert.match(claimPlan, /INTEGER PRIMARY KEY \(rowid=\?\)/, `the outer update goes by primary key: ${claimPlan}`);
     assert.doesNotMatch(claimPlan, /SCAN/);
+    const markPlan = (await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${FOLLOWUP_SQL.claimMark}`, ["o", "x", "x", 1])).map((r) => r.detail).join(" | ");
+    assert.match(markPlan, /INTEGER PRIMARY KEY \(rowid=\?\)/, `each picked row is marked by primary key: ${markPlan}`);
     assert.match(await plan((s) => sweepUnsendable(s, { now: "x", expiryCutoff: "x" }, async () => {})), /appointments_followup_due/);
     // Any index that seeks straight to the few rows in 'sending' will do (by lease time or by state).
     assert.match(await plan((s) => reclaimExpiredLeases(s, "x")), /^SEARCH appointments USING (COVERING )?INDEX \w+ \((followup_status=\?|lease_expires_at<\?)/);
