@@ -62,6 +62,12 @@ describe("parseImportDateTime", () => {
     assert.equal(reason(parseImportDateTime("31/02/2026 14:00", SP)), '"31/02/2026 14:00" is not a real date');
     assert.equal(reason(parseImportDateTime("29/02/2026 14:00", SP)), '"29/02/2026 14:00" is not a real date');
     assert.ok(parseImportDateTime("29/02/2028 14:00", SP).ok, "leap year");
+    // The calendar is checked by arithmetic: centuries are leap years only every 400.
+    assert.ok(parseImportDateTime("29/02/2000 14:00", SP).ok, "2000 is a leap year");
+    assert.equal(reason(parseImportDateTime("29/02/2100 14:00", SP)), '"29/02/2100 14:00" is not a real date');
+    assert.equal(reason(parseImportDateTime("31/04/2026 14:00", SP)), '"31/04/2026 14:00" is not a real date');
+    assert.ok(parseImportDateTime("31/12/2026 14:00", SP).ok);
+    assert.equal(reason(parseImportDateTime("00/12/2026 14:00", SP)), '"00/12/2026 14:00" is not a real date');
     assert.equal(reason(parseImportDateTime("24/11/2026 25:00", SP)), '"24/11/2026 25:00" has an impossible time');
     assert.equal(reason(parseImportDateTime("24/11/2026 14:60", SP)), '"24/11/2026 14:60" has an impossible time');
     assert.equal(reason(parseImportDateTime("2026-11-24T24:00", SP)), '"2026-11-24T24:00" has an impossible time');
