@@ -325,10 +325,19 @@ class ImportRun {
   }
 }
 
-/** Runs one import in one transaction: all of it is written, or (refused, or any error) none of it. */
-async function runImport(store: Store, opts: Omit<ImportOptions, "onProgress">, feed: (run: ImportRun) => Promise<void>): Promise<ImportSummary> {
+/**
+ * Runs one import in one transaction: all of it is written, or (refused, or any error) none of it.
+ * `replayable`: whether `feed` can run again when the store retries the transaction (PostgreSQL
+ * does after a deadlock): a streamed file cannot (its rows are read), so the retry fails instead
+ * of committing what little is left to read.
+ */
+async function runImport(store: Store, opts: Omit<ImportOptions, "onProgress">, feed: (run: ImportRun) => Promise<void>, replayable = true): Promise<ImportSummary> {
+  let attempts = 0;
   try {
     return await store.tx(async (t) => {
+      if (++attempts > 1 && !replayable) {
+        throw new UserError(`${opts.file}: the import met a conflicting write (another import of the same appointments at the same time?) and was rolled back, nothing imported: run it again`);
+      }
       const companies = new Map((await listCompanies(t)).map((c) => [c.id, c]));
       const run = new ImportRun(t, companies, opts);
       await feed(run);
@@ -426,7 +435,7 @@ export async function importStream(
       await (format === "jsonl" ? streamJsonLines(text(), r, reading, progress) : streamCsv(text(), firstLine, r, reading, progress));
       // Read at the end: a long ASCII start decides the encoding late.
       if (decoder?.note) r.notes.unshift(decoder.note);
-    });
+    }, false);
     if (source.size) opts.onProgress?.(source.size, source.size);
     return summary;
   } catch (err) {

@@ -597,6 +597,33 @@ describe("streaming import", () => {
     assert.equal((await stream(good)).inserted, 2);
   });
 
+  test("a retried transaction (PostgreSQL after a deadlock) does not commit the rest of a file already read: it fails, nothing imported", async (t) => {
+    const { db } = await setupStream(t);
+    // The store's retry, as pg-store does it on 40P01: the function runs again in a new transaction.
+    const retrying: Store = {
+      ...db,
+      all: db.all.bind(db), get: db.get.bind(db), run: db.run.bind(db), insert: db.insert.bind(db), exec: db.exec.bind(db), close: db.close.bind(db),
+      async tx(fn, o) {
+        await db.tx(async (q) => {
+          await fn(q);
+          throw Object.assign(new Error("deadlock detected"), { code: "40P01" });
+        }, o).catch(() => {});
+        return db.tx(fn, o);
+      },
+    };
+    const rows = Array.from({ length: 50 }, (_, i) => ({ external_id: `R-${i}` }));
+    await assert.rejects(
+      importStream(retrying, { stream: chunked(csv(rows), 64), name: "agenda.csv" }, { skipInvalid: false, clock: fixedClock(NOW) }),
+      (e: unknown) => isUserError(e) && /agenda\.csv: the import met a conflicting write .*nothing imported: run it again/.test(e.message),
+    );
+    assert.equal(await count(db), 0);
+    await assertNoOpenTransaction(db);
+    // Parsed records can be run again: the same retry imports them all.
+    const parsed = parseImport(csv(rows), "csv");
+    assert.equal((await importAppointments(retrying, parsed, { file: "agenda.csv", format: "csv", skipInvalid: false, clock: fixedClock(NOW) })).inserted, 50);
+    assert.equal(await count(db), 50);
+  });
+
   test("line numbers of records spanning lines survive chunk boundaries, with CRLF", async (t) => {
     const { stream } = await setupStream(t);
     const text = [

@@ -183,7 +183,20 @@ class GrowingTableQ extends PgQ {
     this.nextAnalyze *= 2;
     this.analyzing = true;
     try {
-      await this.conn.query(`ANALYZE ${this.table}`);
+      // ANALYZE holds its lock on the table until this transaction ends, and waits for anyone
+      // holding it (another import's transaction, a VACUUM): never wait here, skip to the next
+      // doubling instead (the savepoint keeps the transaction usable when the lock is refused).
+      await this.conn.query("SAVEPOINT secretaria_analyze");
+      try {
+        await this.conn.query("SET LOCAL lock_timeout = '100ms'");
+        await this.conn.query(`ANALYZE ${this.table}`);
+        await this.conn.query("SET LOCAL lock_timeout = DEFAULT");
+        await this.conn.query("RELEASE SAVEPOINT secretaria_analyze");
+      } catch (err) {
+        if ((err as { code?: string }).code !== "55P03") throw err;
+        await this.conn.query("ROLLBACK TO SAVEPOINT secretaria_analyze");
+        return;
+      }
       await this.conn.query("SET LOCAL plan_cache_mode = auto");
     } finally {
       this.analyzing = false;
