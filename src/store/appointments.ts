@@ -88,9 +88,8 @@ export async function aliasesOf(q: Q, appointmentId: number): Promise<string[]> 
 
 const FIND_SQL =
   "SELECT id, client_name, client_phone, start_time, end_time, status, allow_followup, followup_status FROM appointments WHERE company_id = ? AND external_id = ?";
-const INSERT_SQL = `INSERT INTO appointments (company_id, external_id, client_name, client_phone, start_time, end_time, status, allow_followup,
-    followup_status, followup_skip_reason, followup_next_scheduled, followup_due_at, source, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_COLUMNS = "company_id, external_id, client_name, client_phone, start_time, end_time, status, allow_followup, followup_status, followup_skip_reason, followup_next_scheduled, followup_due_at, source, created_at, updated_at";
+const INSERT_SQL = `INSERT INTO appointments (${INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const RESOLVE_COLUMNS = "id, external_id, client_name, client_phone, start_time, end_time, status, allow_followup, followup_status, source";
 // Only when FIND_SQL found nothing (a re-import pays nothing more): the row this external id was
 // linked to (appointment_aliases' key), then the same client at the same start under another id
@@ -105,7 +104,6 @@ const LINK_SQL = `SELECT 1 AS via, 0 AS pref, ${RESOLVE_COLUMNS.split(", ").map(
 // PostgreSQL: LINK_SQL's lookups and the insert of a row nobody has, in one statement (an import of
 // new rows makes one round trip a row instead of three). The insert's CTE sees the snapshot the
 // lookups see; it runs only when they found nothing.
-const INSERT_COLUMNS = "company_id, external_id, client_name, client_phone, start_time, end_time, status, allow_followup, followup_status, followup_skip_reason, followup_next_scheduled, followup_due_at, source, created_at, updated_at";
 const RESOLVE_OR_INSERT_PG = `WITH found AS (
     SELECT 0 AS via, 0 AS pref, ${RESOLVE_COLUMNS} FROM appointments WHERE company_id = @company_id AND external_id = @external_id
     UNION ALL
