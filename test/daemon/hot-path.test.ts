@@ -22,13 +22,18 @@ const claimParams = (limit: number, owner = "o") => ({
   companyId: "a", owner, now: iso(T0), leaseUntil: iso(new Date(T0.getTime() + 60_000)), expiryCutoff: "0", limit,
 });
 
+/** A migrated file with company "a" and `due` follow-ups due, and a hot-path thread on it. */
+async function threadOn(due: number) {
+  const file = tempSqliteDb();
+  const db = await migratedDb(file);
+  await addCompany(db, "a", { url: "http://127.0.0.1:9", token: "t" });
+  await seedDue(db, { company: "a", n: due });
+  return { db, thread: await SqliteHotPathThread.start(file) };
+}
+
 describe("the SQLite hot path on a worker thread", { skip: ONLY_SQLITE }, () => {
   test("claims and records in one transaction on the thread; a row taken over is not written; the main connection sees it all", async () => {
-    const file = tempSqliteDb();
-    const db = await migratedDb(file);
-    await addCompany(db, "a", { url: "http://127.0.0.1:9", token: "t" });
-    await seedDue(db, { company: "a", n: 5 });
-    const thread = await SqliteHotPathThread.start(file);
+    const { db, thread } = await threadOn(5);
     try {
       const rows = await thread.claim(claimParams(4));
       assert.equal(rows.length, 4);
@@ -54,11 +59,7 @@ describe("the SQLite hot path on a worker thread", { skip: ONLY_SQLITE }, () => 
   });
 
   test("a write lock held by the main connection is waited for, not failed", async () => {
-    const file = tempSqliteDb();
-    const db = await migratedDb(file);
-    await addCompany(db, "a", { url: "http://127.0.0.1:9", token: "t" });
-    await seedDue(db, { company: "a", n: 3 });
-    const thread = await SqliteHotPathThread.start(file);
+    const { db, thread } = await threadOn(3);
     try {
       let claim: Promise<unknown> | undefined;
       await db.tx(async (t) => {
