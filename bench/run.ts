@@ -20,6 +20,7 @@ import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { isUserError } from "../src/errors.js";
 import { FakeWhaticket } from "../src/gateway/fake-whaticket.js";
 import { lastLocalDays } from "../src/domain/local-days.js";
 import { listCompanies } from "../src/store/companies.js";
@@ -703,6 +704,9 @@ async function benchImport(ctx: Context): Promise<void> {
 
 // ── main ────────────────────────────────────────────────────────────────────────────────────
 
+/** A wrong option: one line and exit 2, no stack. */
+class UsageError extends Error {}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -717,16 +721,16 @@ async function main(): Promise<void> {
     },
   });
   const reps = values.reps === undefined ? undefined : Number(values.reps);
-  if (reps !== undefined && !(Number.isInteger(reps) && reps >= 1 && reps <= 20)) throw new Error(`--reps must be a whole number from 1 to 20 (got "${values.reps}")`);
+  if (reps !== undefined && !(Number.isInteger(reps) && reps >= 1 && reps <= 20)) throw new UsageError(`--reps must be a whole number from 1 to 20 (got "${values.reps}")`);
   const only = values.only ? (values.only.split(",").map((s) => s.trim()) as Section[]) : [...SECTIONS];
-  for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section "${s}" (use ${SECTIONS.join(", ")})`);
+  for (const s of only) if (!SECTIONS.includes(s)) throw new UsageError(`--only: unknown section "${s}" (use ${SECTIONS.join(", ")})`);
   if (values.pg !== undefined && values["no-pg"]) throw new Error("--pg URL and --no-pg contradict each other: pass one");
   const cfg = config(values.quick, reps);
   if (values["burst-configs"] !== undefined) {
     // e.g. 0x20,20x32: latency ms × concurrency, a subset of the burst's configurations.
     const wanted = values["burst-configs"].split(",").map((s) => s.trim());
     const known = cfg.burstConfigs.map((c) => `${c.latencyMs}x${c.concurrency}`);
-    for (const w of wanted) if (!known.includes(w)) throw new Error(`--burst-configs: unknown "${w}" (use ${known.join(", ")})`);
+    for (const w of wanted) if (!known.includes(w)) throw new UsageError(`--burst-configs: unknown "${w}" (use ${known.join(", ")})`);
     cfg.burstConfigs = cfg.burstConfigs.filter((c) => wanted.includes(`${c.latencyMs}x${c.concurrency}`));
   }
   // A smoke run must not replace the full run's figures.
@@ -836,6 +840,18 @@ async function main(): Promise<void> {
 main().catch((err) => {
   // After Ctrl-C the killed subprocesses fail the section in progress: that is the interruption, not an error.
   if (interrupted) return;
+  const code = (err as { code?: string }).code ?? "";
+  if (err instanceof UsageError || code.startsWith("ERR_PARSE_ARGS_")) {
+    process.stderr.write(`bench: ${(err as Error).message} (the options are listed at the top of bench/run.ts and in bench/README.md)\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (isUserError(err)) {
+    // The environment (a PostgreSQL server that does not answer, a database to migrate): secretaria's own one line.
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
   process.stderr.write(`bench: ${(err as Error).stack ?? err}\n`);
   process.exitCode = 1;
 });
